@@ -1,0 +1,40 @@
+/*
+ * dekcache — public header for applications using the dekcache OpenSSL provider.
+ *
+ * Parameter names for EVP_CIPHER_CTX_set_params / EVP_EncryptInit_ex2 and the
+ * reason codes the provider puts on the OpenSSL error queue
+ * (ERR_GET_REASON(ERR_peek_last_error())).
+ */
+#ifndef DEKCACHE_H
+#define DEKCACHE_H
+
+#define DEKCACHE_PROVIDER_NAME "dekcache"
+#define DEKCACHE_CIPHER_NAME   "DEKCACHE"
+
+/* Cipher context parameters (settable). */
+#define DEKCACHE_PARAM_KEY_ID             "key-id"             /* UTF-8: key ARN, id or alias */
+#define DEKCACHE_PARAM_ENCRYPTION_CONTEXT "encryption-context" /* UTF-8, see docs */
+#define DEKCACHE_PARAM_PLAINTEXT_LENGTH   "plaintext-length"   /* uint64 */
+#define DEKCACHE_PARAM_ALGORITHM_SUITE    "algorithm-suite"    /* uint: 0x0478 or 0x0578 */
+#define DEKCACHE_PARAM_FRAME_LENGTH       "frame-length"       /* uint */
+/* Cipher context parameters (gettable after init / after the header). */
+#define DEKCACHE_PARAM_KEY_ARN    "key-arn"    /* UTF-8 */
+#define DEKCACHE_PARAM_MESSAGE_ID "message-id" /* octet string */
+
+/* Reason codes of the dekcache provider. */
+#define DEKCACHE_R_INTERNAL_ERROR        1
+#define DEKCACHE_R_BAD_CONFIGURATION     2
+#define DEKCACHE_R_MALLOC_FAILURE        3
+#define DEKCACHE_R_INVALID_PARAMETER     4
+#define DEKCACHE_R_KMS_ERROR             5
+#define DEKCACHE_R_CACHE_ERROR           6
+#define DEKCACHE_R_MESSAGE_MALFORMED     7
+#define DEKCACHE_R_AUTHENTICATION_FAILED 8
+#define DEKCACHE_R_KEY_NOT_ALLOWED       9
+#define DEKCACHE_R_LENGTH_MISMATCH       10
+#define DEKCACHE_R_OUTPUT_TOO_LARGE      11
+#define DEKCACHE_R_UNSUPPORTED           12
+#define DEKCACHE_R_NO_KEY_CONFIGURED     13
+#define DEKCACHE_R_NO_DECRYPTION_KEY     14
+
+#endif

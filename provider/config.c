@@ -1,0 +1,243 @@
+#include "provider/config.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider/errors.h"
+
+typedef enum { KEY_STRING, KEY_UINT, KEY_BOOL, KEY_CHOICE } key_kind;
+
+/* One configuration key: where it lives in dekcache_config, its default and
+ * what values it accepts. */
+typedef struct {
+    const char *name;
+    key_kind kind;
+    size_t offset;
+    uint64_t default_value;
+    uint64_t min;
+    uint64_t max;
+    const char *const *choices; /* KEY_CHOICE: index is the stored value */
+} config_key;
+
+static const char *const commitment_policies[] = {
+    "require-encrypt-require-decrypt", "require-encrypt-allow-decrypt",
+    "forbid-encrypt-allow-decrypt", NULL};
+
+#define STR(field) {#field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL}
+#define UINT(field, def, lo, hi) {#field, KEY_UINT, offsetof(dekcache_config, field), def, lo, hi, NULL}
+
+static const config_key config_keys[] = {
+    STR(kms_endpoint),
+    STR(region),
+    STR(key_id),
+    STR(decrypt_keys),
+    {"discovery", KEY_BOOL, offsetof(dekcache_config, discovery), 0, 0, 1, NULL},
+    STR(discovery_accounts),
+    STR(discovery_partition),
+    UINT(algorithm_suite, 0x0478, 0x0478, 0x0578),
+    UINT(frame_length, 4096, 1, 4096),
+    {"commitment_policy", KEY_CHOICE, offsetof(dekcache_config, commitment_policy), 0, 0, 2,
+     commitment_policies},
+    UINT(cache_capacity, 1000, 1, 10000000),
+    UINT(cache_max_age, 300, 1, 86400 * 365),
+    UINT(cache_max_messages, 1000, 1, UINT64_C(4294967296)),
+    UINT(cache_max_bytes, INT64_MAX, 1, INT64_MAX),
+    STR(cache_partition),
+    UINT(cache_stripes, 0, 0, 4096),
+    UINT(kms_timeout_ms, 10000, 1, 600000),
+    UINT(kms_max_attempts, 3, 1, 10),
+    STR(ca_file),
+    STR(raw_aes_key_file),
+    STR(raw_aes_key_namespace),
+    STR(raw_aes_key_name),
+    STR(raw_rsa_key_file),
+    STR(raw_rsa_key_namespace),
+    STR(raw_rsa_key_name),
+    STR(raw_rsa_padding),
+};
+
+#define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static int bad_value(const OSSL_CORE_HANDLE *handle, const config_key *key, const char *value,
+                     const char *allowed)
+{
+    DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
+                   "invalid configuration value: %s = \"%s\": allowed %s", key->name, value,
+                   allowed);
+    return 0;
+}
+
+static int parse_uint(const config_key *key, const char *value, uint64_t *out)
+{
+    if (value[0] < '0' || value[0] > '9')
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long parsed = strtoull(value, &end, 0);
+    if (errno != 0 || end == value || *end != '\0')
+        return 0;
+    if (parsed < key->min || parsed > key->max)
+        return 0;
+    *out = parsed;
+    return 1;
+}
+
+static int parse_bool(const char *value, uint64_t *out)
+{
+    static const char *const yes[] = {"1", "yes", "true", "on", NULL};
+    static const char *const no[] = {"0", "no", "false", "off", NULL};
+    for (size_t i = 0; yes[i] != NULL; i++) {
+        if (OPENSSL_strcasecmp(value, yes[i]) == 0) {
+            *out = 1;
+            return 1;
+        }
+        if (OPENSSL_strcasecmp(value, no[i]) == 0) {
+            *out = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int parse_choice(const config_key *key, const char *value, uint64_t *out)
+{
+    for (uint64_t i = 0; key->choices[i] != NULL; i++) {
+        if (OPENSSL_strcasecmp(value, key->choices[i]) == 0) {
+            *out = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void describe_range(const config_key *key, char *buf, size_t len)
+{
+    switch (key->kind) {
+    case KEY_UINT:
+        snprintf(buf, len, "an integer from %llu to %llu", (unsigned long long)key->min,
+                 (unsigned long long)key->max);
+        break;
+    case KEY_BOOL:
+        snprintf(buf, len, "yes/no, true/false, on/off or 1/0");
+        break;
+    case KEY_CHOICE: {
+        size_t used = (size_t)snprintf(buf, len, "one of");
+        for (size_t i = 0; key->choices[i] != NULL && used < len; i++)
+            used += (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "",
+                                     key->choices[i]);
+        break;
+    }
+    case KEY_STRING:
+        snprintf(buf, len, "a non-empty string");
+        break;
+    }
+}
+
+static int store_value(dekcache_config *config, const config_key *key, const char *value,
+                       const OSSL_CORE_HANDLE *handle)
+{
+    char *field = (char *)config + key->offset;
+    uint64_t number = 0;
+    int ok = 0;
+    switch (key->kind) {
+    case KEY_STRING:
+        if (value[0] == '\0')
+            break;
+        *(char **)field = OPENSSL_strdup(value);
+        if (*(char **)field == NULL) {
+            DEKCACHE_RAISE(handle, DEKCACHE_R_MALLOC_FAILURE, "copying %s", key->name);
+            return 0;
+        }
+        return 1;
+    case KEY_UINT:
+        ok = parse_uint(key, value, &number);
+        break;
+    case KEY_BOOL:
+        ok = parse_bool(value, &number);
+        break;
+    case KEY_CHOICE:
+        ok = parse_choice(key, value, &number);
+        break;
+    }
+    if (!ok) {
+        char allowed[256];
+        describe_range(key, allowed, sizeof(allowed));
+        return bad_value(handle, key, value, allowed);
+    }
+    if (key->kind == KEY_BOOL)
+        *(int *)field = (int)number;
+    else
+        *(uint64_t *)field = number;
+    return 1;
+}
+
+static void set_defaults(dekcache_config *config)
+{
+    memset(config, 0, sizeof(*config));
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char *field = (char *)config + config_keys[i].offset;
+        if (config_keys[i].kind == KEY_BOOL)
+            *(int *)field = (int)config_keys[i].default_value;
+        else if (config_keys[i].kind != KEY_STRING)
+            *(uint64_t *)field = config_keys[i].default_value;
+    }
+}
+
+static int check_consistency(const dekcache_config *config, const OSSL_CORE_HANDLE *handle)
+{
+    if (config->algorithm_suite != 0x0478 && config->algorithm_suite != 0x0578) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
+                       "invalid configuration value: algorithm_suite = 0x%04llx: allowed 0x0478 or 0x0578",
+                       (unsigned long long)config->algorithm_suite);
+        return 0;
+    }
+    if (config->cache_stripes != 0 && (config->cache_stripes & (config->cache_stripes - 1)) != 0) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
+                       "invalid configuration value: cache_stripes = %llu: allowed 0 (automatic) or a power of two up to 4096",
+                       (unsigned long long)config->cache_stripes);
+        return 0;
+    }
+    return 1;
+}
+
+int dekcache_config_load(dekcache_config *config, const OSSL_CORE_HANDLE *handle,
+                         OSSL_FUNC_core_get_params_fn *get_params)
+{
+    const char *values[N_KEYS] = {0};
+    OSSL_PARAM request[N_KEYS + 1];
+    for (size_t i = 0; i < N_KEYS; i++)
+        request[i] = OSSL_PARAM_construct_utf8_ptr(config_keys[i].name, (char **)&values[i], 0);
+    request[N_KEYS] = OSSL_PARAM_construct_end();
+
+    set_defaults(config);
+    if (get_params != NULL && !get_params(handle, request)) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION, "cannot read the provider section");
+        return 0;
+    }
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (values[i] != NULL && !store_value(config, &config_keys[i], values[i], handle)) {
+            dekcache_config_free(config);
+            return 0;
+        }
+    }
+    if (!check_consistency(config, handle)) {
+        dekcache_config_free(config);
+        return 0;
+    }
+    return 1;
+}
+
+void dekcache_config_free(dekcache_config *config)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (config_keys[i].kind == KEY_STRING) {
+            char **field = (char **)((char *)config + config_keys[i].offset);
+            OPENSSL_free(*field);
+            *field = NULL;
+        }
+    }
+}
