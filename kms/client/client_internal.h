@@ -1,0 +1,29 @@
+#ifndef DEKCACHE_KMS_CLIENT_INTERNAL_H
+#define DEKCACHE_KMS_CLIENT_INTERNAL_H
+
+#include "kms/client/credentials.h"
+#include "kms/client/kms_client.h"
+#include "kms/client/secure_buffer.h"
+#include "kms/client/transport.h"
+
+struct kms_client {
+    credentials creds;
+    char region[64]; /* "" : take it from each call's key ARN */
+    char *endpoint;  /* NULL: derived from the region */
+    transport *transport;
+    long attempt_timeout_ms;
+    long deadline_ms;
+    int max_attempts;
+    long backoff_base_ms;
+    long backoff_cap_ms;
+};
+
+/* One KMS operation with its retries: signs and POSTs body with X-Amz-Target
+ * TrentService.<operation>, and on HTTP 2xx hands the body over in response
+ * (released by the caller with secure_buffer_free). Any failure is described
+ * in detail, naming the operation and key. */
+kms_client_status kms_call(kms_client *client, const char *operation, const char *key_id,
+                           const secure_buffer *body, secure_buffer *response, char *detail,
+                           size_t detail_cap);
+
+#endif

@@ -1,0 +1,171 @@
+#include "kms/client/credentials.h"
+
+#include "kms/client/shared_profile.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECRET_MAX 2048
+
+static char *secure_strdup(const char *text)
+{
+    size_t len = strlen(text);
+    char *copy = OPENSSL_secure_malloc(len + 1);
+    if (copy != NULL) {
+        memcpy(copy, text, len + 1);
+    }
+    return copy;
+}
+
+static void secure_strfree(char *text)
+{
+    if (text != NULL) {
+        OPENSSL_secure_clear_free(text, strlen(text) + 1);
+    }
+}
+
+void credentials_clear(credentials *creds)
+{
+    secure_strfree(creds->access_key_id);
+    secure_strfree(creds->secret_access_key);
+    secure_strfree(creds->session_token);
+    memset(creds, 0, sizeof(*creds));
+}
+
+static int non_empty(const char *text)
+{
+    return text != NULL && text[0] != '\0';
+}
+
+static kms_client_status take(const char *key_id, const char *secret, const char *token,
+                              const char *source, credentials *out)
+{
+    out->access_key_id = secure_strdup(key_id);
+    out->secret_access_key = secure_strdup(secret);
+    out->session_token = non_empty(token) ? secure_strdup(token) : NULL;
+    snprintf(out->source, sizeof(out->source), "%s", source);
+    if (out->access_key_id == NULL || out->secret_access_key == NULL ||
+        (non_empty(token) && out->session_token == NULL)) {
+        credentials_clear(out);
+        return KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    return KMS_CLIENT_OK;
+}
+
+/* A half-given pair is a mistake worth naming rather than skipping silently. */
+static kms_client_status from_pair(const char *key_id, const char *secret, const char *token,
+                                   const char *source, credentials *out, char *detail,
+                                   size_t detail_cap, int *found)
+{
+    *found = non_empty(key_id) || non_empty(secret);
+    if (!*found) {
+        return KMS_CLIENT_OK;
+    }
+    if (!non_empty(key_id) || !non_empty(secret)) {
+        snprintf(detail, detail_cap, "incomplete credentials in %s: %s missing", source,
+                 non_empty(key_id) ? "secret access key" : "access key id");
+        return KMS_CLIENT_ERR_NO_CREDENTIALS;
+    }
+    return take(key_id, secret, token, source, out);
+}
+
+typedef struct {
+    char key_id[SECRET_MAX];
+    char secret[SECRET_MAX];
+    char token[SECRET_MAX];
+} file_secrets;
+
+static void shared_file_path(const char *env_name, const char *default_name, char *out, size_t cap)
+{
+    const char *path = getenv(env_name);
+    const char *home = getenv("HOME");
+    if (non_empty(path)) {
+        snprintf(out, cap, "%s", path);
+    } else {
+        snprintf(out, cap, "%s/.aws/%s", non_empty(home) ? home : ".", default_name);
+    }
+}
+
+/* Reads one shared file's profile; returns -1 if a value is oversized. */
+static int read_profile(const char *path, shared_file_kind kind, const char *profile,
+                        file_secrets *s)
+{
+    int a = shared_profile_get(path, kind, profile, "aws_access_key_id", s->key_id, SECRET_MAX);
+    int b = shared_profile_get(path, kind, profile, "aws_secret_access_key", s->secret, SECRET_MAX);
+    int c = shared_profile_get(path, kind, profile, "aws_session_token", s->token, SECRET_MAX);
+    return (a < 0 || b < 0 || c < 0) ? -1 : 0;
+}
+
+static kms_client_status from_shared_file(const char *path, shared_file_kind kind,
+                                          const char *profile, credentials *out, char *detail,
+                                          size_t detail_cap, int *found)
+{
+    file_secrets *s = OPENSSL_zalloc(sizeof(*s));
+    char source[64];
+    kms_client_status status = KMS_CLIENT_ERR_NO_MEMORY;
+    *found = 0;
+    if (s == NULL) {
+        return status;
+    }
+    snprintf(source, sizeof(source), "profile '%.20s' of the shared %s file", profile,
+             kind == SHARED_FILE_CREDENTIALS ? "credentials" : "config");
+    if (read_profile(path, kind, profile, s) < 0) {
+        *found = 1;
+        snprintf(detail, detail_cap, "oversized value in %s", source);
+        status = KMS_CLIENT_ERR_NO_CREDENTIALS;
+    } else {
+        status = from_pair(s->key_id, s->secret, s->token, source, out, detail, detail_cap, found);
+    }
+    OPENSSL_clear_free(s, sizeof(*s));
+    return status;
+}
+
+static kms_client_status from_shared_files(const kms_client_config *config, credentials *out,
+                                           char *detail, size_t detail_cap)
+{
+    char creds_path[1024];
+    char config_path[1024];
+    const char *profile = non_empty(config->profile)         ? config->profile
+                          : non_empty(getenv("AWS_PROFILE")) ? getenv("AWS_PROFILE")
+                                                             : "default";
+    int found = 0;
+    shared_file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", creds_path, sizeof(creds_path));
+    shared_file_path("AWS_CONFIG_FILE", "config", config_path, sizeof(config_path));
+    kms_client_status status = from_shared_file(creds_path, SHARED_FILE_CREDENTIALS, profile, out,
+                                                detail, detail_cap, &found);
+    if (found) {
+        return status;
+    }
+    status =
+        from_shared_file(config_path, SHARED_FILE_CONFIG, profile, out, detail, detail_cap, &found);
+    if (found) {
+        return status;
+    }
+    snprintf(detail, detail_cap,
+             "no AWS credentials: none configured, AWS_ACCESS_KEY_ID unset, and profile '%s' "
+             "has none in %s or %s",
+             profile, creds_path, config_path);
+    return KMS_CLIENT_ERR_NO_CREDENTIALS;
+}
+
+kms_client_status credentials_resolve(const kms_client_config *config, credentials *out,
+                                      char *detail, size_t detail_cap)
+{
+    int found = 0;
+    memset(out, 0, sizeof(*out));
+    kms_client_status status =
+        from_pair(config->access_key_id, config->secret_access_key, config->session_token,
+                  "the explicit configuration", out, detail, detail_cap, &found);
+    if (found) {
+        return status;
+    }
+    status =
+        from_pair(getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
+                  getenv("AWS_SESSION_TOKEN"), "the environment", out, detail, detail_cap, &found);
+    if (found) {
+        return status;
+    }
+    return from_shared_files(config, out, detail, detail_cap);
+}

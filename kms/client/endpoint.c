@@ -1,0 +1,82 @@
+#include "kms/client/endpoint.h"
+
+#include "kms/client/kms_arn.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int copy_if_set(const char *text, char *out, size_t cap)
+{
+    if (text == NULL || text[0] == '\0' || strlen(text) >= cap) {
+        return 0;
+    }
+    memcpy(out, text, strlen(text) + 1);
+    return 1;
+}
+
+void endpoint_configured_region(const char *configured, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!copy_if_set(configured, out, cap) && !copy_if_set(getenv("AWS_REGION"), out, cap)) {
+        copy_if_set(getenv("AWS_DEFAULT_REGION"), out, cap);
+    }
+}
+
+int endpoint_region_for_key(const char *client_region, const char *key_id, char *out, size_t cap)
+{
+    kms_arn arn;
+    if (copy_if_set(client_region, out, cap)) {
+        return 1;
+    }
+    return kms_arn_parse(key_id, &arn) && copy_if_set(arn.region, out, cap);
+}
+
+int endpoint_url(const char *override, const char *region, char *out, size_t cap)
+{
+    int n = override != NULL && override[0] != '\0'
+                ? snprintf(out, cap, "%s", override)
+                : snprintf(out, cap, "https://kms.%s.amazonaws.com/", region);
+    return n > 0 && (size_t)n < cap;
+}
+
+static int is_default_port(const char *scheme, const char *port)
+{
+    return (strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0) ||
+           (strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0);
+}
+
+static int format_host(CURLU *u, char *out, size_t cap)
+{
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+    int ok = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY &&
+             (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) &&
+             strcmp(path, "/") == 0;
+    if (ok) {
+        int has_port = curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+                       !is_default_port(scheme, port);
+        int n = has_port ? snprintf(out, cap, "%s:%s", host, port) : snprintf(out, cap, "%s", host);
+        ok = n > 0 && (size_t)n < cap;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_free(query);
+    return ok;
+}
+
+int endpoint_host(const char *url, char *out, size_t cap)
+{
+    CURLU *u = curl_url();
+    if (u == NULL) {
+        return 0;
+    }
+    int ok = curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && format_host(u, out, cap);
+    curl_url_cleanup(u);
+    return ok;
+}

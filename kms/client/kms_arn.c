@@ -1,0 +1,63 @@
+#include "kms/client/kms_arn.h"
+
+#include <string.h>
+
+/* Copies the text up to the next ':' (or the end when last) into out; returns
+ * the position after the separator, or NULL if the field is empty or too long. */
+static const char *take_field(const char *p, char *out, size_t cap, int last)
+{
+    const char *end = last ? p + strlen(p) : strchr(p, ':');
+    if (end == NULL) {
+        return NULL;
+    }
+    size_t len = (size_t)(end - p);
+    if (len == 0 || len >= cap) {
+        return NULL;
+    }
+    memcpy(out, p, len);
+    out[len] = '\0';
+    return last ? end : end + 1;
+}
+
+static int split_resource(const char *resource, kms_arn *out)
+{
+    const char *slash = strchr(resource, '/');
+    if (slash == NULL) {
+        return 0;
+    }
+    size_t type_len = (size_t)(slash - resource);
+    size_t id_len = strlen(slash + 1);
+    if (type_len == 0 || type_len >= sizeof(out->resource_type) || id_len == 0 ||
+        id_len >= sizeof(out->resource_id)) {
+        return 0;
+    }
+    memcpy(out->resource_type, resource, type_len);
+    out->resource_type[type_len] = '\0';
+    memcpy(out->resource_id, slash + 1, id_len + 1);
+    return strcmp(out->resource_type, "key") == 0 || strcmp(out->resource_type, "alias") == 0;
+}
+
+int kms_arn_parse(const char *text, kms_arn *out)
+{
+    char service[8];
+    char resource[sizeof(out->resource_type) + sizeof(out->resource_id)];
+    memset(out, 0, sizeof(*out));
+    if (text == NULL || strncmp(text, "arn:", 4) != 0) {
+        return 0;
+    }
+    const char *p = text + 4;
+    if ((p = take_field(p, out->partition, sizeof(out->partition), 0)) == NULL ||
+        (p = take_field(p, service, sizeof(service), 0)) == NULL ||
+        (p = take_field(p, out->region, sizeof(out->region), 0)) == NULL ||
+        (p = take_field(p, out->account, sizeof(out->account), 0)) == NULL ||
+        take_field(p, resource, sizeof(resource), 1) == NULL) {
+        return 0;
+    }
+    return strcmp(service, "kms") == 0 && split_resource(resource, out);
+}
+
+int kms_arn_is_key_arn(const char *text)
+{
+    kms_arn arn;
+    return kms_arn_parse(text, &arn) && strcmp(arn.resource_type, "key") == 0;
+}

@@ -1,0 +1,21 @@
+#ifndef DEKCACHE_KMS_ARN_H
+#define DEKCACHE_KMS_ARN_H
+
+#include <stddef.h>
+
+/* The parts of arn:<partition>:kms:<region>:<account>:<type>/<id>. */
+typedef struct {
+    char partition[32];
+    char region[64];
+    char account[32];
+    char resource_type[16]; /* "key" or "alias" */
+    char resource_id[256];
+} kms_arn;
+
+/* 1 if text is a well-formed KMS ARN (resource type "key" or "alias"). */
+int kms_arn_parse(const char *text, kms_arn *out);
+
+/* 1 if text is a KMS ARN naming a key (not an alias). */
+int kms_arn_is_key_arn(const char *text);
+
+#endif

@@ -1,0 +1,252 @@
+#include "kms/client/client_internal.h"
+
+#include "kms/client/endpoint.h"
+#include "kms/client/request_json.h"
+#include "kms/client/response_json.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_ID_MAX         2048
+#define DATA_KEY_MAX_BYTES 1024
+#define PLAINTEXT_MAX      4096
+
+static long or_default(long value, long fallback)
+{
+    return value > 0 ? value : fallback;
+}
+
+static kms_client_status check_endpoint(const char *endpoint, char *detail, size_t detail_cap)
+{
+    char host[512];
+    if (endpoint != NULL && !endpoint_host(endpoint, host, sizeof(host))) {
+        snprintf(detail, detail_cap,
+                 "KMS endpoint '%.200s' is not an http(s) URL with an empty path and no query",
+                 endpoint);
+        return KMS_CLIENT_ERR_INVALID_ARGUMENT;
+    }
+    return KMS_CLIENT_OK;
+}
+
+static kms_client_status open_transport(kms_client *c, const kms_client_config *config)
+{
+    transport_options options = {
+        .ca_file = config->ca_file,
+        .ca_path = config->ca_path,
+        .connect_timeout_ms = or_default(config->connect_timeout_ms, 2000),
+        .max_response_bytes = config->max_response_bytes > 0 ? config->max_response_bytes : 65536,
+        .disable_connection_reuse = config->disable_connection_reuse,
+    };
+    return transport_new(&options, &c->transport);
+}
+
+kms_client_status kms_client_new(const kms_client_config *config, kms_client **out, char *detail,
+                                 size_t detail_cap)
+{
+    kms_client_config defaults = {0};
+    if (out == NULL) {
+        return KMS_CLIENT_ERR_INVALID_ARGUMENT;
+    }
+    *out = NULL;
+    config = config != NULL ? config : &defaults;
+    kms_client_status status = check_endpoint(config->endpoint, detail, detail_cap);
+    kms_client *c = status == KMS_CLIENT_OK ? calloc(1, sizeof(*c)) : NULL;
+    if (c == NULL) {
+        return status != KMS_CLIENT_OK ? status : KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    endpoint_configured_region(config->region, c->region, sizeof(c->region));
+    c->attempt_timeout_ms = or_default(config->attempt_timeout_ms, 5000);
+    c->deadline_ms = or_default(config->deadline_ms, 15000);
+    c->max_attempts = (int)or_default(config->max_attempts, 3);
+    c->backoff_base_ms = or_default(config->backoff_base_ms, 50);
+    c->backoff_cap_ms = or_default(config->backoff_cap_ms, 2000);
+    status = credentials_resolve(config, &c->creds, detail, detail_cap);
+    if (status == KMS_CLIENT_OK && config->endpoint != NULL &&
+        (c->endpoint = strdup(config->endpoint)) == NULL) {
+        status = KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    if (status == KMS_CLIENT_OK) {
+        status = open_transport(c, config);
+    }
+    if (status != KMS_CLIENT_OK) {
+        kms_client_free(c);
+        return status;
+    }
+    *out = c;
+    return KMS_CLIENT_OK;
+}
+
+void kms_client_free(kms_client *client)
+{
+    if (client == NULL) {
+        return;
+    }
+    credentials_clear(&client->creds);
+    transport_free(client->transport);
+    free(client->endpoint);
+    free(client);
+}
+
+void kms_client_result_clear(kms_client_result *result)
+{
+    if (result == NULL) {
+        return;
+    }
+    if (result->plaintext != NULL) {
+        OPENSSL_secure_clear_free(result->plaintext, result->plaintext_len);
+    }
+    OPENSSL_free(result->ciphertext);
+    memset(result, 0, sizeof(*result));
+}
+
+static kms_client_status invalid(const char *operation, const char *what, char *detail,
+                                 size_t detail_cap)
+{
+    snprintf(detail, detail_cap, "KMS %s: invalid argument: %s", operation, what);
+    return KMS_CLIENT_ERR_INVALID_ARGUMENT;
+}
+
+/* Checks what every operation needs and clears its output; arg_ok and rule
+ * cover the operation's own argument. */
+static kms_client_status begin_call(const kms_client *client, const char *operation,
+                                    const char *key_id, void *out, size_t out_size, int arg_ok,
+                                    const char *rule, secure_buffer *request, char *detail,
+                                    size_t detail_cap)
+{
+    if (client == NULL || out == NULL) {
+        return invalid(operation, "no client or no output", detail, detail_cap);
+    }
+    memset(out, 0, out_size);
+    if (key_id == NULL || key_id[0] == '\0' || strlen(key_id) >= KEY_ID_MAX) {
+        return invalid(operation, "key id empty or longer than 2047 bytes", detail, detail_cap);
+    }
+    if (!arg_ok) {
+        return invalid(operation, rule, detail, detail_cap);
+    }
+    secure_buffer_init(request, 0);
+    return KMS_CLIENT_OK;
+}
+
+/* Sends a built request and parses a GenerateDataKey/Encrypt/Decrypt answer. */
+static kms_client_status run_key_op(kms_client *client, const char *operation, const char *key_id,
+                                    secure_buffer *request, const response_json_expect *expect,
+                                    kms_client_result *out, char *detail, size_t detail_cap)
+{
+    secure_buffer response;
+    char reason[160];
+    kms_client_status status =
+        kms_call(client, operation, key_id, request, &response, detail, detail_cap);
+    secure_buffer_free(request);
+    if (status == KMS_CLIENT_OK) {
+        status = response_json_parse_key_op(response.data, response.len, expect, out, reason,
+                                            sizeof(reason));
+        if (status != KMS_CLIENT_OK) {
+            snprintf(detail, detail_cap, "KMS %s on key '%.200s': %s: %s", operation, key_id,
+                     kms_client_status_string(status), reason);
+        }
+    }
+    secure_buffer_free(&response);
+    return status;
+}
+
+static kms_client_status out_of_memory(secure_buffer *request, const char *operation, char *detail,
+                                       size_t detail_cap)
+{
+    secure_buffer_free(request);
+    snprintf(detail, detail_cap, "KMS %s: out of memory building the request", operation);
+    return KMS_CLIENT_ERR_NO_MEMORY;
+}
+
+kms_client_status kms_client_generate_data_key(kms_client *client, const char *key_id,
+                                               size_t n_bytes, const kms_client_context *context,
+                                               kms_client_result *out, char *detail,
+                                               size_t detail_cap)
+{
+    static const char op[] = "GenerateDataKey";
+    response_json_expect expect = {
+        .want_plaintext = 1, .plaintext_len = n_bytes, .want_ciphertext = 1};
+    secure_buffer request;
+    kms_client_status status = begin_call(
+        client, op, key_id, out, sizeof(*out), n_bytes > 0 && n_bytes <= DATA_KEY_MAX_BYTES,
+        "NumberOfBytes must be 1..1024", &request, detail, detail_cap);
+    if (status != KMS_CLIENT_OK) {
+        return status;
+    }
+    if (!request_json_generate_data_key(&request, key_id, n_bytes, context)) {
+        return out_of_memory(&request, op, detail, detail_cap);
+    }
+    return run_key_op(client, op, key_id, &request, &expect, out, detail, detail_cap);
+}
+
+kms_client_status kms_client_encrypt(kms_client *client, const char *key_id,
+                                     const unsigned char *plaintext, size_t plaintext_len,
+                                     const kms_client_context *context, kms_client_result *out,
+                                     char *detail, size_t detail_cap)
+{
+    static const char op[] = "Encrypt";
+    response_json_expect expect = {.want_ciphertext = 1};
+    secure_buffer request;
+    int arg_ok = plaintext != NULL && plaintext_len > 0 && plaintext_len <= PLAINTEXT_MAX;
+    kms_client_status status =
+        begin_call(client, op, key_id, out, sizeof(*out), arg_ok, "plaintext must be 1..4096 bytes",
+                   &request, detail, detail_cap);
+    if (status != KMS_CLIENT_OK) {
+        return status;
+    }
+    if (!request_json_encrypt(&request, key_id, plaintext, plaintext_len, context)) {
+        return out_of_memory(&request, op, detail, detail_cap);
+    }
+    return run_key_op(client, op, key_id, &request, &expect, out, detail, detail_cap);
+}
+
+kms_client_status kms_client_decrypt(kms_client *client, const char *key_id,
+                                     const unsigned char *ciphertext, size_t ciphertext_len,
+                                     const kms_client_context *context, size_t expected_len,
+                                     kms_client_result *out, char *detail, size_t detail_cap)
+{
+    static const char op[] = "Decrypt";
+    response_json_expect expect = {.want_plaintext = 1, .plaintext_len = expected_len};
+    secure_buffer request;
+    int arg_ok =
+        ciphertext != NULL && ciphertext_len > 0 && ciphertext_len <= RESPONSE_JSON_MAX_CIPHERTEXT;
+    kms_client_status status =
+        begin_call(client, op, key_id, out, sizeof(*out), arg_ok,
+                   "ciphertext must be 1..6144 bytes", &request, detail, detail_cap);
+    if (status != KMS_CLIENT_OK) {
+        return status;
+    }
+    if (!request_json_decrypt(&request, key_id, ciphertext, ciphertext_len, context)) {
+        return out_of_memory(&request, op, detail, detail_cap);
+    }
+    return run_key_op(client, op, key_id, &request, &expect, out, detail, detail_cap);
+}
+
+kms_client_status kms_client_describe_key(kms_client *client, const char *key_id,
+                                          kms_client_key_info *out, char *detail, size_t detail_cap)
+{
+    static const char op[] = "DescribeKey";
+    secure_buffer request, response;
+    char reason[160];
+    kms_client_status status =
+        begin_call(client, op, key_id, out, sizeof(*out), 1, "", &request, detail, detail_cap);
+    if (status != KMS_CLIENT_OK) {
+        return status;
+    }
+    if (!request_json_describe_key(&request, key_id)) {
+        return out_of_memory(&request, op, detail, detail_cap);
+    }
+    status = kms_call(client, op, key_id, &request, &response, detail, detail_cap);
+    secure_buffer_free(&request);
+    if (status == KMS_CLIENT_OK) {
+        status = response_json_parse_describe_key(response.data, response.len, out, reason,
+                                                  sizeof(reason));
+        if (status != KMS_CLIENT_OK) {
+            snprintf(detail, detail_cap, "KMS %s on key '%.200s': %s: %s", op, key_id,
+                     kms_client_status_string(status), reason);
+        }
+    }
+    secure_buffer_free(&response);
+    return status;
+}

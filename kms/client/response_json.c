@@ -1,0 +1,296 @@
+#include "kms/client/response_json.h"
+
+#include "kms/client/base64.h"
+#include "kms/client/kms_arn.h"
+
+#include <json-c/json.h>
+#include <json-c/printbuf.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_DEPTH 16
+
+/* json-c copies each string through the tokener's buffer; growing that buffer
+ * mid-parse would leave a partial copy of a secret in freed memory. Pre-size
+ * it to the whole body, and cleanse it before it is freed. */
+static void cleanse_tokener(json_tokener *tok)
+{
+    if (tok->pb != NULL && tok->pb->buf != NULL) {
+        OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
+    }
+}
+
+static int only_whitespace(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The whole body must be exactly one JSON object. */
+static json_object *parse_object(const char *body, size_t len, char *reason, size_t reason_cap)
+{
+    if (len == 0 || len > (size_t)INT_MAX / 2) {
+        snprintf(reason, reason_cap, "response body of %zu bytes", len);
+        return NULL;
+    }
+    json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
+    if (tok == NULL) {
+        snprintf(reason, reason_cap, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    printbuf_memset(tok->pb, 0, 0, (int)len + 1);
+    printbuf_reset(tok->pb);
+    json_object *root = json_tokener_parse_ex(tok, body, (int)len);
+    enum json_tokener_error err = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    cleanse_tokener(tok);
+    json_tokener_free(tok);
+    if (root == NULL || err != json_tokener_success || !only_whitespace(body + end, len - end)) {
+        snprintf(reason, reason_cap, "malformed JSON (%s)",
+                 root == NULL ? json_tokener_error_desc(err) : "trailing bytes");
+        json_object_put(root);
+        return NULL;
+    }
+    if (!json_object_is_type(root, json_type_object)) {
+        snprintf(reason, reason_cap, "response is not a JSON object");
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* Frees a parsed response after cleansing every string in it (a response may
+ * carry a base64 plaintext key in any member). */
+static void cleanse_strings(json_object *obj)
+{
+    if (json_object_is_type(obj, json_type_string)) {
+        OPENSSL_cleanse((char *)json_object_get_string(obj),
+                        (size_t)json_object_get_string_len(obj));
+    } else if (json_object_is_type(obj, json_type_object)) {
+        json_object_object_foreach(obj, name, member)
+        {
+            (void)name;
+            cleanse_strings(member);
+        }
+    } else if (json_object_is_type(obj, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(obj); i++) {
+            cleanse_strings(json_object_array_get_idx(obj, i));
+        }
+    }
+}
+
+static void free_response(json_object *root)
+{
+    cleanse_strings(root);
+    json_object_put(root);
+}
+
+static const char *member_string(json_object *obj, const char *name, size_t *len, char *reason,
+                                 size_t reason_cap)
+{
+    json_object *member = NULL;
+    if (!json_object_object_get_ex(obj, name, &member)) {
+        snprintf(reason, reason_cap, "member %s missing", name);
+        return NULL;
+    }
+    if (!json_object_is_type(member, json_type_string)) {
+        snprintf(reason, reason_cap, "member %s is not a string", name);
+        return NULL;
+    }
+    *len = (size_t)json_object_get_string_len(member);
+    return json_object_get_string(member);
+}
+
+static int copy_text(const char *text, size_t len, char *out, size_t cap)
+{
+    if (len >= cap || memchr(text, '\0', len) != NULL) {
+        return 0;
+    }
+    memcpy(out, text, len);
+    out[len] = '\0';
+    return 1;
+}
+
+static kms_client_status take_key_arn(json_object *root, const char *name, char *out, size_t cap,
+                                      char *reason, size_t reason_cap)
+{
+    size_t len = 0;
+    const char *text = member_string(root, name, &len, reason, reason_cap);
+    if (text == NULL) {
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    if (!copy_text(text, len, out, cap) || !kms_arn_is_key_arn(out)) {
+        out[0] = '\0';
+        snprintf(reason, reason_cap, "member %s is not a key ARN", name);
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    return KMS_CLIENT_OK;
+}
+
+/* Decodes a base64 member into a fresh block (secure heap if secret) whose
+ * length must be exact_len (when non-zero) and at most max_len. */
+static kms_client_status take_blob(json_object *root, const char *name, int secret,
+                                   size_t exact_len, size_t max_len, unsigned char **out,
+                                   size_t *out_len, char *reason, size_t reason_cap)
+{
+    size_t text_len = 0;
+    const char *text = member_string(root, name, &text_len, reason, reason_cap);
+    if (text == NULL) {
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    if (text_len == 0 || base64_decoded_max(text_len) > max_len + 3) {
+        snprintf(reason, reason_cap, "member %s has %zu base64 characters", name, text_len);
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    size_t cap = base64_decoded_max(text_len);
+    unsigned char *bytes = secret ? OPENSSL_secure_malloc(cap) : OPENSSL_malloc(cap);
+    if (bytes == NULL) {
+        snprintf(reason, reason_cap, "out of memory");
+        return KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    size_t len = 0;
+    int ok = base64_decode(text, text_len, bytes, &len);
+    if (!ok || len == 0 || len > max_len || (exact_len != 0 && len != exact_len)) {
+        if (ok) {
+            snprintf(reason, reason_cap, "member %s decodes to %zu bytes, expected %zu", name, len,
+                     exact_len != 0 ? exact_len : max_len);
+        } else {
+            snprintf(reason, reason_cap, "member %s is not valid base64", name);
+        }
+        secret ? OPENSSL_secure_clear_free(bytes, cap) : OPENSSL_clear_free(bytes, cap);
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    *out = bytes;
+    *out_len = len;
+    return KMS_CLIENT_OK;
+}
+
+static kms_client_status parse_key_op_members(json_object *root, const response_json_expect *expect,
+                                              kms_client_result *out, char *reason,
+                                              size_t reason_cap)
+{
+    kms_client_status status =
+        take_key_arn(root, "KeyId", out->key_arn, sizeof(out->key_arn), reason, reason_cap);
+    if (status == KMS_CLIENT_OK && expect->want_ciphertext) {
+        status = take_blob(root, "CiphertextBlob", 0, 0, RESPONSE_JSON_MAX_CIPHERTEXT,
+                           &out->ciphertext, &out->ciphertext_len, reason, reason_cap);
+    }
+    if (status == KMS_CLIENT_OK && expect->want_plaintext) {
+        /* 4096 is KMS's largest plaintext (Encrypt); data keys are at most 1024. */
+        status = take_blob(root, "Plaintext", 1, expect->plaintext_len, 4096, &out->plaintext,
+                           &out->plaintext_len, reason, reason_cap);
+    }
+    return status;
+}
+
+kms_client_status response_json_parse_key_op(const char *body, size_t len,
+                                             const response_json_expect *expect,
+                                             kms_client_result *out, char *reason,
+                                             size_t reason_cap)
+{
+    memset(out, 0, sizeof(*out));
+    json_object *root = parse_object(body, len, reason, reason_cap);
+    if (root == NULL) {
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    kms_client_status status = parse_key_op_members(root, expect, out, reason, reason_cap);
+    free_response(root);
+    if (status != KMS_CLIENT_OK) {
+        kms_client_result_clear(out);
+    }
+    return status;
+}
+
+static kms_client_status parse_metadata(json_object *meta, kms_client_key_info *out, char *reason,
+                                        size_t reason_cap)
+{
+    json_object *enabled = NULL;
+    size_t state_len = 0;
+    kms_client_status status =
+        take_key_arn(meta, "Arn", out->key_arn, sizeof(out->key_arn), reason, reason_cap);
+    if (status != KMS_CLIENT_OK) {
+        return status;
+    }
+    const char *state = member_string(meta, "KeyState", &state_len, reason, reason_cap);
+    if (state == NULL || !copy_text(state, state_len, out->key_state, sizeof(out->key_state))) {
+        snprintf(reason, reason_cap, "member KeyMetadata.KeyState missing or invalid");
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    if (!json_object_object_get_ex(meta, "Enabled", &enabled) ||
+        !json_object_is_type(enabled, json_type_boolean)) {
+        snprintf(reason, reason_cap, "member KeyMetadata.Enabled missing or not a boolean");
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    out->enabled = json_object_get_boolean(enabled) ? 1 : 0;
+    return KMS_CLIENT_OK;
+}
+
+kms_client_status response_json_parse_describe_key(const char *body, size_t len,
+                                                   kms_client_key_info *out, char *reason,
+                                                   size_t reason_cap)
+{
+    memset(out, 0, sizeof(*out));
+    json_object *root = parse_object(body, len, reason, reason_cap);
+    if (root == NULL) {
+        return KMS_CLIENT_ERR_BAD_RESPONSE;
+    }
+    json_object *meta = NULL;
+    kms_client_status status = KMS_CLIENT_ERR_BAD_RESPONSE;
+    if (!json_object_object_get_ex(root, "KeyMetadata", &meta) ||
+        !json_object_is_type(meta, json_type_object)) {
+        snprintf(reason, reason_cap, "member KeyMetadata missing or not an object");
+    } else {
+        status = parse_metadata(meta, out, reason, reason_cap);
+    }
+    free_response(root);
+    if (status != KMS_CLIENT_OK) {
+        memset(out, 0, sizeof(*out));
+    }
+    return status;
+}
+
+/* Keeps printable ASCII only, so a hostile message cannot forge log lines. */
+static void copy_printable(const char *text, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        unsigned char c = (unsigned char)text[i];
+        out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[n] = '\0';
+}
+
+int response_json_parse_error(const char *body, size_t len, char *type, size_t type_cap,
+                              char *message, size_t message_cap)
+{
+    char reason[64];
+    size_t text_len = 0;
+    type[0] = '\0';
+    message[0] = '\0';
+    json_object *root = parse_object(body, len, reason, sizeof(reason));
+    if (root == NULL) {
+        return 0;
+    }
+    const char *text = member_string(root, "__type", &text_len, reason, sizeof(reason));
+    if (text != NULL) {
+        const char *hash = memchr(text, '#', text_len);
+        size_t skip = hash != NULL ? (size_t)(hash - text) + 1 : 0;
+        copy_printable(text + skip, text_len - skip, type, type_cap);
+    }
+    const char *msg = member_string(root, "message", &text_len, reason, sizeof(reason));
+    if (msg == NULL) {
+        msg = member_string(root, "Message", &text_len, reason, sizeof(reason));
+    }
+    if (msg != NULL) {
+        copy_printable(msg, text_len, message, message_cap);
+    }
+    json_object_put(root);
+    return type[0] != '\0';
+}

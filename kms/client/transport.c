@@ -1,0 +1,275 @@
+#include "kms/client/transport.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pooled_handle {
+    CURL *easy;
+    struct pooled_handle *next;
+} pooled_handle;
+
+struct transport {
+    transport_options options;
+    char *ca_file;
+    char *ca_path;
+    CURLSH *share;
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+    pthread_mutex_t pool_lock;
+    pooled_handle *idle;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_result = CURLE_FAILED_INIT;
+
+static void global_init_once(void)
+{
+    global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+kms_client_status transport_global_init(void)
+{
+    pthread_once(&global_once, global_init_once);
+    return global_result == CURLE_OK ? KMS_CLIENT_OK : KMS_CLIENT_ERR_NETWORK;
+}
+
+static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user)
+{
+    (void)handle;
+    (void)access;
+    transport *t = user;
+    pthread_mutex_lock(&t->share_locks[data]);
+}
+
+static void share_unlock(CURL *handle, curl_lock_data data, void *user)
+{
+    (void)handle;
+    transport *t = user;
+    pthread_mutex_unlock(&t->share_locks[data]);
+}
+
+static int setup_share(transport *t)
+{
+    t->share = curl_share_init();
+    if (t->share == NULL) {
+        return 0;
+    }
+    return curl_share_setopt(t->share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
+           curl_share_setopt(t->share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
+           curl_share_setopt(t->share, CURLSHOPT_USERDATA, t) == CURLSHE_OK &&
+           curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
+           curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK;
+}
+
+static char *dup_or_null(const char *text)
+{
+    return text != NULL ? strdup(text) : NULL;
+}
+
+kms_client_status transport_new(const transport_options *options, transport **out)
+{
+    *out = NULL;
+    if (transport_global_init() != KMS_CLIENT_OK) {
+        return KMS_CLIENT_ERR_NETWORK;
+    }
+    transport *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    t->options = *options;
+    t->ca_file = dup_or_null(options->ca_file);
+    t->ca_path = dup_or_null(options->ca_path);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        pthread_mutex_init(&t->share_locks[i], NULL);
+    }
+    pthread_mutex_init(&t->pool_lock, NULL);
+    if ((options->ca_file != NULL && t->ca_file == NULL) ||
+        (options->ca_path != NULL && t->ca_path == NULL) || !setup_share(t)) {
+        transport_free(t);
+        return KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    *out = t;
+    return KMS_CLIENT_OK;
+}
+
+void transport_free(transport *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    while (t->idle != NULL) {
+        pooled_handle *h = t->idle;
+        t->idle = h->next;
+        curl_easy_cleanup(h->easy);
+        free(h);
+    }
+    if (t->share != NULL) {
+        curl_share_cleanup(t->share);
+    }
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        pthread_mutex_destroy(&t->share_locks[i]);
+    }
+    pthread_mutex_destroy(&t->pool_lock);
+    free(t->ca_file);
+    free(t->ca_path);
+    free(t);
+}
+
+static pooled_handle *borrow(transport *t)
+{
+    pthread_mutex_lock(&t->pool_lock);
+    pooled_handle *h = t->idle;
+    if (h != NULL) {
+        t->idle = h->next;
+    }
+    pthread_mutex_unlock(&t->pool_lock);
+    if (h != NULL) {
+        return h;
+    }
+    h = calloc(1, sizeof(*h));
+    if (h != NULL && (h->easy = curl_easy_init()) == NULL) {
+        free(h);
+        h = NULL;
+    }
+    return h;
+}
+
+static void give_back(transport *t, pooled_handle *h)
+{
+    pthread_mutex_lock(&t->pool_lock);
+    h->next = t->idle;
+    t->idle = h;
+    pthread_mutex_unlock(&t->pool_lock);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+    secure_buffer *body = user;
+    size_t len = size * nmemb;
+    /* A short count makes libcurl stop with CURLE_WRITE_ERROR. */
+    return secure_buffer_append(body, data, len) ? len : 0;
+}
+
+static void set_options(transport *t, CURL *easy, const char *url, struct curl_slist *headers,
+                        const char *body, size_t body_len, long timeout_ms,
+                        transport_response *resp)
+{
+    curl_easy_setopt(easy, CURLOPT_URL, url);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_SHARE, t->share);
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, t->options.connect_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (t->ca_file != NULL) {
+        curl_easy_setopt(easy, CURLOPT_CAINFO, t->ca_file);
+    }
+    if (t->ca_path != NULL) {
+        curl_easy_setopt(easy, CURLOPT_CAPATH, t->ca_path);
+    }
+    if (t->options.disable_connection_reuse) {
+        curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+    }
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &resp->body);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, resp->error);
+}
+
+static kms_client_status classify(CURL *easy, CURLcode code, const transport_response *resp)
+{
+    long os_errno = 0;
+    switch (code) {
+    case CURLE_OK:
+        return KMS_CLIENT_OK;
+    case CURLE_COULDNT_CONNECT:
+        curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+        return os_errno == ECONNREFUSED ? KMS_CLIENT_ERR_CONNECTION_REFUSED
+                                        : KMS_CLIENT_ERR_NETWORK;
+    case CURLE_OPERATION_TIMEDOUT:
+        return KMS_CLIENT_ERR_TIMEOUT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+        return KMS_CLIENT_ERR_TLS;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+        return KMS_CLIENT_ERR_CONNECTION_DROPPED;
+    case CURLE_WRITE_ERROR:
+        return resp->body.failed ? KMS_CLIENT_ERR_BAD_RESPONSE : KMS_CLIENT_ERR_NETWORK;
+    default:
+        return KMS_CLIENT_ERR_NETWORK;
+    }
+}
+
+static struct curl_slist *header_list(const char *const *lines, size_t n)
+{
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *grown = curl_slist_append(list, lines[i]);
+        if (grown == NULL) {
+            curl_slist_free_all(list);
+            return NULL;
+        }
+        list = grown;
+    }
+    return list;
+}
+
+static void describe_failure(CURLcode code, transport_response *resp)
+{
+    if (resp->status == KMS_CLIENT_ERR_BAD_RESPONSE) {
+        snprintf(resp->error, sizeof(resp->error), "response larger than %zu bytes",
+                 resp->body.limit);
+    } else if (resp->error[0] == '\0') {
+        snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(code));
+    }
+}
+
+void transport_post(transport *t, const char *url, const char *const *header_lines,
+                    size_t n_headers, const char *body, size_t body_len, long timeout_ms,
+                    transport_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    secure_buffer_init(&resp->body, t->options.max_response_bytes);
+    struct curl_slist *headers = header_list(header_lines, n_headers);
+    pooled_handle *h = borrow(t);
+    if (headers == NULL || h == NULL) {
+        resp->status = KMS_CLIENT_ERR_NO_MEMORY;
+        snprintf(resp->error, sizeof(resp->error), "out of memory");
+        curl_slist_free_all(headers);
+        if (h != NULL) {
+            give_back(t, h);
+        }
+        return;
+    }
+    /* reset keeps the handle's live connections; only the options go. */
+    curl_easy_reset(h->easy);
+    set_options(t, h->easy, url, headers, body, body_len, timeout_ms, resp);
+    CURLcode code = curl_easy_perform(h->easy);
+    resp->status = classify(h->easy, code, resp);
+    if (resp->status == KMS_CLIENT_OK) {
+        curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &resp->http_status);
+        secure_buffer_terminate(&resp->body);
+    } else {
+        describe_failure(code, resp);
+    }
+    curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(headers);
+    give_back(t, h);
+}

@@ -1,0 +1,43 @@
+#ifndef DEKCACHE_KMS_CLIENT_TRANSPORT_H
+#define DEKCACHE_KMS_CLIENT_TRANSPORT_H
+
+#include "kms/client/kms_client.h"
+#include "kms/client/secure_buffer.h"
+
+/* HTTP POST over libcurl with connections kept alive across calls and threads:
+ * a pool of easy handles (each keeps its own live connections; a call borrows
+ * one, so steady state needs no new TCP or TLS handshake) plus a share handle
+ * for DNS and TLS sessions. TLS peer and host verification are always on. */
+
+typedef struct {
+    const char *ca_file;
+    const char *ca_path;
+    long connect_timeout_ms;
+    size_t max_response_bytes;
+    int disable_connection_reuse;
+} transport_options;
+
+typedef struct transport transport;
+
+/* One finished exchange. status is KMS_CLIENT_OK when an HTTP response came
+ * back (any HTTP status); otherwise the network failure, described in error. */
+typedef struct {
+    kms_client_status status;
+    long http_status;
+    secure_buffer body;
+    char error[256];
+} transport_response;
+
+/* Initialises libcurl globally, exactly once per process, on first use. */
+kms_client_status transport_global_init(void);
+
+kms_client_status transport_new(const transport_options *options, transport **out);
+void transport_free(transport *t);
+
+/* POSTs body to url with the given "Name: value" header lines, giving up after
+ * timeout_ms. resp->body must be released with secure_buffer_free. */
+void transport_post(transport *t, const char *url, const char *const *header_lines,
+                    size_t n_headers, const char *body, size_t body_len, long timeout_ms,
+                    transport_response *resp);
+
+#endif

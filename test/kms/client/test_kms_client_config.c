@@ -1,0 +1,202 @@
+/* Credentials chain (explicit, environment, shared files), region and
+ * endpoint resolution. Each test sets the environment it needs. */
+#include "cunit_run.h"
+#include "kms/client/credentials.h"
+#include "kms/client/endpoint.h"
+#include "kms/client/shared_profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/dekcache-kms-client-XXXXXX";
+static char creds_path[128];
+static char config_path[128];
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void)
+{
+    if (mkdtemp(dir) == NULL) {
+        return 1;
+    }
+    snprintf(creds_path, sizeof(creds_path), "%s/credentials", dir);
+    snprintf(config_path, sizeof(config_path), "%s/config", dir);
+    return 0;
+}
+
+static int teardown(void)
+{
+    unlink(creds_path);
+    unlink(config_path);
+    rmdir(dir);
+    return 0;
+}
+
+static void clear_env(void)
+{
+    static const char *names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                  "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                                  "AWS_REGION",        "AWS_DEFAULT_REGION"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        unsetenv(names[i]);
+    }
+    setenv("AWS_SHARED_CREDENTIALS_FILE", creds_path, 1);
+    setenv("AWS_CONFIG_FILE", config_path, 1);
+    write_file(creds_path, "[default]\naws_access_key_id = FILEKEY\naws_secret_access_key = "
+                           "FILESECRET\n\n[work]\n  aws_access_key_id=WORKKEY\n"
+                           "aws_secret_access_key= WORKSECRET \naws_session_token = WORKTOKEN\n");
+    write_file(config_path, "[default]\nregion = eu-west-1\n[profile cfgonly]\n"
+                            "# a comment\naws_access_key_id = CFGKEY\n"
+                            "aws_secret_access_key = CFGSECRET\n[cfgonly]\n"
+                            "aws_access_key_id = WRONG\n");
+}
+
+static void expect_creds(const kms_client_config *config, const char *key, const char *secret,
+                         const char *token)
+{
+    credentials creds;
+    char detail[256] = "";
+    CU_ASSERT_EQUAL_FATAL(credentials_resolve(config, &creds, detail, sizeof(detail)),
+                          KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(creds.access_key_id, key);
+    CU_ASSERT_STRING_EQUAL(creds.secret_access_key, secret);
+    if (token == NULL) {
+        CU_ASSERT_PTR_NULL(creds.session_token);
+    } else {
+        CU_ASSERT_STRING_EQUAL(creds.session_token, token);
+    }
+    credentials_clear(&creds);
+}
+
+static void test_explicit_wins(void)
+{
+    clear_env();
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+    kms_client_config config = {.access_key_id = "CFG", .secret_access_key = "CFGS"};
+    expect_creds(&config, "CFG", "CFGS", NULL);
+}
+
+static void test_environment_before_files(void)
+{
+    clear_env();
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+    setenv("AWS_SESSION_TOKEN", "ENVTOKEN", 1);
+    kms_client_config config = {0};
+    expect_creds(&config, "ENVKEY", "ENVSECRET", "ENVTOKEN");
+}
+
+static void test_half_environment_is_an_error(void)
+{
+    clear_env();
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    kms_client_config config = {0};
+    credentials creds;
+    char detail[256] = "";
+    CU_ASSERT_EQUAL(credentials_resolve(&config, &creds, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NO_CREDENTIALS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "environment"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "secret access key missing"));
+    CU_ASSERT_PTR_NULL(strstr(detail, "ENVKEY"));
+}
+
+static void test_shared_files_and_profiles(void)
+{
+    clear_env();
+    kms_client_config config = {0};
+    expect_creds(&config, "FILEKEY", "FILESECRET", NULL);
+    setenv("AWS_PROFILE", "work", 1);
+    expect_creds(&config, "WORKKEY", "WORKSECRET", "WORKTOKEN");
+    config.profile = "cfgonly"; /* configuration beats AWS_PROFILE; config file's [profile x] */
+    expect_creds(&config, "CFGKEY", "CFGSECRET", NULL);
+}
+
+static void test_no_credentials_message(void)
+{
+    clear_env();
+    kms_client_config config = {.profile = "absent"};
+    credentials creds;
+    char detail[512] = "";
+    CU_ASSERT_EQUAL(credentials_resolve(&config, &creds, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NO_CREDENTIALS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "'absent'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, creds_path));
+}
+
+static void test_shared_profile_sections(void)
+{
+    char value[64];
+    clear_env();
+    CU_ASSERT_EQUAL(shared_profile_get(config_path, SHARED_FILE_CONFIG, "default", "region", value,
+                                       sizeof(value)),
+                    1);
+    CU_ASSERT_STRING_EQUAL(value, "eu-west-1");
+    CU_ASSERT_EQUAL(shared_profile_get(creds_path, SHARED_FILE_CREDENTIALS, "work",
+                                       "aws_secret_access_key", value, 4),
+                    -1);
+    CU_ASSERT_EQUAL(shared_profile_get("/nonexistent/x", SHARED_FILE_CONFIG, "default", "region",
+                                       value, sizeof(value)),
+                    0);
+}
+
+static void test_region_order(void)
+{
+    char region[64];
+    clear_env();
+    endpoint_configured_region(NULL, region, sizeof(region));
+    CU_ASSERT_STRING_EQUAL(region, "");
+    setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
+    endpoint_configured_region(NULL, region, sizeof(region));
+    CU_ASSERT_STRING_EQUAL(region, "us-east-2");
+    setenv("AWS_REGION", "ap-south-1", 1);
+    endpoint_configured_region(NULL, region, sizeof(region));
+    CU_ASSERT_STRING_EQUAL(region, "ap-south-1");
+    endpoint_configured_region("eu-north-1", region, sizeof(region));
+    CU_ASSERT_STRING_EQUAL(region, "eu-north-1");
+    CU_ASSERT_TRUE(endpoint_region_for_key("", "arn:aws:kms:sa-east-1:111122223333:key/k", region,
+                                           sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "sa-east-1");
+    CU_ASSERT_FALSE(endpoint_region_for_key("", "alias/x", region, sizeof(region)));
+}
+
+static void test_endpoint(void)
+{
+    char url[128], host[128];
+    CU_ASSERT_TRUE(endpoint_url(NULL, "us-west-2", url, sizeof(url)));
+    CU_ASSERT_STRING_EQUAL(url, "https://kms.us-west-2.amazonaws.com/");
+    CU_ASSERT_TRUE(endpoint_host(url, host, sizeof(host)));
+    CU_ASSERT_STRING_EQUAL(host, "kms.us-west-2.amazonaws.com");
+    CU_ASSERT_TRUE(endpoint_host("http://127.0.0.1:4566", host, sizeof(host)));
+    CU_ASSERT_STRING_EQUAL(host, "127.0.0.1:4566");
+    CU_ASSERT_TRUE(endpoint_host("https://kms.example:443/", host, sizeof(host)));
+    CU_ASSERT_STRING_EQUAL(host, "kms.example");
+    CU_ASSERT_FALSE(endpoint_host("ftp://127.0.0.1/", host, sizeof(host)));
+    CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/kms", host, sizeof(host)));
+    CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/?a=b", host, sizeof(host)));
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"explicit credentials win", test_explicit_wins},
+        {"environment before shared files", test_environment_before_files},
+        {"half-set environment is named", test_half_environment_is_an_error},
+        {"shared files and profiles", test_shared_files_and_profiles},
+        {"no credentials: clear message", test_no_credentials_message},
+        {"shared profile sections", test_shared_profile_sections},
+        {"region order", test_region_order},
+        {"endpoint URL and Host", test_endpoint},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("kms client configuration", setup, teardown, tests);
+    return dekcache_run_tests();
+}
