@@ -1,0 +1,130 @@
+/* Flights: singleflight bookkeeping for one stripe. */
+#include "cache/cache_flight.h"
+
+#include "cache/cache_stripe.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <string.h>
+#include <time.h>
+
+static int flight_matches(const cache_flight *f, entry_kind kind, const dek_cache_id *id)
+{
+    return f->kind == kind && memcmp(f->id.bytes, id->bytes, sizeof(id->bytes)) == 0;
+}
+
+cache_flight *cache_flight_find(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id)
+{
+    for (cache_flight *f = stripe->flights; f != NULL; f = f->next) {
+        if (flight_matches(f, kind, id)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+cache_flight *cache_flight_start(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id)
+{
+    cache_flight *f = OPENSSL_zalloc(sizeof(*f));
+    if (f == NULL) {
+        return NULL;
+    }
+    pthread_condattr_t attr;
+    int ok = pthread_condattr_init(&attr) == 0;
+    /* Waits are bounded in monotonic time, immune to wall-clock steps. */
+    ok = ok && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+         pthread_cond_init(&f->done, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    if (!ok) {
+        OPENSSL_free(f);
+        return NULL;
+    }
+    f->kind = kind;
+    f->id = *id;
+    f->state = FLIGHT_RUNNING;
+    f->refs = 1;
+    f->started_ns = cache_monotonic_ns();
+    f->next = stripe->flights;
+    stripe->flights = f;
+    return f;
+}
+
+static void unlink_flight(cache_stripe *stripe, cache_flight *f)
+{
+    for (cache_flight **link = &stripe->flights; *link != NULL; link = &(*link)->next) {
+        if (*link == f) {
+            *link = f->next;
+            f->next = NULL;
+            return;
+        }
+    }
+}
+
+void cache_flight_make_stale(cache_stripe *stripe, cache_flight *f)
+{
+    f->stale = true;
+    unlink_flight(stripe, f);
+}
+
+void cache_flight_make_all_stale(cache_stripe *stripe, const dek_cache_id *id)
+{
+    cache_flight **link = &stripe->flights;
+    while (*link != NULL) {
+        cache_flight *f = *link;
+        if (id == NULL || memcmp(f->id.bytes, id->bytes, sizeof(id->bytes)) == 0) {
+            f->stale = true;
+            *link = f->next;
+            f->next = NULL;
+        } else {
+            link = &f->next;
+        }
+    }
+}
+
+void cache_flight_finish(cache_stripe *stripe, cache_flight *f, flight_state state)
+{
+    f->state = state;
+    if (!f->stale) {
+        unlink_flight(stripe, f);
+    }
+    pthread_cond_broadcast(&f->done);
+}
+
+int cache_flight_wait(cache_stripe *stripe, cache_flight *f, uint64_t deadline_ns)
+{
+    struct timespec deadline = {.tv_sec = (time_t)(deadline_ns / 1000000000u),
+                                .tv_nsec = (long)(deadline_ns % 1000000000u)};
+    while (f->state == FLIGHT_RUNNING) {
+        if (pthread_cond_timedwait(&f->done, &stripe->lock, &deadline) == ETIMEDOUT) {
+            return f->state != FLIGHT_RUNNING;
+        }
+    }
+    return 1;
+}
+
+static void flight_free(cache_flight *f, cache_entry **graveyard)
+{
+    if (f->entry != NULL) {
+        cache_entry_unref(f->entry, graveyard);
+    }
+    OPENSSL_free(f);
+}
+
+void cache_flight_release(cache_flight *f, cache_entry **graveyard)
+{
+    if (--f->refs == 0) {
+        pthread_cond_destroy(&f->done);
+        flight_free(f, graveyard);
+    }
+}
+
+void cache_flight_drop_inherited(cache_stripe *stripe, cache_entry **graveyard)
+{
+    while (stripe->flights != NULL) {
+        cache_flight *f = stripe->flights;
+        stripe->flights = f->next;
+        /* No pthread_cond_destroy: its inherited waiter count names threads that
+         * do not exist here, and glibc would wait for them forever. */
+        flight_free(f, graveyard);
+    }
+}

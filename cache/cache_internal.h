@@ -1,0 +1,138 @@
+#ifndef DEKCACHE_CACHE_CACHE_INTERNAL_H
+#define DEKCACHE_CACHE_CACHE_INTERNAL_H
+
+/* Internal types shared by the cache's translation units; not a public API. */
+
+#include "cache/cache_fork.h"
+#include "cache/dek_cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define CACHE_LINE 64
+
+typedef enum { ENTRY_ENCRYPT = 1, ENTRY_DECRYPT = 2 } entry_kind;
+
+struct dek_cache_value {
+    const dek_cache_allocator *allocator;
+    unsigned char *blob; /* secret: from the allocator hooks */
+    size_t blob_len;
+    unsigned char *tags; /* not secret: records of u32 length + bytes */
+    size_t tags_len;
+};
+
+typedef struct cache_entry {
+    struct cache_entry *hash_next; /* bucket chain; graveyard link once removed */
+    struct cache_entry *lru_prev;
+    struct cache_entry *lru_next;
+    dek_cache_id id;
+    entry_kind kind;
+    bool in_table;
+    unsigned refs;       /* the table's and flights' references */
+    uint64_t created_at; /* injected clock */
+    uint64_t expires_at; /* created_at + the inserting caller's max age */
+    uint64_t messages;
+    uint64_t bytes;
+    dek_cache_value value;
+} cache_entry;
+
+typedef enum { FLIGHT_RUNNING, FLIGHT_SUCCEEDED, FLIGHT_FAILED } flight_state;
+
+typedef struct cache_flight {
+    struct cache_flight *next;
+    dek_cache_id id;
+    entry_kind kind;
+    flight_state state;
+    bool stale;          /* overlapped by an invalidation, or abandoned: never stored */
+    unsigned refs;       /* the leader and each waiter */
+    uint64_t started_ns; /* monotonic, for abandonment */
+    pthread_cond_t done;
+    cache_entry *entry; /* on success (decrypt): the value waiters copy, referenced */
+    dek_cache_status error;
+    int upstream_error;
+    char detail[DEK_CACHE_DETAIL_LEN];
+} cache_flight;
+
+typedef enum {
+    STAT_HITS,
+    STAT_MISSES,
+    STAT_COALESCED,
+    STAT_UPSTREAM_CALLS,
+    STAT_UPSTREAM_FAILURES,
+    STAT_BYPASSES,
+    STAT_WAIT_TIMEOUTS,
+    STAT_EVICTED_LRU,
+    STAT_EVICTED_TTL,
+    STAT_EVICTED_EXHAUSTED,
+    STAT_EVICTED_INVALIDATED,
+    STAT_EVICTED_FORK,
+    STAT_ENTRIES,
+    STAT_COUNT
+} stat_index;
+
+typedef struct {
+    _Alignas(CACHE_LINE) pthread_mutex_t lock;
+    cache_entry **buckets;
+    size_t bucket_mask;
+    cache_entry lru; /* sentinel: lru.lru_next is the most recently used */
+    size_t count;
+    size_t capacity;
+    cache_flight *flights;
+    _Atomic uint64_t stats[STAT_COUNT];
+} cache_stripe;
+
+struct dek_cache {
+    cache_stripe *stripes;
+    unsigned stripe_mask;
+    uint64_t wait_timeout_ns;
+    dek_cache_clock_fn clock;
+    void *clock_arg;
+    dek_cache_allocator allocator;
+    _Atomic uint64_t fork_generation; /* the process generation the entries belong to */
+    _Atomic int fork_purging;
+};
+
+/* Hash bits of an ID: the stripe uses the low bits of word 0, buckets word 1. */
+static inline uint64_t id_word(const dek_cache_id *id, unsigned index)
+{
+    uint64_t w = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        w = (w << 8) | id->bytes[index * 8 + i];
+    }
+    return w;
+}
+
+static inline cache_stripe *stripe_for(const dek_cache *cache, const dek_cache_id *id)
+{
+    return &cache->stripes[id_word(id, 0) & cache->stripe_mask];
+}
+
+/* Counters bumped only under the stripe lock: a plain add, no locked instruction. */
+static inline void stat_bump_locked(cache_stripe *stripe, stat_index index, int64_t delta)
+{
+    uint64_t v = atomic_load_explicit(&stripe->stats[index], memory_order_relaxed);
+    atomic_store_explicit(&stripe->stats[index], v + (uint64_t)delta, memory_order_relaxed);
+}
+
+uint64_t cache_monotonic_ns(void);
+
+/* The injected clock (TTL time). */
+static inline uint64_t cache_now(const dek_cache *cache)
+{
+    return cache->clock(cache->clock_arg);
+}
+
+/* Purges entries inherited from a parent process; see cache_fork_check. */
+void cache_after_fork(dek_cache *cache, uint64_t generation);
+
+/* Called first by every operation: a child never sees its parent's entries. */
+static inline void cache_fork_check(dek_cache *cache)
+{
+    uint64_t generation = cache_fork_generation();
+    if (generation != atomic_load_explicit(&cache->fork_generation, memory_order_acquire)) {
+        cache_after_fork(cache, generation);
+    }
+}
+
+#endif

@@ -1,0 +1,176 @@
+/* A stripe: chained hash table plus intrusive LRU list. */
+#include "cache/cache_stripe.h"
+
+#include "cache/cache_value.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+/* Expired entries looked at per insert, from the LRU tail (as the C ESDK does). */
+#define PRUNE_PER_INSERT 8
+#define MIN_BUCKETS      8
+
+int cache_stripe_init(cache_stripe *stripe, size_t capacity)
+{
+    size_t buckets = MIN_BUCKETS;
+    while (buckets < capacity && buckets <= SIZE_MAX / 4) {
+        buckets <<= 1;
+    }
+    stripe->buckets = OPENSSL_zalloc(buckets * sizeof(*stripe->buckets));
+    if (stripe->buckets == NULL) {
+        return 0;
+    }
+    if (pthread_mutex_init(&stripe->lock, NULL) != 0) {
+        OPENSSL_free(stripe->buckets);
+        return 0;
+    }
+    stripe->bucket_mask = buckets - 1;
+    stripe->lru.lru_next = &stripe->lru;
+    stripe->lru.lru_prev = &stripe->lru;
+    stripe->capacity = capacity;
+    return 1;
+}
+
+void cache_stripe_destroy(cache_stripe *stripe, stat_index cause, cache_entry **graveyard)
+{
+    while (stripe->lru.lru_prev != &stripe->lru) {
+        cache_stripe_remove(stripe, stripe->lru.lru_prev, cause, graveyard);
+    }
+    OPENSSL_free(stripe->buckets);
+    stripe->buckets = NULL;
+}
+
+static cache_entry **bucket_of(cache_stripe *stripe, const dek_cache_id *id)
+{
+    return &stripe->buckets[id_word(id, 1) & stripe->bucket_mask];
+}
+
+cache_entry *cache_stripe_lookup(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id)
+{
+    for (cache_entry *e = *bucket_of(stripe, id); e != NULL; e = e->hash_next) {
+        if (e->kind == kind && memcmp(e->id.bytes, id->bytes, sizeof(id->bytes)) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static void lru_unlink(cache_entry *e)
+{
+    e->lru_prev->lru_next = e->lru_next;
+    e->lru_next->lru_prev = e->lru_prev;
+}
+
+static void lru_push_front(cache_stripe *stripe, cache_entry *e)
+{
+    e->lru_prev = &stripe->lru;
+    e->lru_next = stripe->lru.lru_next;
+    stripe->lru.lru_next->lru_prev = e;
+    stripe->lru.lru_next = e;
+}
+
+void cache_stripe_touch(cache_stripe *stripe, cache_entry *e)
+{
+    if (stripe->lru.lru_next != e) {
+        lru_unlink(e);
+        lru_push_front(stripe, e);
+    }
+}
+
+void cache_entry_unref(cache_entry *e, cache_entry **graveyard)
+{
+    if (--e->refs == 0) {
+        e->hash_next = *graveyard;
+        *graveyard = e;
+    }
+}
+
+void cache_stripe_remove(cache_stripe *stripe, cache_entry *e, stat_index cause,
+                         cache_entry **graveyard)
+{
+    cache_entry **link = bucket_of(stripe, &e->id);
+    while (*link != e) {
+        link = &(*link)->hash_next;
+    }
+    *link = e->hash_next;
+    lru_unlink(e);
+    e->in_table = false;
+    stripe->count--;
+    stat_bump_locked(stripe, STAT_ENTRIES, -1);
+    stat_bump_locked(stripe, cause, 1);
+    cache_entry_unref(e, graveyard);
+}
+
+static void prune_expired_tail(cache_stripe *stripe, uint64_t now, cache_entry **graveyard)
+{
+    for (int i = 0; i < PRUNE_PER_INSERT && stripe->lru.lru_prev != &stripe->lru; i++) {
+        cache_entry *oldest = stripe->lru.lru_prev;
+        if (now < oldest->expires_at) {
+            return;
+        }
+        cache_stripe_remove(stripe, oldest, STAT_EVICTED_TTL, graveyard);
+    }
+}
+
+void cache_stripe_insert(cache_stripe *stripe, cache_entry *e, uint64_t now,
+                         cache_entry **graveyard)
+{
+    cache_entry *same = cache_stripe_lookup(stripe, e->kind, &e->id);
+    if (same != NULL) {
+        cache_stripe_remove(stripe, same, STAT_EVICTED_INVALIDATED, graveyard);
+    }
+    prune_expired_tail(stripe, now, graveyard);
+    while (stripe->count >= stripe->capacity) {
+        cache_stripe_remove(stripe, stripe->lru.lru_prev, STAT_EVICTED_LRU, graveyard);
+    }
+    cache_entry **bucket = bucket_of(stripe, &e->id);
+    e->hash_next = *bucket;
+    *bucket = e;
+    lru_push_front(stripe, e);
+    e->in_table = true;
+    stripe->count++;
+    stat_bump_locked(stripe, STAT_ENTRIES, 1);
+}
+
+size_t cache_stripe_remove_matching(cache_stripe *stripe,
+                                    int (*match)(const cache_entry *e, const void *arg),
+                                    const void *arg, stat_index cause, cache_entry **graveyard)
+{
+    size_t removed = 0;
+    cache_entry *e = stripe->lru.lru_next;
+    while (e != &stripe->lru) {
+        cache_entry *next = e->lru_next;
+        if (match(e, arg)) {
+            cache_stripe_remove(stripe, e, cause, graveyard);
+            removed++;
+        }
+        e = next;
+    }
+    return removed;
+}
+
+cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value,
+                             uint64_t expires_at)
+{
+    cache_entry *e = OPENSSL_zalloc(sizeof(*e));
+    if (e == NULL) {
+        return NULL;
+    }
+    e->kind = kind;
+    e->id = *id;
+    e->refs = 1;
+    e->expires_at = expires_at;
+    e->value = *value;
+    cache_value_init(value, value->allocator);
+    return e;
+}
+
+void cache_graveyard_free(cache_entry *graveyard)
+{
+    while (graveyard != NULL) {
+        cache_entry *next = graveyard->hash_next;
+        cache_value_release(&graveyard->value);
+        OPENSSL_free(graveyard);
+        graveyard = next;
+    }
+}

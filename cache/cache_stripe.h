@@ -1,0 +1,49 @@
+#ifndef DEKCACHE_CACHE_CACHE_STRIPE_H
+#define DEKCACHE_CACHE_CACHE_STRIPE_H
+
+/*
+ * One stripe's hash table and LRU list. Every function here except
+ * cache_graveyard_free expects the stripe lock held. Removed entries go to a
+ * caller-held graveyard list and are cleansed and freed after the lock is
+ * released, so the lock is never held across the (secure) heap.
+ */
+
+#include "cache/cache_internal.h"
+
+int cache_stripe_init(cache_stripe *stripe, size_t capacity);
+
+/* Moves every entry to the graveyard (counting each under cause) and frees the
+ * bucket array; the stripe must have no flights left. */
+void cache_stripe_destroy(cache_stripe *stripe, stat_index cause, cache_entry **graveyard);
+
+cache_entry *cache_stripe_lookup(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id);
+
+/* Marks e most recently used. */
+void cache_stripe_touch(cache_stripe *stripe, cache_entry *e);
+
+/* Unlinks e from the table (counted under cause) and drops the table's reference. */
+void cache_stripe_remove(cache_stripe *stripe, cache_entry *e, stat_index cause,
+                         cache_entry **graveyard);
+
+/* Links e (holding one reference for the table) as most recently used, after
+ * removing a same-ID entry, expired entries at the LRU tail and, while the
+ * stripe is full, the least recently used entries. */
+void cache_stripe_insert(cache_stripe *stripe, cache_entry *e, uint64_t now,
+                         cache_entry **graveyard);
+
+/* Removes every entry for which match returns 1; returns how many. */
+size_t cache_stripe_remove_matching(cache_stripe *stripe,
+                                    int (*match)(const cache_entry *e, const void *arg),
+                                    const void *arg, stat_index cause, cache_entry **graveyard);
+
+/* Drops one reference; an unreferenced entry goes to the graveyard. */
+void cache_entry_unref(cache_entry *e, cache_entry **graveyard);
+
+/* A new entry owning *value (left empty), holding one reference. NULL on ENOMEM. */
+cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value,
+                             uint64_t expires_at);
+
+/* Cleanses and frees every entry of a graveyard list. Call with no lock held. */
+void cache_graveyard_free(cache_entry *graveyard);
+
+#endif

@@ -1,0 +1,55 @@
+#ifndef DEKCACHE_TEST_CACHE_SUPPORT_H
+#define DEKCACHE_TEST_CACHE_SUPPORT_H
+
+/* Shared fixtures for the cache tests: a settable clock, an allocator that
+ * proves every secret buffer is zero when freed, and a counting upstream that
+ * can hold its callers until enough other callers are waiting. */
+
+#include "cache/dek_cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+/* A clock the test moves by hand (nanoseconds). */
+typedef struct {
+    _Atomic uint64_t now;
+} test_clock;
+uint64_t test_clock_read(void *arg);
+
+/* Allocator hook: counts blocks and checks each is all-zero when freed. */
+typedef struct {
+    _Atomic long live;
+    _Atomic long allocs;
+    _Atomic long frees;
+    _Atomic long dirty_frees; /* freed while holding a non-zero byte */
+} checking_allocator;
+void checking_allocator_init(checking_allocator *state, dek_cache_allocator *hooks);
+
+/* The counting upstream. Each successful call produces a blob
+ * "DEK-<serial>" padded to blob_len with the serial's bytes. */
+typedef struct {
+    _Atomic int calls;
+    _Atomic int serial;
+    int fail_with;            /* non-zero: every call fails with this code */
+    dek_cache *gate_cache;    /* if set: hold the call until gate_waiters ... */
+    int gate_waiters;         /* ... callers wait on flights (coalesced_waits) */
+    _Atomic int hold;         /* non-zero: block until cleared (bounded 5 s) */
+    size_t blob_len;          /* 0 = 32 */
+    const char *wrapping_key; /* tag added to every value, if set */
+} counting_upstream;
+int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t detail_cap);
+
+/* The serial encoded in a blob made by counting_upstream_fn. */
+int blob_serial(const unsigned char *blob, size_t len);
+
+dek_cache *make_cache(size_t capacity, unsigned stripes, test_clock *clock,
+                      const dek_cache_allocator *allocator, uint32_t wait_timeout_ms);
+
+/* An ID whose bytes are all derived from n (distinct n, distinct IDs). */
+dek_cache_id test_id(unsigned n);
+
+/* Sleeps ms milliseconds. */
+void sleep_ms(unsigned ms);
+
+#endif
