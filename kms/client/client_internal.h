@@ -6,7 +6,10 @@
 #include "kms/client/secure_buffer.h"
 #include "kms/client/transport.h"
 
+#include <stdatomic.h>
+
 struct kms_client {
+    atomic_int refs;
     credentials creds;
     char region[64]; /* "" : take it from each call's key ARN */
     char *endpoint;  /* NULL: derived from the region */

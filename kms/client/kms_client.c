@@ -56,6 +56,7 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     if (c == NULL) {
         return status != KMS_CLIENT_OK ? status : KMS_CLIENT_ERR_NO_MEMORY;
     }
+    atomic_init(&c->refs, 1);
     endpoint_configured_region(config->region, c->region, sizeof(c->region));
     c->attempt_timeout_ms = or_default(config->attempt_timeout_ms, 5000);
     c->deadline_ms = or_default(config->deadline_ms, 15000);
@@ -78,9 +79,17 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     return KMS_CLIENT_OK;
 }
 
+kms_client *kms_client_up_ref(kms_client *client)
+{
+    if (client != NULL) {
+        atomic_fetch_add(&client->refs, 1);
+    }
+    return client;
+}
+
 void kms_client_free(kms_client *client)
 {
-    if (client == NULL) {
+    if (client == NULL || atomic_fetch_sub(&client->refs, 1) > 1) {
         return;
     }
     credentials_clear(&client->creds);

@@ -70,6 +70,9 @@ typedef struct kms_client kms_client;
  * missing piece (never a secret). */
 kms_client_status kms_client_new(const kms_client_config *config, kms_client **out, char *detail,
                                  size_t detail_cap);
+/* Clients are reference counted: up_ref adds a holder, free drops one and
+ * releases the client with the last. NULL is ignored. */
+kms_client *kms_client_up_ref(kms_client *client);
 void kms_client_free(kms_client *client);
 
 /* The encryption context (a string map, sent as is) and grant tokens of a call. */
