@@ -1,0 +1,152 @@
+#include "kms/server/control_api.h"
+
+#include "kms/server/kms_local_defaults.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LATENCY_MS 60000
+
+static char *message_json(const char *key, const char *value)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, key, json_object_new_string(value));
+    char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return out;
+}
+
+static int parse_action(const char *name, fault_action *out)
+{
+    static const struct {
+        const char *name;
+        fault_action action;
+    } actions[] = {{"none", FAULT_NONE},
+                   {"error", FAULT_AWS_ERROR},
+                   {"http500", FAULT_HTTP_500},
+                   {"http503", FAULT_HTTP_503},
+                   {"drop", FAULT_DROP}};
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (strcmp(name, actions[i].name) == 0) {
+            *out = actions[i].action;
+            return 0;
+        }
+    return -1;
+}
+
+static int fault_fields(json_object *o, fault_rule *rule, char *detail, size_t cap)
+{
+    json_object *v;
+    if (json_object_object_get_ex(o, "operation", &v) &&
+        (rule->operation = kms_operation_from_name(json_object_get_string(v))) == KMS_OP_UNKNOWN)
+        return snprintf(detail, cap, "unknown operation"), -1;
+    if (json_object_object_get_ex(o, "error_type", &v)) {
+        const char *t = json_object_get_string(v);
+        if (!json_object_is_type(v, json_type_string) || !*t ||
+            strlen(t) >= sizeof(rule->error_type))
+            return snprintf(detail, cap, "error_type must be a short string"), -1;
+        snprintf(rule->error_type, sizeof(rule->error_type), "%s", t);
+        rule->action = FAULT_AWS_ERROR;
+    }
+    if (json_object_object_get_ex(o, "action", &v) &&
+        parse_action(json_object_get_string(v), &rule->action) != 0)
+        return snprintf(detail, cap, "action must be none|error|http500|http503|drop"), -1;
+    if (rule->action == FAULT_AWS_ERROR && !rule->error_type[0])
+        return snprintf(detail, cap, "action error needs error_type"), -1;
+    return 0;
+}
+
+static int fault_numbers(json_object *o, fault_rule *rule, char *detail, size_t cap)
+{
+    json_object *v;
+    if (json_object_object_get_ex(o, "latency_ms", &v)) {
+        int64_t ms = json_object_get_int64(v);
+        if (!json_object_is_type(v, json_type_int) || ms < 0 || ms > MAX_LATENCY_MS)
+            return snprintf(detail, cap, "latency_ms must be 0..%d", MAX_LATENCY_MS), -1;
+        rule->latency_ms = (unsigned)ms;
+    }
+    if (json_object_object_get_ex(o, "rate", &v)) {
+        rule->rate = json_object_get_double(v);
+        if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
+            rule->rate < 0.0 || rule->rate > 1.0)
+            return snprintf(detail, cap, "rate must be a number in 0..1"), -1;
+    }
+    if (json_object_object_get_ex(o, "count", &v)) {
+        rule->remaining = (long)json_object_get_int64(v);
+        if (!json_object_is_type(v, json_type_int) || rule->remaining < 1)
+            return snprintf(detail, cap, "count must be a positive integer"), -1;
+    }
+    return 0;
+}
+
+int control_parse_fault(const char *body, size_t body_len, fault_rule *rule, char *detail,
+                        size_t detail_cap)
+{
+    memset(rule, 0, sizeof(*rule));
+    rule->operation = -1;
+    rule->rate = 1.0;
+    rule->remaining = -1;
+    json_tokener *tok = json_tokener_new_ex(8);
+    json_object *o =
+        tok && body_len <= 65536 ? json_tokener_parse_ex(tok, body, (int)body_len) : NULL;
+    json_tokener_free(tok);
+    int rc = -1;
+    if (o == NULL || !json_object_is_type(o, json_type_object))
+        snprintf(detail, detail_cap, "fault must be a JSON object");
+    else
+        rc = fault_fields(o, rule, detail, detail_cap) == 0 &&
+                     fault_numbers(o, rule, detail, detail_cap) == 0
+                 ? 0
+                 : -1;
+    json_object_put(o);
+    return rc;
+}
+
+static int add_fault(control_state *s, const char *body, size_t body_len, char **response)
+{
+    fault_rule rule;
+    char detail[160], count[32];
+    if (control_parse_fault(body, body_len, &rule, detail, sizeof(detail)) != 0) {
+        *response = message_json("error", detail);
+        return 400;
+    }
+    int n = control_fault_add(s, &rule);
+    if (n < 0) {
+        *response = message_json("error", "too many fault rules");
+        return 400;
+    }
+    snprintf(count, sizeof(count), "%d", n);
+    *response = message_json("faults", count);
+    return 200;
+}
+
+int control_api_handle(control_state *s, const char *method, const char *path, const char *body,
+                       size_t body_len, char **response)
+{
+    const char *route = path + strlen(KMS_LOCAL_CONTROL_PREFIX);
+    int get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    if (get && strcmp(route, "health") == 0) {
+        *response = message_json("status", "ok");
+        return 200;
+    }
+    if (get && strcmp(route, "stats") == 0) {
+        *response = control_stats_json(s);
+        return 200;
+    }
+    if (post && strcmp(route, "reset") == 0) {
+        control_reset(s);
+        *response = message_json("status", "reset");
+        return 200;
+    }
+    if (post && strcmp(route, "faults") == 0)
+        return add_fault(s, body, body_len, response);
+    if (strcmp(method, "DELETE") == 0 && strcmp(route, "faults") == 0) {
+        control_fault_clear(s);
+        *response = message_json("faults", "0");
+        return 200;
+    }
+    *response = message_json("error", "no such control route");
+    return 404;
+}

@@ -1,0 +1,263 @@
+/* Loading the keystore from the JSON config file or the built-in defaults.
+ * Key material is given in the file (base64) or derived from its seed, so
+ * ciphertexts survive restarts. */
+#include "kms/server/base64.h"
+#include "kms/server/keystore.h"
+#include "kms/server/kms_local_defaults.h"
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONFIG_BYTES (1 << 20)
+#define MAX_ENTRIES      1024
+
+static int fail(char *detail, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *detail, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (detail && cap)
+        vsnprintf(detail, cap, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int valid_key_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > KMS_KEY_ID_MAX)
+        return 0;
+    for (; *id; id++)
+        if (!(*id == '-' || (*id >= '0' && *id <= '9') || (*id >= 'a' && *id <= 'z') ||
+              (*id >= 'A' && *id <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* material = HMAC-SHA256(seed, "dekcache-kms-local key/" + id) */
+static int derive_material(const char *seed, const char *id, unsigned char *out)
+{
+    char label[KMS_KEY_ID_MAX + 32];
+    unsigned int len = 0;
+    snprintf(label, sizeof(label), "dekcache-kms-local key/%s", id);
+    return HMAC(EVP_sha256(), seed, (int)strlen(seed), (const unsigned char *)label, strlen(label),
+                out, &len) != NULL &&
+           len == KMS_MASTER_KEY_LEN;
+}
+
+static const char *get_string(json_object *o, const char *name)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static int material_from_json(json_object *k, const char *seed, kms_key *key, char *detail,
+                              size_t cap)
+{
+    const char *b64 = get_string(k, "material");
+    key->material = OPENSSL_secure_zalloc(KMS_MASTER_KEY_LEN);
+    if (key->material == NULL)
+        return fail(detail, cap, "out of memory");
+    if (b64 != NULL) {
+        unsigned char *raw = NULL;
+        size_t len = 0;
+        if (kms_base64_decode(b64, 1, &raw, &len) != 0 || len != KMS_MASTER_KEY_LEN) {
+            if (raw)
+                OPENSSL_secure_clear_free(raw, len);
+            return fail(detail, cap, "key %s: material must be base64 of 32 bytes", key->id);
+        }
+        memcpy(key->material, raw, KMS_MASTER_KEY_LEN);
+        OPENSSL_secure_clear_free(raw, len);
+        return 0;
+    }
+    if (seed == NULL)
+        return fail(detail, cap, "key %s has no material and the file has no seed", key->id);
+    return derive_material(seed, key->id, key->material)
+               ? 0
+               : fail(detail, cap, "key %s: derivation failed", key->id);
+}
+
+static int key_from_json(json_object *k, const char *seed, kms_key *key, char *detail, size_t cap)
+{
+    json_object *v;
+    const char *id = get_string(k, "id");
+    if (!json_object_is_type(k, json_type_object) || id == NULL || !valid_key_id(id))
+        return fail(detail, cap, "keys: each key needs an \"id\" of 1-64 letters, digits, '-'");
+    snprintf(key->id, sizeof(key->id), "%s", id);
+    const char *desc = get_string(k, "description");
+    snprintf(key->description, sizeof(key->description), "%s", desc ? desc : "");
+    key->enabled = json_object_object_get_ex(k, "enabled", &v) ? json_object_get_boolean(v) : 1;
+    key->creation_date = json_object_object_get_ex(k, "creation_date", &v)
+                             ? (long long)json_object_get_int64(v)
+                             : 1700000000LL;
+    return material_from_json(k, seed, key, detail, cap);
+}
+
+static int load_keys(keystore *ks, json_object *root, char *detail, size_t cap)
+{
+    json_object *arr;
+    const char *seed = get_string(root, "seed");
+    if (!json_object_object_get_ex(root, "keys", &arr) ||
+        !json_object_is_type(arr, json_type_array))
+        return fail(detail, cap, "config needs a \"keys\" array");
+    size_t n = json_object_array_length(arr);
+    if (n > MAX_ENTRIES)
+        return fail(detail, cap, "too many keys (max %d)", MAX_ENTRIES);
+    ks->keys = calloc(n ? n : 1, sizeof(*ks->keys));
+    if (ks->keys == NULL)
+        return fail(detail, cap, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        ks->n_keys = i + 1;
+        if (key_from_json(json_object_array_get_idx(arr, i), seed, &ks->keys[i], detail, cap))
+            return -1;
+        if (keystore_find_key(ks, ks->keys[i].id) != &ks->keys[i])
+            return fail(detail, cap, "key %s is listed twice", ks->keys[i].id);
+    }
+    return 0;
+}
+
+static int add_alias(keystore *ks, const char *name, const char *key_id, char *detail, size_t cap)
+{
+    if (strncmp(name, "alias/", 6) != 0 || strlen(name) < 7 || strlen(name) >= KMS_NAME_MAX)
+        return fail(detail, cap, "alias '%.100s' must look like alias/<name>", name);
+    if (keystore_find_key(ks, key_id) == NULL)
+        return fail(detail, cap, "alias %.100s names unknown key %.80s", name, key_id);
+    kms_alias *a = &ks->aliases[ks->n_aliases++];
+    snprintf(a->name, sizeof(a->name), "%s", name);
+    snprintf(a->key_id, sizeof(a->key_id), "%s", key_id);
+    return 0;
+}
+
+/* "aliases": {"alias/name": "<key id>", ...} */
+static int load_aliases(keystore *ks, json_object *root, char *detail, size_t cap)
+{
+    json_object *obj;
+    if (!json_object_object_get_ex(root, "aliases", &obj))
+        return 0;
+    if (!json_object_is_type(obj, json_type_object) || json_object_object_length(obj) > MAX_ENTRIES)
+        return fail(detail, cap, "\"aliases\" must be an object of alias name -> key id");
+    ks->aliases = calloc((size_t)json_object_object_length(obj) + 1, sizeof(*ks->aliases));
+    if (ks->aliases == NULL)
+        return fail(detail, cap, "out of memory");
+    json_object_object_foreach(obj, name, target)
+    {
+        if (!json_object_is_type(target, json_type_string))
+            return fail(detail, cap, "alias %.100s: key id must be a string", name);
+        if (add_alias(ks, name, json_object_get_string(target), detail, cap))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_credential(keystore *ks, const char *ak, const char *secret, const char *token)
+{
+    kms_credential *c = &ks->credentials[ks->n_credentials++];
+    snprintf(c->access_key_id, sizeof(c->access_key_id), "%s", ak);
+    c->secret_access_key = OPENSSL_strdup(secret);
+    c->session_token = token ? OPENSSL_strdup(token) : NULL;
+    return c->secret_access_key && (!token || c->session_token) ? 0 : -1;
+}
+
+static int load_credentials(keystore *ks, json_object *root, char *detail, size_t cap)
+{
+    json_object *arr;
+    if (!json_object_object_get_ex(root, "credentials", &arr)) {
+        ks->credentials = calloc(1, sizeof(*ks->credentials));
+        return ks->credentials == NULL || add_credential(ks, KMS_LOCAL_DEFAULT_ACCESS_KEY_ID,
+                                                         KMS_LOCAL_DEFAULT_SECRET_KEY, NULL)
+                   ? fail(detail, cap, "out of memory")
+                   : 0;
+    }
+    if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > MAX_ENTRIES)
+        return fail(detail, cap, "\"credentials\" must be an array");
+    size_t n = json_object_array_length(arr);
+    ks->credentials = calloc(n ? n : 1, sizeof(*ks->credentials));
+    if (ks->credentials == NULL)
+        return fail(detail, cap, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(arr, i);
+        const char *ak = get_string(c, "access_key_id");
+        const char *secret = get_string(c, "secret_access_key");
+        if (!ak || !secret || !*ak || strlen(ak) > 128 || strchr(ak, '/'))
+            return fail(detail, cap,
+                        "credentials[%zu] needs access_key_id and "
+                        "secret_access_key",
+                        i);
+        if (add_credential(ks, ak, secret, get_string(c, "session_token")))
+            return fail(detail, cap, "out of memory");
+    }
+    return 0;
+}
+
+static int load_identity(keystore *ks, json_object *root, char *detail, size_t cap)
+{
+    const char *region = get_string(root, "region");
+    const char *account = get_string(root, "account");
+    region = region ? region : KMS_LOCAL_DEFAULT_REGION;
+    account = account ? account : KMS_LOCAL_DEFAULT_ACCOUNT;
+    if (!*region || strlen(region) >= sizeof(ks->region) || strchr(region, ':') ||
+        strchr(region, '/'))
+        return fail(detail, cap, "bad region");
+    if (strlen(account) != 12 || strspn(account, "0123456789") != 12)
+        return fail(detail, cap, "account must be 12 digits");
+    snprintf(ks->region, sizeof(ks->region), "%s", region);
+    snprintf(ks->account, sizeof(ks->account), "%s", account);
+    return 0;
+}
+
+int keystore_load_json(keystore *ks, const char *text, char *detail, size_t detail_cap)
+{
+    memset(ks, 0, sizeof(*ks));
+    json_object *root = json_tokener_parse(text);
+    if (root == NULL || !json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        return fail(detail, detail_cap, "config is not a JSON object");
+    }
+    int rc = load_identity(ks, root, detail, detail_cap);
+    if (rc == 0)
+        rc = load_keys(ks, root, detail, detail_cap);
+    if (rc == 0)
+        rc = load_aliases(ks, root, detail, detail_cap);
+    if (rc == 0)
+        rc = load_credentials(ks, root, detail, detail_cap);
+    json_object_put(root);
+    if (rc != 0)
+        keystore_free(ks);
+    return rc;
+}
+
+int keystore_load_defaults(keystore *ks, char *detail, size_t detail_cap)
+{
+    static const char config[] =
+        "{\"seed\": \"" KMS_LOCAL_DEFAULT_SEED "\", \"keys\": [{\"id\": \"" KMS_LOCAL_DEFAULT_KEY_ID
+        "\", \"description\": \"dekcache-kms-local default key\"}], \"aliases\": "
+        "{\"" KMS_LOCAL_DEFAULT_ALIAS "\": \"" KMS_LOCAL_DEFAULT_KEY_ID "\"}}";
+    return keystore_load_json(ks, config, detail, detail_cap);
+}
+
+int keystore_load_file(keystore *ks, const char *path, char *detail, size_t detail_cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return fail(detail, detail_cap, "cannot open config %.200s", path);
+    char *text = OPENSSL_malloc(MAX_CONFIG_BYTES + 1);
+    size_t n = text ? fread(text, 1, MAX_CONFIG_BYTES + 1, f) : 0;
+    fclose(f);
+    if (text == NULL || n > MAX_CONFIG_BYTES) {
+        OPENSSL_free(text);
+        return fail(detail, detail_cap, "config %.200s is too large or unreadable", path);
+    }
+    text[n] = '\0';
+    int rc = keystore_load_json(ks, text, detail, detail_cap);
+    OPENSSL_clear_free(text, MAX_CONFIG_BYTES + 1);
+    return rc;
+}

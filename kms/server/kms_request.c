@@ -1,0 +1,145 @@
+#include "kms/server/kms_request.h"
+
+#include "kms/server/base64.h"
+#include "kms/server/encryption_context.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BODY_DEPTH 16
+
+json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
+{
+    json_tokener *tok = json_tokener_new_ex(MAX_BODY_DEPTH);
+    json_object *req = NULL;
+    if (tok == NULL) {
+        kms_error_set(err, "KMSInternalException", "out of memory");
+        return NULL;
+    }
+    if (len > 0 && len <= INT32_MAX && memchr(body, '\0', len) == NULL)
+        req = json_tokener_parse_ex(tok, body, (int)len);
+    int complete = json_tokener_get_error(tok) == json_tokener_success &&
+                   json_tokener_get_parse_end(tok) == len;
+    json_tokener_free(tok);
+    if (req == NULL || !complete || !json_object_is_type(req, json_type_object)) {
+        json_object_put(req);
+        kms_error_set(err, "SerializationException", "request body is not a JSON object");
+        return NULL;
+    }
+    return req;
+}
+
+int kms_request_string(json_object *req, const char *field, int required, const char **out,
+                       kms_error *err)
+{
+    json_object *v;
+    *out = NULL;
+    if (!json_object_object_get_ex(req, field, &v) || json_object_is_type(v, json_type_null)) {
+        if (!required)
+            return 0;
+        kms_error_set(err, "ValidationException", "%s is required", field);
+        return -1;
+    }
+    if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
+        json_object_get_string_len(v) > 2048) {
+        kms_error_set(err, "ValidationException", "%s must be a non-empty string", field);
+        return -1;
+    }
+    *out = json_object_get_string(v);
+    return 0;
+}
+
+int kms_request_blob(json_object *req, const char *field, int secure, size_t max_len,
+                     unsigned char **out, size_t *out_len, kms_error *err)
+{
+    const char *text;
+    *out = NULL;
+    *out_len = 0;
+    if (kms_request_string(req, field, 1, &text, err) != 0)
+        return -1;
+    if (kms_base64_decode(text, secure, out, out_len) != 0 || *out_len == 0 || *out_len > max_len) {
+        kms_request_blob_free(*out, *out_len, secure);
+        *out = NULL;
+        kms_error_set(err, "ValidationException", "%s must be base64 of 1 to %zu bytes", field,
+                      max_len);
+        return -1;
+    }
+    return 0;
+}
+
+void kms_request_blob_free(unsigned char *blob, size_t len, int secure)
+{
+    if (blob == NULL)
+        return;
+    if (secure)
+        OPENSSL_secure_clear_free(blob, len);
+    else
+        OPENSSL_clear_free(blob, len);
+}
+
+int kms_request_context(json_object *req, const char *field, unsigned char **out, size_t *out_len,
+                        kms_error *err)
+{
+    json_object *v = NULL;
+    if (json_object_object_get_ex(req, field, &v) && json_object_is_type(v, json_type_null))
+        v = NULL;
+    return encryption_context_serialize(v, field, out, out_len, err);
+}
+
+const kms_key *kms_request_enabled_key(const keystore *ks, const char *key_id, kms_error *err)
+{
+    const kms_key *key = keystore_resolve(ks, key_id, err);
+    if (key != NULL && !key->enabled) {
+        char arn[256];
+        keystore_key_arn(ks, key, arn, sizeof(arn));
+        kms_error_set(err, "DisabledException", "%s is disabled.", arn);
+        return NULL;
+    }
+    return key;
+}
+
+int kms_response_add_blob(json_object *resp, const char *field, const unsigned char *bytes,
+                          size_t len, kms_error *err)
+{
+    char *text = kms_base64_encode(bytes, len);
+    if (text == NULL) {
+        kms_error_set(err, "KMSInternalException", "out of memory");
+        return -1;
+    }
+    json_object_object_add(resp, field, json_object_new_string(text));
+    OPENSSL_cleanse(text, strlen(text));
+    free(text);
+    return 0;
+}
+
+void kms_response_add_string(json_object *resp, const char *field, const char *value)
+{
+    json_object_object_add(resp, field, json_object_new_string(value));
+}
+
+/* json-c keeps its own copies of string values; they are cleansed here
+ * because a response may carry a plaintext data key. */
+static void cleanse_strings(json_object *resp)
+{
+    json_object_object_foreach(resp, key, value)
+    {
+        (void)key;
+        if (json_object_is_type(value, json_type_string))
+            OPENSSL_cleanse((void *)json_object_get_string(value),
+                            (size_t)json_object_get_string_len(value));
+    }
+}
+
+char *kms_response_finish(json_object *resp, kms_error *err)
+{
+    const char *text = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN);
+    char *out = text ? strdup(text) : NULL;
+    if (text)
+        OPENSSL_cleanse((void *)text, strlen(text));
+    cleanse_strings(resp);
+    json_object_put(resp);
+    if (out == NULL)
+        kms_error_set(err, "KMSInternalException", "out of memory");
+    return out;
+}
