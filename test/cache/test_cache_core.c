@@ -391,6 +391,54 @@ static void test_saturating_byte_counter(void)
     teardown();
 }
 
+/* Frees since the last call; every one must have been all-zero. */
+static long frees_since(long *mark)
+{
+    long now = atomic_load(&alloc_state.frees);
+    long delta = now - *mark;
+    *mark = now;
+    CU_ASSERT_EQUAL(atomic_load(&alloc_state.dirty_frees), 0);
+    return delta;
+}
+
+static void test_cleansed_on_every_eviction_path(void)
+{
+    setup(2, 1);
+    dek_cache_result r;
+    long mark = 0;
+    up.wrapping_key = "k";
+    encrypt(1, 1, 2, 1000, &r);
+    CU_ASSERT_EQUAL(frees_since(&mark), 0);
+    encrypt(1, 1, 2, 1000, &r); /* exhaustion */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    encrypt(1, 1, 100, 1000, &r);
+    atomic_fetch_add(&clock_state.now, 11 * SECOND);
+    encrypt(1, 1, 100, 1000, &r); /* TTL expiry on lookup */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    encrypt(2, 1, 100, 1000, &r);
+    encrypt(3, 1, 100, 1000, &r); /* LRU eviction of 1 */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    dek_cache_id id2 = test_id(2);
+    dek_cache_invalidate_id(cache, &id2); /* by ID */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    CU_ASSERT_EQUAL(dek_cache_invalidate_wrapping_key(cache, "k", 1), 1); /* by wrapping key */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    encrypt(4, 1, 100, 1000, &r);
+    dek_cache_clear(cache); /* clear */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    encrypt(5, DEK_CACHE_SIZE_UNKNOWN, 100, 1000, &r); /* bypass copy */
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    up.fail_with = 3; /* a failing upstream that had set a value */
+    encrypt(6, 1, 100, 1000, &r);
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    up.fail_with = 0;
+    encrypt(7, 1, 100, 1000, &r);
+    dek_cache_free(cache); /* destroy */
+    cache = NULL;
+    CU_ASSERT_EQUAL(frees_since(&mark), 1);
+    CU_ASSERT_EQUAL(atomic_load(&alloc_state.live), 0);
+}
+
 static void test_default_allocator_roundtrip(void)
 {
     dek_cache_config cfg = {.capacity = 4};
@@ -430,6 +478,7 @@ int main(void)
         {"rejects bad config and limits", test_rejects_bad_config_and_limits},
         {"limits default matches ESDK", test_limits_default_matches_esdk},
         {"saturating byte counter", test_saturating_byte_counter},
+        {"cleansed on every eviction path", test_cleansed_on_every_eviction_path},
         {"default allocator roundtrip", test_default_allocator_roundtrip},
         {NULL, NULL}};
     dekcache_add_suite("cache core", NULL, NULL, tests);

@@ -1,0 +1,350 @@
+/* Concurrency: the seed scenarios with exact upstream call counts, decrypt
+ * singleflight, failure semantics, wait bound, cancelled and stale leaders.
+ * Threads start together on a barrier and the counting upstream holds each
+ * flight until the other callers are really waiting on it. */
+#include "cache/dek_cache.h"
+#include "cache_test_support.h"
+#include "cunit_run.h"
+
+#include <CUnit/CUnit.h>
+#include <string.h>
+#include <time.h>
+
+#define SECOND 1000000000ull
+
+/* ThreadSanitizer ignores the lock taken by a cancellation cleanup handler that
+ * runs inside its own nanosleep interceptor, and reports a false race; the
+ * cancellation test runs in the plain and ASan builds. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+#define MAX_WORKER 128
+
+typedef struct {
+    dek_cache *cache;
+    counting_upstream *up;
+    dek_cache_id id;
+    int decrypt;
+    uint64_t max_messages;
+    pthread_barrier_t *start;
+    dek_cache_status status;
+    int serial;
+    dek_cache_result result;
+} worker;
+
+static void *run_one(void *arg)
+{
+    worker *w = arg;
+    if (w->start != NULL) {
+        pthread_barrier_wait(w->start);
+    }
+    unsigned char out[64];
+    size_t len = 0;
+    if (w->decrypt) {
+        w->status = dek_cache_get_decryption(w->cache, &w->id, 10 * SECOND, counting_upstream_fn,
+                                             w->up, out, sizeof(out), &len, &w->result);
+    } else {
+        dek_cache_enc_request req = {100, {10 * SECOND, w->max_messages, 1u << 20}};
+        w->status = dek_cache_get_encryption(w->cache, &w->id, &req, counting_upstream_fn, w->up,
+                                             out, sizeof(out), &len, &w->result);
+    }
+    w->serial = w->status == DEK_CACHE_OK ? blob_serial(out, len) : -1;
+    return NULL;
+}
+
+static worker workers[MAX_WORKER];
+
+/* Runs n callers of one ID at once; results land in workers[]. */
+static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int decrypt,
+                         uint64_t max_messages)
+{
+    pthread_t threads[MAX_WORKER];
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)n);
+    for (int i = 0; i < n; i++) {
+        workers[i] = (worker){cache, up, test_id(42), decrypt, max_messages, &start, 0, 0, {0}};
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[i], NULL, run_one, &workers[i]), 0);
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    pthread_barrier_destroy(&start);
+}
+
+static int run_single(dek_cache *cache, counting_upstream *up, uint64_t max_messages)
+{
+    worker w = {cache, up, test_id(42), 0, max_messages, NULL, 0, 0, {0}};
+    run_one(&w);
+    return w.serial;
+}
+
+/* Asserts every worker succeeded and DEK serial s (1-based) served uses[s-1]. */
+static void assert_uses(int n, const int *uses, int serials)
+{
+    int counted[MAX_WORKER + 1] = {0};
+    for (int i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(workers[i].status, DEK_CACHE_OK);
+        if (workers[i].serial >= 1 && workers[i].serial <= MAX_WORKER) {
+            counted[workers[i].serial]++;
+        }
+    }
+    for (int s = 1; s <= serials; s++) {
+        CU_ASSERT_EQUAL(counted[s], uses[s - 1]);
+    }
+}
+
+static int count_source(int n, dek_cache_source source)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        count += workers[i].result.source == source;
+    }
+    return count;
+}
+
+static dek_cache_stats stats_of(dek_cache *cache)
+{
+    dek_cache_stats s;
+    dek_cache_get_stats(cache, &s);
+    return s;
+}
+
+static void wait_for_waiters(dek_cache *cache, uint64_t waiters)
+{
+    for (int ms = 0; ms < 5000 && stats_of(cache).coalesced_waits < waiters; ms++) {
+        sleep_ms(1);
+    }
+}
+
+static void test_seed_10_parallel_max_5_cold(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 9};
+    run_parallel(cache, &up, 10, 0, 5);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    assert_uses(10, (const int[]){5, 5}, 2);
+    CU_ASSERT_EQUAL(count_source(10, DEK_CACHE_SOURCE_LEADER), 2);
+    CU_ASSERT(stats_of(cache).coalesced_waits >= 9);
+    dek_cache_free(cache);
+}
+
+static void test_seed_10_sequential_max_5(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {0};
+    for (int i = 0; i < 10; i++) {
+        CU_ASSERT_EQUAL(run_single(cache, &up, 5), i / 5 + 1);
+    }
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    dek_cache_free(cache);
+}
+
+static void test_seed_warm_then_10_parallel(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {0};
+    CU_ASSERT_EQUAL(run_single(cache, &up, 5), 1);
+    /* 4 callers finish DEK 1; the other 5 wait on the next flight. */
+    up.gate_cache = cache;
+    up.gate_waiters = 5;
+    run_parallel(cache, &up, 10, 0, 5);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 3);
+    assert_uses(10, (const int[]){4, 5, 1}, 3);
+    dek_cache_free(cache);
+}
+
+static void test_seed_100_parallel_max_10(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 99};
+    run_parallel(cache, &up, 100, 0, 10);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 10);
+    assert_uses(100, (const int[]){10, 10, 10, 10, 10, 10, 10, 10, 10, 10}, 10);
+    dek_cache_free(cache);
+}
+
+static void test_decrypt_10_parallel_one_call(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 9};
+    run_parallel(cache, &up, 10, 1, 0);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 1);
+    assert_uses(10, (const int[]){10}, 1);
+    CU_ASSERT_EQUAL(count_source(10, DEK_CACHE_SOURCE_LEADER), 1);
+    CU_ASSERT_EQUAL(count_source(10, DEK_CACHE_SOURCE_COALESCED), 9);
+    dek_cache_free(cache);
+}
+
+static void test_failed_flight_error_reaches_every_waiter(void)
+{
+    checking_allocator alloc;
+    dek_cache_allocator hooks;
+    checking_allocator_init(&alloc, &hooks);
+    dek_cache *cache = make_cache(100, 0, NULL, &hooks, 0);
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 9, .fail_with = 13};
+    run_parallel(cache, &up, 10, 0, 5);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 1);
+    for (int i = 0; i < 10; i++) {
+        CU_ASSERT_EQUAL(workers[i].status, DEK_CACHE_ERR_UPSTREAM);
+        CU_ASSERT_EQUAL(workers[i].result.upstream_error, 13);
+        CU_ASSERT_PTR_NOT_NULL(strstr(workers[i].result.detail, "KMS said no"));
+    }
+    up.fail_with = 0;
+    up.gate_cache = NULL;
+    CU_ASSERT_EQUAL(run_single(cache, &up, 5), 2); /* the error was not cached */
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    dek_cache_free(cache);
+    CU_ASSERT_EQUAL(atomic_load(&alloc.live), 0);
+    CU_ASSERT_EQUAL(atomic_load(&alloc.dirty_frees), 0);
+}
+
+static uint64_t elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)(now.tv_sec - since->tv_sec) * 1000 +
+           (uint64_t)((now.tv_nsec - since->tv_nsec) / 1000000);
+}
+
+static void test_wait_bound_then_abandoned_flight_replaced(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 200);
+    counting_upstream stuck = {0};
+    atomic_store(&stuck.hold, 1);
+    pthread_t leader;
+    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    pthread_create(&leader, NULL, run_one, &lw);
+    for (int ms = 0; ms < 5000 && atomic_load(&stuck.calls) == 0; ms++) {
+        sleep_ms(1);
+    }
+    counting_upstream fresh = {0};
+    atomic_store(&fresh.serial, 100);
+    worker waiter = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_one(&waiter);
+    uint64_t waited = elapsed_ms(&t0);
+    CU_ASSERT_EQUAL(waiter.status, DEK_CACHE_ERR_WAIT_TIMEOUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(waiter.result.detail, "timed out"));
+    CU_ASSERT(waited >= 150 && waited < 3000);
+    CU_ASSERT_EQUAL(stats_of(cache).wait_timeouts, 1);
+
+    /* The flight is now older than the bound: the next caller replaces it. */
+    run_one(&waiter);
+    CU_ASSERT_EQUAL(waiter.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(waiter.serial, 101);
+    CU_ASSERT_EQUAL(waiter.result.source, DEK_CACHE_SOURCE_LEADER);
+    atomic_store(&stuck.hold, 0);
+    pthread_join(leader, NULL);
+    CU_ASSERT_EQUAL(lw.status, DEK_CACHE_OK); /* the late leader keeps its own value... */
+    CU_ASSERT_EQUAL(lw.serial, 1);
+    run_one(&waiter); /* ...which was never stored */
+    CU_ASSERT_EQUAL(waiter.serial, 101);
+    CU_ASSERT_EQUAL(waiter.result.source, DEK_CACHE_SOURCE_HIT);
+    CU_ASSERT_EQUAL(waiter.result.messages_used, 2);
+    dek_cache_free(cache);
+}
+
+static void test_cancelled_leader_fails_waiters_promptly(void)
+{
+    if (UNDER_TSAN) {
+        return;
+    }
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 10000);
+    counting_upstream stuck = {0};
+    atomic_store(&stuck.hold, 1);
+    pthread_t leader, waiter_thread;
+    worker lw = {cache, &stuck, test_id(42), 1, 0, NULL, 0, 0, {0}};
+    worker ww = lw;
+    pthread_create(&leader, NULL, run_one, &lw);
+    for (int ms = 0; ms < 5000 && atomic_load(&stuck.calls) == 0; ms++) {
+        sleep_ms(1);
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_create(&waiter_thread, NULL, run_one, &ww);
+    wait_for_waiters(cache, 1);
+    pthread_cancel(leader);
+    pthread_join(leader, NULL);
+    pthread_join(waiter_thread, NULL);
+    CU_ASSERT_EQUAL(ww.status, DEK_CACHE_ERR_LEADER_GONE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ww.result.detail, "cancelled"));
+    CU_ASSERT(elapsed_ms(&t0) < 5000);
+    atomic_store(&stuck.hold, 0);
+    run_one(&ww);
+    CU_ASSERT_EQUAL(ww.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(ww.result.source, DEK_CACHE_SOURCE_LEADER);
+    dek_cache_free(cache);
+}
+
+static void test_invalidation_makes_flight_stale(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 10000);
+    counting_upstream up = {0};
+    atomic_store(&up.hold, 1);
+    pthread_t leader, waiter_thread;
+    worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker ww = lw;
+    pthread_create(&leader, NULL, run_one, &lw);
+    for (int ms = 0; ms < 5000 && atomic_load(&up.calls) == 0; ms++) {
+        sleep_ms(1);
+    }
+    pthread_create(&waiter_thread, NULL, run_one, &ww);
+    wait_for_waiters(cache, 1);
+    dek_cache_id id = test_id(42);
+    dek_cache_invalidate_id(cache, &id);
+    atomic_store(&up.hold, 0);
+    pthread_join(leader, NULL);
+    pthread_join(waiter_thread, NULL);
+    /* The leader keeps its pre-invalidation DEK; the waiter fetched anew. */
+    CU_ASSERT_EQUAL(lw.serial, 1);
+    CU_ASSERT_EQUAL(lw.result.source, DEK_CACHE_SOURCE_LEADER);
+    CU_ASSERT_EQUAL(ww.serial, 2);
+    CU_ASSERT_EQUAL(ww.result.source, DEK_CACHE_SOURCE_LEADER);
+    CU_ASSERT_EQUAL(run_single(cache, &up, 5), 2);
+    CU_ASSERT_EQUAL(stats_of(cache).entries, 1);
+    dek_cache_free(cache);
+}
+
+static void test_distinct_ids_do_not_coalesce(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {0};
+    pthread_t threads[8];
+    worker ws[8];
+    for (int i = 0; i < 8; i++) {
+        ws[i] = (worker){cache, &up, test_id((unsigned)i), 0, 5, NULL, 0, 0, {0}};
+        pthread_create(&threads[i], NULL, run_one, &ws[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(threads[i], NULL);
+        CU_ASSERT_EQUAL(ws[i].result.source, DEK_CACHE_SOURCE_LEADER);
+    }
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 8);
+    dek_cache_free(cache);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"seed: 10 parallel, max 5, cold -> 2 calls", test_seed_10_parallel_max_5_cold},
+        {"seed: 10 one by one, max 5 -> 2 calls", test_seed_10_sequential_max_5},
+        {"seed: 1 warm + 10 parallel -> 3 calls", test_seed_warm_then_10_parallel},
+        {"seed: 100 parallel, max 10 -> 10 calls", test_seed_100_parallel_max_10},
+        {"decrypt: 10 parallel -> 1 call", test_decrypt_10_parallel_one_call},
+        {"failed flight error reaches every waiter", test_failed_flight_error_reaches_every_waiter},
+        {"wait bound, abandoned flight replaced", test_wait_bound_then_abandoned_flight_replaced},
+        {"cancelled leader fails waiters promptly", test_cancelled_leader_fails_waiters_promptly},
+        {"invalidation makes flight stale", test_invalidation_makes_flight_stale},
+        {"distinct IDs do not coalesce", test_distinct_ids_do_not_coalesce},
+        {NULL, NULL}};
+    dekcache_add_suite("cache singleflight", NULL, NULL, tests);
+    return dekcache_run_tests();
+}
