@@ -58,6 +58,15 @@ esdk_status esdk_keyring_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
                                     const esdk_edk *edks, size_t edk_count, char *detail,
                                     size_t detail_len);
 
+/* For keyrings that wrap locally (raw AES, raw RSA): generates a random data
+ * key of the suite's length when the materials have none, then calls wrap();
+ * if wrap fails a key generated here is removed again, so a failure leaves the
+ * materials as they were. */
+typedef esdk_status (*esdk_wrap_fn)(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
+                                    size_t detail_len);
+esdk_status esdk_keyring_generate_and_wrap(esdk_keyring *keyring, esdk_enc_materials *mat,
+                                           esdk_wrap_fn wrap, char *detail, size_t detail_len);
+
 /* Multi-keyring: on encrypt the generator (may be NULL if the materials already
  * carry a data key) runs first, then every child wraps the same data key; any
  * failure fails the call. On decrypt the generator then each child is tried

@@ -1,0 +1,61 @@
+#ifndef DEKCACHE_MESSAGE_DECRYPT_INTERNAL_H
+#define DEKCACHE_MESSAGE_DECRYPT_INTERNAL_H
+
+/* Internal: the decryptor's state, shared by decrypt.c (input framing and
+ * output) and decrypt_units.c (what each unit of the message means). */
+
+#include <openssl/evp.h>
+
+#include "message/byte_queue.h"
+#include "message/decrypt.h"
+
+typedef enum {
+    STAGE_HEADER,    /* reading the header */
+    STAGE_AWAIT_CMM, /* header parsed; no CMM yet (header inspection) */
+    STAGE_BODY,      /* frames or the non-framed body */
+    STAGE_FOOTER,    /* signed suites: the signature */
+    STAGE_DONE       /* the whole message was read and authenticated */
+} dec_stage;
+
+/* The caller's output buffer for one call. */
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;
+} dec_window;
+
+struct esdk_decryptor {
+    esdk_decrypt_options opt;
+    esdk_enc_context reproduced; /* own copy of opt.reproduced_ec */
+    esdk_cmm *cmm;
+    dec_stage stage;
+    esdk_byte_queue input;  /* received bytes of an incomplete unit */
+    esdk_byte_queue output; /* verified plaintext not yet handed out */
+    esdk_header header;
+    uint8_t *header_bytes; /* the header as received (authenticated verbatim) */
+    int header_authenticated;
+    esdk_dec_materials *mat;
+    EVP_CIPHER_CTX *gcm;
+    EVP_MD_CTX *sig_hash;
+    uint32_t next_seq;
+    uint8_t *held; /* signed suites: plaintext released only after the signature */
+    size_t held_len;
+    int finished;
+    esdk_status error;
+    char detail[256];
+};
+
+esdk_status esdk_dec_fail(esdk_decryptor *d, esdk_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Length of the next unit starting at `in` (ESDK_ERR_TRUNCATED: not known yet
+ * or more bytes needed), or a hostile-input error. */
+esdk_status esdk_dec_unit_len(esdk_decryptor *d, const uint8_t *in, size_t avail, size_t *len);
+
+/* Handles one complete unit of `len` bytes. */
+esdk_status esdk_dec_unit(esdk_decryptor *d, dec_window *w, const uint8_t *unit, size_t len);
+
+/* Obtains materials and authenticates the parsed header. */
+esdk_status esdk_dec_authenticate_header(esdk_decryptor *d);
+
+#endif

@@ -1,0 +1,21 @@
+#ifndef DEKCACHE_MESSAGE_HEADER_INTERNAL_H
+#define DEKCACHE_MESSAGE_HEADER_INTERNAL_H
+
+/* Internal header helpers shared by encrypt and decrypt. */
+
+#include "message/header.h"
+#include "message/materials.h"
+
+/* Total header length if `in` holds the whole header (ESDK_OK), or
+ * ESDK_ERR_TRUNCATED while more bytes are needed; checks limits and fixed
+ * values but copies nothing. */
+esdk_status esdk_header_measure(const uint8_t *in, size_t len, const esdk_header_limits *limits,
+                                size_t *total_len, char *detail, size_t detail_len);
+
+/* Serialises a v2 header body (through the commit key) into a fresh buffer
+ * with 16 spare bytes at the end for the tag: *out_len is the body length. */
+esdk_status esdk_header_write_v2(const esdk_enc_materials *mat, const uint8_t message_id[32],
+                                 uint32_t frame_len, const uint8_t commit_key[32], uint8_t **out,
+                                 size_t *out_len, char *detail, size_t detail_len);
+
+#endif

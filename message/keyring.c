@@ -1,0 +1,82 @@
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "message/keyring.h"
+#include "message/suite.h"
+
+void esdk_keyring_init(esdk_keyring *keyring, const esdk_keyring_vtable *vtable)
+{
+    keyring->vtable = vtable;
+    __atomic_store_n(&keyring->refs, 1, __ATOMIC_RELEASE);
+}
+
+esdk_keyring *esdk_keyring_up_ref(esdk_keyring *keyring)
+{
+    __atomic_add_fetch(&keyring->refs, 1, __ATOMIC_RELAXED);
+    return keyring;
+}
+
+void esdk_keyring_free(esdk_keyring *keyring)
+{
+    if (keyring == NULL)
+        return;
+    if (__atomic_sub_fetch(&keyring->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        keyring->vtable->destroy(keyring);
+}
+
+esdk_status esdk_keyring_on_encrypt(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
+                                    size_t detail_len)
+{
+    size_t edks_before = mat->edks.count;
+    esdk_status st = keyring->vtable->on_encrypt(keyring, mat, detail, detail_len);
+    if (st != ESDK_OK)
+        return st;
+    const esdk_suite *suite = esdk_suite_by_id(mat->suite_id);
+    if (suite == NULL || mat->data_key == NULL || mat->data_key_len != suite->key_len ||
+        mat->edks.count <= edks_before)
+        return esdk_fail(detail, detail_len, ESDK_ERR_BAD_MATERIALS,
+                         "keyring %s returned no data key or no new EDK", keyring->vtable->name);
+    return ESDK_OK;
+}
+
+esdk_status esdk_keyring_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *mat,
+                                    const esdk_edk *edks, size_t edk_count, char *detail,
+                                    size_t detail_len)
+{
+    if (mat->data_key != NULL)
+        return ESDK_OK;
+    esdk_status st = keyring->vtable->on_decrypt(keyring, mat, edks, edk_count, detail, detail_len);
+    if (st != ESDK_OK)
+        return st;
+    const esdk_suite *suite = esdk_suite_by_id(mat->suite_id);
+    if (suite == NULL || mat->data_key == NULL || mat->data_key_len != suite->key_len)
+        return esdk_fail(detail, detail_len, ESDK_ERR_BAD_MATERIALS,
+                         "keyring %s reported success without a data key", keyring->vtable->name);
+    return ESDK_OK;
+}
+
+esdk_status esdk_keyring_generate_and_wrap(esdk_keyring *keyring, esdk_enc_materials *mat,
+                                           esdk_wrap_fn wrap, char *detail, size_t detail_len)
+{
+    const esdk_suite *suite = esdk_suite_by_id(mat->suite_id);
+    if (suite == NULL)
+        return ESDK_ERR_UNSUPPORTED_SUITE;
+    int generated = 0;
+    if (mat->data_key == NULL) {
+        uint8_t key[32];
+        esdk_status st = RAND_priv_bytes(key, (int)suite->key_len) == 1
+                             ? esdk_enc_materials_set_data_key(mat, key, suite->key_len)
+                             : ESDK_ERR_CRYPTO;
+        OPENSSL_cleanse(key, sizeof(key));
+        if (st != ESDK_OK)
+            return st;
+        generated = 1;
+    }
+    esdk_status st = wrap(keyring, mat, detail, detail_len);
+    if (st != ESDK_OK && generated) {
+        OPENSSL_secure_clear_free(mat->data_key, mat->data_key_len);
+        mat->data_key = NULL;
+        mat->data_key_len = 0;
+    }
+    return st;
+}
