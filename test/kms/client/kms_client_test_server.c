@@ -1,0 +1,65 @@
+#include "kms_client_test_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char config_path[300];
+
+static int write_config(const char *dir)
+{
+    snprintf(config_path, sizeof(config_path), "%s/kms-client-test.json", dir);
+    FILE *f = fopen(config_path, "w");
+    if (f == NULL) {
+        return -1;
+    }
+    fprintf(
+        f,
+        "{\"region\": \"%s\", \"account\": \"%s\", \"seed\": \"kms client tests\",\n"
+        " \"keys\": [{\"id\": \"%s\"}, {\"id\": \"%s\"}, {\"id\": \"%s\", \"enabled\": false}],\n"
+        " \"aliases\": {\"%s\": \"%s\"},\n"
+        " \"credentials\": [{\"access_key_id\": \"%s\", \"secret_access_key\": \"%s\"},\n"
+        "   {\"access_key_id\": \"%s\", \"secret_access_key\": \"%s\", \"session_token\": "
+        "\"%s\"}]}\n",
+        TEST_REGION, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECOND_KEY_ID, TEST_DISABLED_ID, TEST_ALIAS,
+        TEST_KEY_ID, TEST_ACCESS_KEY, TEST_SECRET, TEST_TOKEN_KEY, TEST_TOKEN_SECRET, TEST_TOKEN);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int test_server_start(kms_fixture_server *srv)
+{
+    char dir[] = "/tmp/dekcache-kms-client-test-XXXXXX";
+    if (mkdtemp(dir) == NULL || write_config(dir) != 0) {
+        return -1;
+    }
+    kms_fixture_options opts = {.config_path = config_path};
+    int rc = kms_fixture_start(&opts, srv);
+    unlink(config_path); /* the server has read it */
+    rmdir(dir);
+    return rc;
+}
+
+void test_server_stop(kms_fixture_server *srv)
+{
+    if (srv->pid > 0) {
+        kms_fixture_stop(srv);
+        srv->pid = 0;
+    }
+}
+
+kms_client_config test_client_config(const kms_fixture_server *srv)
+{
+    kms_client_config config = {
+        .region = TEST_REGION,
+        .endpoint = srv->endpoint,
+        .access_key_id = TEST_ACCESS_KEY,
+        .secret_access_key = TEST_SECRET,
+        .attempt_timeout_ms = 5000,
+        .deadline_ms = 20000,
+        .max_attempts = 3,
+        .backoff_base_ms = 5,
+        .backoff_cap_ms = 40,
+    };
+    return config;
+}

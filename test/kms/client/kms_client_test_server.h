@@ -1,0 +1,33 @@
+#ifndef DEKCACHE_TEST_KMS_CLIENT_SERVER_H
+#define DEKCACHE_TEST_KMS_CLIENT_SERVER_H
+
+/* The local KMS server the client tests talk to: started once per program on
+ * a free port with a config of three keys (one disabled), an alias and two
+ * credentials (one with a session token). */
+
+#include "kms/client/kms_client.h"
+#include "kms_fixture.h"
+
+#define TEST_ACCOUNT       "111122223333"
+#define TEST_REGION        "us-east-1"
+#define TEST_ARN_PREFIX    "arn:aws:kms:" TEST_REGION ":" TEST_ACCOUNT ":key/"
+#define TEST_KEY_ID        "0b5a2c9e-1111-4a6b-9c1d-000000000001"
+#define TEST_KEY_ARN       TEST_ARN_PREFIX TEST_KEY_ID
+#define TEST_SECOND_KEY_ID "0b5a2c9e-2222-4a6b-9c1d-000000000002"
+#define TEST_SECOND_ARN    TEST_ARN_PREFIX TEST_SECOND_KEY_ID
+#define TEST_DISABLED_ID   "0b5a2c9e-3333-4a6b-9c1d-000000000003"
+#define TEST_ALIAS         "alias/dekcache-test"
+#define TEST_ACCESS_KEY    "AKIDCLIENTTEST"
+#define TEST_SECRET        "client-test-secret-0123456789"
+#define TEST_TOKEN_KEY     "ASIACLIENTTEST"
+#define TEST_TOKEN_SECRET  "client-test-token-secret"
+#define TEST_TOKEN         "client-test-session-token+/="
+
+/* Starts the server; 0 on success. */
+int test_server_start(kms_fixture_server *srv);
+void test_server_stop(kms_fixture_server *srv);
+
+/* A client config for the server: explicit test credentials, fast retries. */
+kms_client_config test_client_config(const kms_fixture_server *srv);
+
+#endif

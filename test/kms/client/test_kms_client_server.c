@@ -1,0 +1,433 @@
+/* The client against the real dekcache-kms-local on a free port: every
+ * operation, every error type and its message, SigV4 acceptance and
+ * rejection, retries counted by the server, deadlines, dropped connections. */
+#include "cunit_run.h"
+#include "kms/client/backoff.h"
+#include "kms_client_test_server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static kms_fixture_server server;
+static kms_client *client;
+
+static int setup(void)
+{
+    char detail[512] = "";
+    if (test_server_start(&server) != 0) {
+        return 1;
+    }
+    kms_client_config config = test_client_config(&server);
+    if (kms_client_new(&config, &client, detail, sizeof(detail)) != KMS_CLIENT_OK) {
+        fprintf(stderr, "kms_client_new: %s\n", detail);
+        return 1;
+    }
+    return 0;
+}
+
+static int teardown(void)
+{
+    kms_client_free(client);
+    test_server_stop(&server);
+    return 0;
+}
+
+static const kms_client_context_pair ec_pairs[] = {{"purpose", "test"}, {"tenant", "a\"b"}};
+static const kms_client_context ec = {ec_pairs, 2, NULL, 0};
+
+static long server_calls(const char *op)
+{
+    kms_fixture_stats stats;
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_stats_get(&server, &stats), 0);
+    const kms_fixture_op_stats *s = kms_fixture_stats_op(&stats, op);
+    return s != NULL ? s->calls : -1;
+}
+
+static void reset_server(void)
+{
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_reset(&server), 0);
+}
+
+static void contains(const char *text, const char *part)
+{
+    if (strstr(text, part) == NULL) {
+        fprintf(stderr, "\n  '%s' not in: %s\n", part, text);
+        CU_FAIL("message lacks an expected part");
+    }
+}
+
+static void test_generate_and_decrypt(void)
+{
+    kms_client_result dk = {0}, pt = {0};
+    char detail[512] = "";
+    CU_ASSERT_EQUAL_FATAL(
+        kms_client_generate_data_key(client, TEST_ALIAS, 32, &ec, &dk, detail, sizeof(detail)),
+        KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(dk.key_arn, TEST_KEY_ARN);
+    CU_ASSERT_EQUAL(dk.plaintext_len, 32);
+    CU_ASSERT_TRUE(dk.ciphertext_len > 32);
+    CU_ASSERT_EQUAL_FATAL(kms_client_decrypt(client, dk.key_arn, dk.ciphertext, dk.ciphertext_len,
+                                             &ec, 32, &pt, detail, sizeof(detail)),
+                          KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(pt.key_arn, TEST_KEY_ARN);
+    CU_ASSERT_EQUAL(pt.plaintext_len, 32);
+    CU_ASSERT_EQUAL(memcmp(pt.plaintext, dk.plaintext, 32), 0);
+    kms_client_result_clear(&dk);
+    kms_client_result_clear(&pt);
+}
+
+static void test_encrypt_and_decrypt(void)
+{
+    const unsigned char key[16] = "0123456789abcdef";
+    kms_client_result ct = {0}, pt = {0};
+    char detail[512] = "";
+    CU_ASSERT_EQUAL_FATAL(kms_client_encrypt(client, TEST_SECOND_KEY_ID, key, sizeof(key), NULL,
+                                             &ct, detail, sizeof(detail)),
+                          KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(ct.key_arn, TEST_SECOND_ARN);
+    CU_ASSERT_PTR_NULL(ct.plaintext);
+    CU_ASSERT_EQUAL_FATAL(kms_client_decrypt(client, TEST_SECOND_ARN, ct.ciphertext,
+                                             ct.ciphertext_len, NULL, 16, &pt, detail,
+                                             sizeof(detail)),
+                          KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(memcmp(pt.plaintext, key, 16), 0);
+    kms_client_result_clear(&pt);
+    /* Decrypt names the key: the other key cannot decrypt it. */
+    kms_client_status st =
+        kms_client_decrypt(client, TEST_KEY_ARN, ct.ciphertext, ct.ciphertext_len, NULL, 16, &pt,
+                           detail, sizeof(detail));
+    CU_ASSERT_TRUE(st == KMS_CLIENT_ERR_INCORRECT_KEY || st == KMS_CLIENT_ERR_INVALID_CIPHERTEXT);
+    CU_ASSERT_PTR_NULL(pt.plaintext);
+    kms_client_result_clear(&ct);
+}
+
+static void test_describe_key(void)
+{
+    kms_client_key_info info;
+    char detail[512] = "";
+    CU_ASSERT_EQUAL_FATAL(
+        kms_client_describe_key(client, TEST_ALIAS, &info, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(info.key_arn, TEST_KEY_ARN);
+    CU_ASSERT_EQUAL(info.enabled, 1);
+    CU_ASSERT_EQUAL_FATAL(
+        kms_client_describe_key(client, TEST_DISABLED_ID, &info, detail, sizeof(detail)),
+        KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(info.enabled, 0);
+    CU_ASSERT_STRING_EQUAL(info.key_state, "Disabled");
+}
+
+static void test_context_mismatch_is_invalid_ciphertext(void)
+{
+    kms_client_result dk = {0}, pt = {0};
+    char detail[512] = "";
+    kms_client_context other = {ec_pairs, 1, NULL, 0};
+    CU_ASSERT_EQUAL_FATAL(
+        kms_client_generate_data_key(client, TEST_KEY_ID, 32, &ec, &dk, detail, sizeof(detail)),
+        KMS_CLIENT_OK);
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_decrypt(client, TEST_KEY_ARN, dk.ciphertext, dk.ciphertext_len,
+                                       &other, 32, &pt, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_INVALID_CIPHERTEXT);
+    contains(detail, "KMS Decrypt on key '" TEST_KEY_ARN "'");
+    contains(detail, "invalid ciphertext (InvalidCiphertextException, HTTP 400");
+    CU_ASSERT_EQUAL(server_calls("Decrypt"), 1); /* a 4xx is not retried */
+    kms_client_result_clear(&dk);
+}
+
+static void test_unknown_key(void)
+{
+    kms_client_result r = {0};
+    char detail[512] = "";
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_generate_data_key(client, "alias/no-such-alias", 32, NULL, &r,
+                                                 detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NOT_FOUND);
+    contains(detail, "KMS GenerateDataKey on key 'alias/no-such-alias'");
+    contains(detail, "key not found (NotFoundException");
+    CU_ASSERT_EQUAL(server_calls("GenerateDataKey"), 1);
+}
+
+static void test_disabled_key(void)
+{
+    kms_client_result r = {0};
+    char detail[512] = "";
+    CU_ASSERT_EQUAL(kms_client_generate_data_key(client, TEST_DISABLED_ID, 32, NULL, &r, detail,
+                                                 sizeof(detail)),
+                    KMS_CLIENT_ERR_DISABLED);
+    contains(detail, "key '" TEST_DISABLED_ID "'");
+    contains(detail, "key disabled (DisabledException");
+}
+
+/* Error types the config cannot provoke come from fault injection: each maps to
+ * its status and message, and none of these 4xx is retried. */
+static void test_injected_error_types(void)
+{
+    static const struct {
+        const char *type;
+        kms_client_status status;
+        const char *text;
+    } cases[] = {
+        {"AccessDeniedException", KMS_CLIENT_ERR_ACCESS_DENIED, "access denied"},
+        {"ValidationException", KMS_CLIENT_ERR_VALIDATION, "request rejected as invalid"},
+        {"KMSInvalidStateException", KMS_CLIENT_ERR_DISABLED, "key disabled"},
+        {"IncorrectKeyException", KMS_CLIENT_ERR_INCORRECT_KEY, "another key"},
+        {"UnrecognizedClientException", KMS_CLIENT_ERR_SIGNATURE_REJECTED, "rejected"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        kms_client_key_info info;
+        char detail[512] = "";
+        kms_fixture_fault fault = {
+            .operation = "DescribeKey", .action = "error", .error_type = cases[i].type, .count = 5};
+        reset_server();
+        CU_ASSERT_EQUAL_FATAL(kms_fixture_add_fault(&server, &fault), 0);
+        CU_ASSERT_EQUAL(kms_client_describe_key(client, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                        cases[i].status);
+        contains(detail, "KMS DescribeKey on key '" TEST_KEY_ID "'");
+        contains(detail, cases[i].text);
+        contains(detail, cases[i].type);
+        CU_ASSERT_EQUAL(server_calls("DescribeKey"), 1);
+    }
+    reset_server();
+}
+
+static void test_wrong_secret_rejected(void)
+{
+    kms_client *bad = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    config.secret_access_key = "not-the-secret-at-all";
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &bad, detail, sizeof(detail)), KMS_CLIENT_OK);
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_describe_key(bad, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_SIGNATURE_REJECTED);
+    contains(detail, "request signature or credentials rejected");
+    CU_ASSERT_PTR_NULL(strstr(detail, "not-the-secret-at-all"));
+    CU_ASSERT_PTR_NULL(strstr(detail, TEST_SECRET));
+    CU_ASSERT_EQUAL(server_calls("DescribeKey"), 1);
+    kms_client_free(bad);
+}
+
+static void test_session_token_accepted(void)
+{
+    kms_client *tok = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    config.access_key_id = TEST_TOKEN_KEY;
+    config.secret_access_key = TEST_TOKEN_SECRET;
+    config.session_token = TEST_TOKEN;
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &tok, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(tok, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    kms_client_free(tok);
+    config.session_token = "a-different-token";
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &tok, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(tok, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_SIGNATURE_REJECTED);
+    CU_ASSERT_PTR_NULL(strstr(detail, "a-different-token"));
+    kms_client_free(tok);
+}
+
+/* Region from the key ARN, and credentials from the environment. */
+static void test_region_from_arn_and_env_credentials(void)
+{
+    kms_client *c = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = {.endpoint = server.endpoint};
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET, 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_KEY_ARN, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NO_REGION);
+    contains(detail, "no region");
+    kms_client_free(c);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+static void retry_case_with(kms_client *c, const char *action, const char *type, long count,
+                            kms_client_status want, long want_calls, const char *text)
+{
+    kms_client_result r = {0};
+    char detail[512] = "";
+    kms_fixture_fault fault = {
+        .operation = "GenerateDataKey", .action = action, .error_type = type, .count = count};
+    reset_server();
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_add_fault(&server, &fault), 0);
+    CU_ASSERT_EQUAL(
+        kms_client_generate_data_key(client, TEST_KEY_ID, 32, NULL, &r, detail, sizeof(detail)),
+        want);
+    long calls = server_calls("GenerateDataKey");
+    CU_ASSERT_EQUAL(calls, want_calls);
+    if (calls != want_calls) {
+        fprintf(stderr, "\n  %s: server saw %ld calls, expected %ld: %s\n", action, calls,
+                want_calls, detail);
+    }
+    if (text != NULL) {
+        contains(detail, text);
+    }
+    CU_ASSERT_EQUAL(r.plaintext == NULL, want != KMS_CLIENT_OK);
+    kms_client_result_clear(&r);
+    reset_server();
+}
+
+static void retry_case(const char *action, const char *type, long count, kms_client_status want,
+                       long want_calls, const char *text)
+{
+    retry_case_with(client, action, type, count, want, want_calls, text);
+}
+
+static void test_retries_throttling(void)
+{
+    retry_case("error", "ThrottlingException", 2, KMS_CLIENT_OK, 3, NULL);
+    retry_case("error", "ThrottlingException", 10, KMS_CLIENT_ERR_THROTTLED, 3,
+               "throttled after 3 attempts (ThrottlingException");
+}
+
+static void test_retries_5xx(void)
+{
+    retry_case("http503", NULL, 1, KMS_CLIENT_OK, 2, NULL);
+    retry_case("http500", NULL, 2, KMS_CLIENT_OK, 3, NULL);
+    retry_case("http503", NULL, 10, KMS_CLIENT_ERR_SERVER, 3,
+               "KMS server error after 3 attempts (ServiceUnavailableException, HTTP 503");
+    retry_case("error", "KMSInternalException", 10, KMS_CLIENT_ERR_SERVER, 3,
+               "KMSInternalException, HTTP 500");
+}
+
+/* libcurl itself re-sends a request once when a reused keep-alive connection
+ * turns out closed before any response byte (the stale-connection case), so
+ * on a warm connection the server sees one call more than our attempts. With
+ * reuse off every attempt is exactly one call. */
+static void test_dropped_connection_retried(void)
+{
+    kms_client *fresh = NULL;
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    config.disable_connection_reuse = 1;
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &fresh, detail, sizeof(detail)), KMS_CLIENT_OK);
+    retry_case_with(fresh, "drop", NULL, 1, KMS_CLIENT_OK, 2, NULL);
+    retry_case_with(fresh, "drop", NULL, 10, KMS_CLIENT_ERR_CONNECTION_DROPPED, 3,
+                    "connection dropped after 3 attempts");
+    kms_client_free(fresh);
+    retry_case("drop", NULL, 10, KMS_CLIENT_ERR_CONNECTION_DROPPED, 4,
+               "connection dropped after 3 attempts");
+}
+
+static void test_no_retry_on_4xx(void)
+{
+    retry_case("error", "ValidationException", 10, KMS_CLIENT_ERR_VALIDATION, 1, NULL);
+    retry_case("error", "AccessDeniedException", 10, KMS_CLIENT_ERR_ACCESS_DENIED, 1, NULL);
+}
+
+/* With 2 s of injected latency, a 250 ms attempt timeout and a 600 ms
+ * deadline, the call gives up within the deadline (plus scheduling slack). */
+static void test_deadline_under_latency(void)
+{
+    kms_client *slow = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    config.attempt_timeout_ms = 250;
+    config.deadline_ms = 600;
+    config.max_attempts = 10;
+    kms_fixture_fault fault = {.operation = "DescribeKey", .action = "none", .latency_ms = 2000};
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &slow, detail, sizeof(detail)), KMS_CLIENT_OK);
+    reset_server();
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_add_fault(&server, &fault), 0);
+    long long start = backoff_now_ms();
+    CU_ASSERT_EQUAL(kms_client_describe_key(slow, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_TIMEOUT);
+    long long elapsed = backoff_now_ms() - start;
+    CU_ASSERT_TRUE(elapsed >= 550 && elapsed < 1100);
+    contains(detail, "timeout after ");
+    contains(detail, "(deadline reached)");
+    long calls = server_calls("DescribeKey");
+    CU_ASSERT_TRUE(calls >= 2 && calls <= 3);
+    kms_client_free(slow);
+    reset_server();
+}
+
+static void test_connection_refused(void)
+{
+    kms_client *c = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    config.endpoint = "http://127.0.0.1:1"; /* nothing listens on port 1 */
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_CONNECTION_REFUSED);
+    contains(detail, "connection refused after 3 attempts");
+    contains(detail, "127.0.0.1:1");
+    kms_client_free(c);
+}
+
+static void test_response_size_limit(void)
+{
+    kms_client *c = NULL;
+    kms_client_result r = {0};
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    config.max_response_bytes = 64;
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(
+        kms_client_generate_data_key(c, TEST_KEY_ID, 32, NULL, &r, detail, sizeof(detail)),
+        KMS_CLIENT_ERR_BAD_RESPONSE);
+    contains(detail, "larger than 64 bytes");
+    CU_ASSERT_PTR_NULL(r.plaintext);
+    kms_client_free(c);
+}
+
+static void test_bad_arguments(void)
+{
+    kms_client_result r = {0};
+    char detail[512] = "";
+    CU_ASSERT_EQUAL(
+        kms_client_generate_data_key(client, TEST_KEY_ID, 0, NULL, &r, detail, sizeof(detail)),
+        KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_EQUAL(kms_client_generate_data_key(client, "", 32, NULL, &r, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_EQUAL(kms_client_decrypt(client, TEST_KEY_ID, (const unsigned char *)"x", 0, NULL, 32,
+                                       &r, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    kms_client *c = NULL;
+    kms_client_config config = test_client_config(&server);
+    config.endpoint = "ftp://127.0.0.1/";
+    CU_ASSERT_EQUAL(kms_client_new(&config, &c, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_PTR_NULL(c);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"GenerateDataKey then Decrypt", test_generate_and_decrypt},
+        {"Encrypt then Decrypt, key named", test_encrypt_and_decrypt},
+        {"DescribeKey", test_describe_key},
+        {"context mismatch: invalid ciphertext", test_context_mismatch_is_invalid_ciphertext},
+        {"unknown key: not found", test_unknown_key},
+        {"disabled key", test_disabled_key},
+        {"injected error types", test_injected_error_types},
+        {"wrong secret rejected", test_wrong_secret_rejected},
+        {"session token signed", test_session_token_accepted},
+        {"region from ARN, env credentials", test_region_from_arn_and_env_credentials},
+        {"retries under throttling", test_retries_throttling},
+        {"retries under 5xx", test_retries_5xx},
+        {"dropped connections retried", test_dropped_connection_retried},
+        {"no retry on 4xx", test_no_retry_on_4xx},
+        {"deadline under latency", test_deadline_under_latency},
+        {"connection refused", test_connection_refused},
+        {"response size limit", test_response_size_limit},
+        {"bad arguments", test_bad_arguments},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("kms client against dekcache-kms-local", setup, teardown, tests);
+    return dekcache_run_tests();
+}

@@ -1,0 +1,109 @@
+/* One client shared by 32 threads x 200 calls against dekcache-kms-local:
+ * every call succeeds and the server sees far fewer connections than calls
+ * (keep-alive reuse across calls and threads). Runs under ThreadSanitizer. */
+#include "cunit_run.h"
+#include "kms/client/backoff.h"
+#include "kms_client_test_server.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define THREADS          32
+#define CALLS_PER_THREAD 200
+#define TIME_LIMIT_MS    120000
+
+static kms_fixture_server server;
+static kms_client *client;
+static long long give_up_at;
+
+typedef struct {
+    int ok;
+    int failed;
+    char first_error[512];
+} worker_result;
+
+static int setup(void)
+{
+    char detail[512] = "";
+    if (test_server_start(&server) != 0) {
+        return 1;
+    }
+    kms_client_config config = test_client_config(&server);
+    return kms_client_new(&config, &client, detail, sizeof(detail)) == KMS_CLIENT_OK ? 0 : 1;
+}
+
+static int teardown(void)
+{
+    kms_client_free(client);
+    test_server_stop(&server);
+    return 0;
+}
+
+/* Alternates GenerateDataKey and a Decrypt of what it returned. */
+static int one_round(worker_result *res)
+{
+    kms_client_result dk = {0}, pt = {0};
+    char detail[512] = "";
+    int ok = kms_client_generate_data_key(client, TEST_ALIAS, 32, NULL, &dk, detail,
+                                          sizeof(detail)) == KMS_CLIENT_OK &&
+             kms_client_decrypt(client, dk.key_arn, dk.ciphertext, dk.ciphertext_len, NULL, 32, &pt,
+                                detail, sizeof(detail)) == KMS_CLIENT_OK &&
+             memcmp(pt.plaintext, dk.plaintext, 32) == 0;
+    if (!ok && res->first_error[0] == '\0') {
+        snprintf(res->first_error, sizeof(res->first_error), "%s", detail);
+    }
+    kms_client_result_clear(&dk);
+    kms_client_result_clear(&pt);
+    return ok;
+}
+
+static void *worker(void *arg)
+{
+    worker_result *res = arg;
+    for (int i = 0; i < CALLS_PER_THREAD / 2 && backoff_now_ms() < give_up_at; i++) {
+        if (one_round(res)) {
+            res->ok += 2;
+        } else {
+            res->failed++;
+        }
+    }
+    return NULL;
+}
+
+static void test_threads_share_connections(void)
+{
+    pthread_t threads[THREADS];
+    static worker_result results[THREADS];
+    kms_fixture_stats stats;
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_reset(&server), 0);
+    give_up_at = backoff_now_ms() + TIME_LIMIT_MS;
+    for (int i = 0; i < THREADS; i++) {
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[i], NULL, worker, &results[i]), 0);
+    }
+    int ok = 0, failed = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        ok += results[i].ok;
+        failed += results[i].failed;
+        if (results[i].first_error[0] != '\0') {
+            fprintf(stderr, "\n  thread %d: %s\n", i, results[i].first_error);
+        }
+    }
+    CU_ASSERT_EQUAL(failed, 0);
+    CU_ASSERT_EQUAL(ok, THREADS * CALLS_PER_THREAD);
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_stats_get(&server, &stats), 0);
+    CU_ASSERT_EQUAL(stats.requests, THREADS * CALLS_PER_THREAD);
+    fprintf(stderr, "\n  %d calls over %ld connections\n", ok, stats.kms_connections);
+    /* At most one connection per concurrent caller, plus a little slack. */
+    CU_ASSERT_TRUE(stats.kms_connections > 0 && stats.kms_connections <= THREADS + 8);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"32 threads x 200 calls reuse connections", test_threads_share_connections},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("kms client threads", setup, teardown, tests);
+    return dekcache_run_tests();
+}
