@@ -289,7 +289,7 @@ static int try_entry(get_call *c, uint64_t now, int waited, dek_cache_status *st
     *status = DEK_CACHE_ERR_BUFFER_TOO_SMALL;
     if (outcome == USE_OK) {
         *status = DEK_CACHE_OK;
-        cache_stripe_touch(c->stripe, e);
+        cache_stripe_touch(e);
         retire_if_spent(c, e);
         if (!waited) {
             stat_bump_locked(c->stripe, STAT_HITS, 1);

@@ -23,17 +23,20 @@ struct dek_cache_value {
 };
 
 typedef struct cache_entry {
+    /* Read on every hit first: chain walk, then use and charge. */
     struct cache_entry *hash_next; /* bucket chain; graveyard link once removed */
-    struct cache_entry *lru_prev;
-    struct cache_entry *lru_next;
-    dek_cache_id id;
+    uint64_t tag;                  /* id_word(id, 1): cheap pre-check before memcmp */
     entry_kind kind;
     bool in_table;
-    unsigned refs;       /* the table's and flights' references */
-    uint64_t created_at; /* injected clock */
-    uint64_t expires_at; /* created_at + the inserting caller's max age */
+    bool referenced; /* second-chance bit, set on use */
+    unsigned refs;   /* the table's and flights' references */
     uint64_t messages;
     uint64_t bytes;
+    uint64_t created_at; /* injected clock */
+    uint64_t expires_at; /* created_at + the inserting caller's max age */
+    dek_cache_id id;
+    struct cache_entry *lru_prev;
+    struct cache_entry *lru_next;
     dek_cache_value value;
 } cache_entry;
 

@@ -47,8 +47,10 @@ static cache_entry **bucket_of(cache_stripe *stripe, const dek_cache_id *id)
 
 cache_entry *cache_stripe_lookup(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id)
 {
-    for (cache_entry *e = *bucket_of(stripe, id); e != NULL; e = e->hash_next) {
-        if (e->kind == kind && memcmp(e->id.bytes, id->bytes, sizeof(id->bytes)) == 0) {
+    uint64_t tag = id_word(id, 1);
+    for (cache_entry *e = stripe->buckets[tag & stripe->bucket_mask]; e != NULL; e = e->hash_next) {
+        if (e->tag == tag && e->kind == kind &&
+            memcmp(e->id.bytes, id->bytes, sizeof(id->bytes)) == 0) {
             return e;
         }
     }
@@ -69,11 +71,20 @@ static void lru_push_front(cache_stripe *stripe, cache_entry *e)
     stripe->lru.lru_next = e;
 }
 
-void cache_stripe_touch(cache_stripe *stripe, cache_entry *e)
+/* Second chance: the tail's referenced entries move to the front with their
+ * bit cleared; the first unreferenced one goes. Each pass clears a bit, so this
+ * ends within count + 1 steps. */
+static void evict_least_recently_used(cache_stripe *stripe, cache_entry **graveyard)
 {
-    if (stripe->lru.lru_next != e) {
-        lru_unlink(e);
-        lru_push_front(stripe, e);
+    for (;;) {
+        cache_entry *oldest = stripe->lru.lru_prev;
+        if (!oldest->referenced) {
+            cache_stripe_remove(stripe, oldest, STAT_EVICTED_LRU, graveyard);
+            return;
+        }
+        oldest->referenced = false;
+        lru_unlink(oldest);
+        lru_push_front(stripe, oldest);
     }
 }
 
@@ -121,7 +132,7 @@ void cache_stripe_insert(cache_stripe *stripe, cache_entry *e, uint64_t now,
     }
     prune_expired_tail(stripe, now, graveyard);
     while (stripe->count >= stripe->capacity) {
-        cache_stripe_remove(stripe, stripe->lru.lru_prev, STAT_EVICTED_LRU, graveyard);
+        evict_least_recently_used(stripe, graveyard);
     }
     cache_entry **bucket = bucket_of(stripe, &e->id);
     e->hash_next = *bucket;
@@ -158,6 +169,7 @@ cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_
     }
     e->kind = kind;
     e->id = *id;
+    e->tag = id_word(id, 1);
     e->refs = 1;
     e->expires_at = expires_at;
     e->value = *value;

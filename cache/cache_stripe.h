@@ -18,8 +18,15 @@ void cache_stripe_destroy(cache_stripe *stripe, stat_index cause, cache_entry **
 
 cache_entry *cache_stripe_lookup(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id);
 
-/* Marks e most recently used. */
-void cache_stripe_touch(cache_stripe *stripe, cache_entry *e);
+/* Marks e recently used: recency is a second-chance bit, so a hit writes only
+ * to its own entry and never to its LRU neighbours (eviction approximates LRU:
+ * an entry used since it last reached the tail is kept and moved to the front). */
+static inline void cache_stripe_touch(cache_entry *e)
+{
+    if (!e->referenced) {
+        e->referenced = true;
+    }
+}
 
 /* Unlinks e from the table (counted under cause) and drops the table's reference. */
 void cache_stripe_remove(cache_stripe *stripe, cache_entry *e, stat_index cause,

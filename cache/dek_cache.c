@@ -22,10 +22,14 @@ uint64_t cache_monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The coarse clock costs a few ns instead of ~25 ns on the hit path; its
+ * resolution (a scheduler tick) is far below any sensible DEK max age. */
 static uint64_t default_clock(void *arg)
 {
     (void)arg;
-    return cache_monotonic_ns();
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 dek_cache_limits dek_cache_limits_default(uint64_t max_age_ns)
