@@ -48,7 +48,8 @@ typedef struct {
     uint16_t suite_id;             /* 0 = ESDK_DEFAULT_SUITE (0x0478); 0x0578 adds a signature */
     uint32_t frame_len;            /* 0 = ESDK_DEFAULT_FRAME_LEN; 1..ESDK_MAX_FRAME_LEN */
     const esdk_enc_context *ec;    /* NULL = empty; keys "aws-crypto-*" are refused */
-    uint64_t plaintext_len;        /* ESDK_LENGTH_UNKNOWN or the exact length (then enforced) */
+    uint64_t plaintext_len;        /* the exact length, enforced, when plaintext_len_known */
+    int plaintext_len_known;       /* 0 (default): unknown, the CMM sees ESDK_LENGTH_UNKNOWN */
     esdk_commitment_policy policy; /* default REQUIRE_ENCRYPT_REQUIRE_DECRYPT */
     size_t max_edks;               /* 0 = no cap; else more EDKs from the CMM fail */
 } esdk_encrypt_options;

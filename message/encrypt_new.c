@@ -24,7 +24,8 @@ static esdk_status check_options(const esdk_encrypt_options *o, char *detail, si
 static esdk_status get_materials(esdk_encryptor *e, const esdk_encrypt_options *o, char *detail,
                                  size_t detail_len)
 {
-    esdk_enc_request req = {o->suite_id, o->ec, o->plaintext_len, o->policy};
+    uint64_t len = o->plaintext_len_known ? o->plaintext_len : ESDK_LENGTH_UNKNOWN;
+    esdk_enc_request req = {o->suite_id, o->ec, len, o->policy};
     esdk_status st = esdk_cmm_get_encryption_materials(o->cmm, &req, &e->mat, detail, detail_len);
     if (st != ESDK_OK)
         return st;
@@ -95,7 +96,7 @@ esdk_status esdk_encrypt_new(const esdk_encrypt_options *options, esdk_encryptor
     if (e == NULL)
         return ESDK_ERR_ALLOC;
     e->frame_len = options->frame_len ? options->frame_len : ESDK_DEFAULT_FRAME_LEN;
-    e->declared_len = options->plaintext_len;
+    e->declared_len = options->plaintext_len_known ? options->plaintext_len : ESDK_LENGTH_UNKNOWN;
     e->next_seq = 1;
     st = get_materials(e, options, detail, detail_len);
     if (st == ESDK_OK)

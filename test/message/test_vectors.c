@@ -57,8 +57,8 @@ static int load_context(json_object *test, esdk_enc_context *ec)
 /* The provider's pattern: updates of <= 4096 bytes, each with a 4384-byte
  * budget. Framed messages with frames of <= 4096 bytes must drain in a single
  * finish; others (bigger frames, non-framed) may call finish again. */
-static esdk_status decrypt_streaming(const esdk_decrypt_options *opt, const uint8_t *ct,
-                                     size_t len, uint8_t **out, size_t *out_len)
+static esdk_status decrypt_streaming(const esdk_decrypt_options *opt, const uint8_t *ct, size_t len,
+                                     uint8_t **out, size_t *out_len)
 {
     esdk_decryptor *d = NULL;
     esdk_status st = esdk_decrypt_new(opt, &d);
