@@ -13,7 +13,8 @@ static char *message_json(const char *key, const char *value)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, key, json_object_new_string(value));
-    char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    char *out = strdup(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return out;
 }

@@ -171,7 +171,8 @@ char *control_stats_json(control_state *s)
     add_long(root, "kms_connections", s->kms_connections);
     add_long(root, "faults", s->n_faults);
     pthread_mutex_unlock(&s->lock);
-    char *out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+    char *out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(root);
     return out;
 }

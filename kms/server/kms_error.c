@@ -20,7 +20,8 @@ char *kms_error_json(const kms_error *e)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "__type", json_object_new_string(e->type));
     json_object_object_add(o, "message", json_object_new_string(e->message));
-    char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    char *out = strdup(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return out;
 }

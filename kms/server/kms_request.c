@@ -133,7 +133,8 @@ static void cleanse_strings(json_object *resp)
 
 char *kms_response_finish(json_object *resp, kms_error *err)
 {
-    const char *text = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN);
+    const char *text = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
     char *out = text ? strdup(text) : NULL;
     if (text)
         OPENSSL_cleanse((void *)text, strlen(text));

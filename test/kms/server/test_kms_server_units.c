@@ -1,0 +1,318 @@
+/* dekcache-kms-local's parts without HTTP: keystore and config, KeyId forms,
+ * ciphertext blob, encryption context, SigV4 policy (scope, skew, token),
+ * fault rules, base64. */
+#include "cunit_run.h"
+#include "kms/server/base64.h"
+#include "kms/server/ciphertext_blob.h"
+#include "kms/server/control_api.h"
+#include "kms/server/encryption_context.h"
+#include "kms/server/keystore.h"
+#include "kms/server/kms_operations.h"
+#include "kms/server/request_auth.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY1 "11111111-1111-4111-8111-111111111111"
+#define KEY2 "22222222-2222-4222-8222-222222222222"
+
+static keystore ks;
+
+static int load_test_config(void)
+{
+    char detail[256];
+    return keystore_load_file(&ks, KMS_TEST_CONFIG, detail, sizeof(detail));
+}
+
+static int free_keystore(void)
+{
+    keystore_free(&ks);
+    return 0;
+}
+
+static void test_resolve_key_forms(void)
+{
+    kms_error err = {0};
+    const kms_key *k1 = keystore_find_key(&ks, KEY1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k1);
+    CU_ASSERT_PTR_EQUAL(keystore_resolve(&ks, KEY1, &err), k1);
+    CU_ASSERT_PTR_EQUAL(keystore_resolve(&ks, "alias/test-one", &err), k1);
+    CU_ASSERT_PTR_EQUAL(keystore_resolve(&ks, "arn:aws:kms:eu-west-1:444455556666:key/" KEY1, &err),
+                        k1);
+    CU_ASSERT_PTR_EQUAL(
+        keystore_resolve(&ks, "arn:aws:kms:eu-west-1:444455556666:alias/test-one", &err), k1);
+    static const char *unknown[] = {"alias/none",
+                                    "arn:aws:kms:eu-west-1:444455556666:key/x",
+                                    "arn:aws:kms:eu-west-1:444455556666:" KEY1,
+                                    "arn:aws:kms:eu-west-2:444455556666:key/" KEY1,
+                                    "arn:",
+                                    "alias/"};
+    for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+        err.http_status = 0;
+        CU_ASSERT_PTR_NULL(keystore_resolve(&ks, unknown[i], &err));
+        CU_ASSERT_STRING_EQUAL(err.type, "NotFoundException");
+        CU_ASSERT_EQUAL(err.http_status, 400);
+    }
+}
+
+static void test_material_from_file_and_seed(void)
+{
+    const kms_key *k1 = keystore_find_key(&ks, KEY1), *k2 = keystore_find_key(&ks, KEY2);
+    for (int i = 0; i < KMS_MASTER_KEY_LEN; i++)
+        CU_ASSERT_EQUAL(k1->material[i], i);
+    /* Seed-derived material is stable across loads (ciphertexts survive restarts). */
+    keystore again;
+    char detail[256];
+    CU_ASSERT_EQUAL_FATAL(keystore_load_file(&again, KMS_TEST_CONFIG, detail, sizeof(detail)), 0);
+    CU_ASSERT_EQUAL(
+        CRYPTO_memcmp(keystore_find_key(&again, KEY2)->material, k2->material, KMS_MASTER_KEY_LEN),
+        0);
+    keystore_free(&again);
+}
+
+static void test_config_errors(void)
+{
+    static const struct {
+        const char *json, *detail;
+    } bad[] = {
+        {"[]", "not a JSON object"},
+        {"{}", "\"keys\" array"},
+        {"{\"keys\":[{\"id\":\"a b\",\"material\":\"x\"}]}", "\"id\""},
+        {"{\"keys\":[{\"id\":\"k\",\"material\":\"AAAA\"}]}", "32 bytes"},
+        {"{\"keys\":[{\"id\":\"k\"}]}", "no material"},
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\"},{\"id\":\"k\"}]}", "twice"},
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\"}],\"aliases\":{\"alias/a\":\"zz\"}}",
+         "unknown key"},
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\"}],\"aliases\":{\"a\":\"k\"}}", "alias/<name>"},
+        {"{\"seed\":\"s\",\"keys\":[],\"account\":\"12\"}", "12 digits"},
+        {"{\"seed\":\"s\",\"keys\":[],\"credentials\":[{\"access_key_id\":\"a\"}]}",
+         "secret_access_key"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        keystore k;
+        char detail[256] = "";
+        CU_ASSERT_EQUAL(keystore_load_json(&k, bad[i].json, detail, sizeof(detail)), -1);
+        if (strstr(detail, bad[i].detail) == NULL)
+            printf("\n  config %zu: detail '%s' lacks '%s'", i, detail, bad[i].detail);
+        CU_ASSERT_PTR_NOT_NULL(strstr(detail, bad[i].detail));
+    }
+}
+
+static void test_defaults(void)
+{
+    keystore d;
+    char detail[256];
+    kms_error err;
+    CU_ASSERT_EQUAL_FATAL(keystore_load_defaults(&d, detail, sizeof(detail)), 0);
+    CU_ASSERT_STRING_EQUAL(d.region, "us-east-1");
+    CU_ASSERT_PTR_NOT_NULL(keystore_resolve(&d, "alias/dekcache-local", &err));
+    CU_ASSERT_PTR_NOT_NULL(keystore_find_credential(&d, "AKIDEKCACHELOCAL"));
+    keystore_free(&d);
+}
+
+static json_object *pairs(const char *json)
+{
+    return json_tokener_parse(json);
+}
+
+static void test_context_serialization(void)
+{
+    unsigned char *a = NULL, *b = NULL;
+    size_t alen, blen;
+    kms_error err;
+    json_object *x = pairs("{\"b\":\"2\",\"a\":\"1\"}"), *y = pairs("{\"a\":\"1\",\"b\":\"2\"}");
+    CU_ASSERT_EQUAL(encryption_context_serialize(x, "EncryptionContext", &a, &alen, &err), 0);
+    CU_ASSERT_EQUAL(encryption_context_serialize(y, "EncryptionContext", &b, &blen, &err), 0);
+    CU_ASSERT_EQUAL(alen, blen);
+    CU_ASSERT_EQUAL(memcmp(a, b, alen), 0);
+    free(a);
+    free(b);
+    json_object *bad = pairs("{\"a\":[1]}");
+    CU_ASSERT_EQUAL(encryption_context_serialize(bad, "EncryptionContext", &a, &alen, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "ValidationException");
+    /* "ab"+"c" must not equal "a"+"bc": lengths are part of the encoding. */
+    json_object *p = pairs("{\"ab\":\"c\"}"), *q = pairs("{\"a\":\"bc\"}");
+    CU_ASSERT_EQUAL(encryption_context_serialize(p, "c", &a, &alen, &err), 0);
+    CU_ASSERT_EQUAL(encryption_context_serialize(q, "c", &b, &blen, &err), 0);
+    CU_ASSERT(alen != blen || memcmp(a, b, alen) != 0);
+    free(a);
+    free(b);
+    json_object_put(x);
+    json_object_put(y);
+    json_object_put(bad);
+    json_object_put(p);
+    json_object_put(q);
+}
+
+static void test_blob_roundtrip_and_tamper(void)
+{
+    const kms_key *k1 = keystore_find_key(&ks, KEY1), *k2 = keystore_find_key(&ks, KEY2);
+    const unsigned char ctx[] = {0, 0}, other_ctx[] = {0, 1};
+    const unsigned char pt[] = "sixteen byte key";
+    unsigned char *blob, *out;
+    size_t blob_len, out_len;
+    blob_view v;
+    kms_error err;
+    CU_ASSERT_EQUAL_FATAL(blob_seal(k1, ctx, 2, pt, 16, &blob, &blob_len, &err), 0);
+    CU_ASSERT_EQUAL(blob_len, 4 + 2 + strlen(KEY1) + 12 + 16 + 16);
+    CU_ASSERT_EQUAL_FATAL(blob_parse(blob, blob_len, &v, &err), 0);
+    CU_ASSERT_STRING_EQUAL(v.key_id, KEY1);
+    CU_ASSERT_EQUAL_FATAL(blob_open(&v, k1, ctx, 2, &out, &out_len, &err), 0);
+    CU_ASSERT_EQUAL(out_len, 16);
+    CU_ASSERT_EQUAL(memcmp(out, pt, 16), 0);
+    OPENSSL_secure_clear_free(out, out_len);
+    CU_ASSERT_EQUAL(blob_open(&v, k1, other_ctx, 2, &out, &out_len, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "InvalidCiphertextException");
+    CU_ASSERT_EQUAL(blob_open(&v, k2, ctx, 2, &out, &out_len, &err), -1);
+    for (size_t i = 0; i < blob_len; i += 7) {
+        blob[i] ^= 0x01;
+        int parsed = blob_parse(blob, blob_len, &v, &err) == 0;
+        const kms_key *k = parsed ? keystore_find_key(&ks, v.key_id) : NULL;
+        CU_ASSERT(!parsed || k == NULL || blob_open(&v, k, ctx, 2, &out, &out_len, &err) != 0);
+        blob[i] ^= 0x01;
+    }
+    for (size_t n = 0; n < blob_len; n++)
+        CU_ASSERT(blob_parse(blob, n, &v, &err) != 0 || n >= 4 + 2 + strlen(KEY1) + 28);
+    free(blob);
+}
+
+static void test_operations_directly(void)
+{
+    kms_error err;
+    const char *gdk = "{\"KeyId\":\"alias/test-one\",\"KeySpec\":\"AES_256\"}";
+    char *resp = kms_operation_run(&ks, KMS_OP_GENERATE_DATA_KEY, gdk, strlen(gdk), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(resp);
+    CU_ASSERT_PTR_NOT_NULL(strstr(resp, "arn:aws:kms:eu-west-1:444455556666:key/" KEY1));
+    free(resp);
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_DECRYPT, "{\"CiphertextBlob\":5}", 20, &err));
+    CU_ASSERT_STRING_EQUAL(err.type, "ValidationException");
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_ENCRYPT, "{\"a\":1} trailing", 16, &err));
+    CU_ASSERT_STRING_EQUAL(err.type, "SerializationException");
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_UNKNOWN, "{}", 2, &err));
+    CU_ASSERT_STRING_EQUAL(err.type, "UnknownOperationException");
+    CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.ReEncrypt"), KMS_OP_RE_ENCRYPT);
+    CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.Foo"), KMS_OP_UNKNOWN);
+    CU_ASSERT_EQUAL(kms_operation_from_target(NULL), KMS_OP_UNKNOWN);
+}
+
+/* A request signed at signed_at, checked at now. */
+static int auth_at(const sigv4_credentials *creds, time_t signed_at, time_t now,
+                   const char *token_header, kms_error *err)
+{
+    char date[SIGV4_AMZ_DATE_LEN + 1], auth[1024];
+    const char *body = "{}";
+    sigv4_format_amz_date(signed_at, date, sizeof(date));
+    sigv4_header h[5] = {{"Host", "127.0.0.1:1"},
+                         {"X-Amz-Date", date},
+                         {"Content-Type", "application/x-amz-json-1.1"},
+                         {"X-Amz-Target", "TrentService.Decrypt"},
+                         {"X-Amz-Security-Token", token_header}};
+    size_t n = token_header ? 5 : 4;
+    if (sigv4_authorization(creds, "POST", "/", "", h, n, (const unsigned char *)body, 2, date,
+                            auth, sizeof(auth)) != SIGV4_OK)
+        return -2;
+    sigv4_header all[6];
+    memcpy(all, h, sizeof(h));
+    all[n].name = "Authorization";
+    all[n].value = auth;
+    http_request_view r = {"POST", "/", "", all, n + 1, (const unsigned char *)body, 2};
+    return request_auth_verify(&ks, &r, now, 900, err);
+}
+
+static void test_request_auth_policy(void)
+{
+    sigv4_credentials plain = {"AKIDTESTPLAIN", "plain-secret", NULL, "eu-west-1", "kms"};
+    sigv4_credentials session = {"ASIATESTSESSION", "session-secret",
+                                 "test-session-token/with+chars==", "eu-west-1", "kms"};
+    sigv4_credentials wrong_service = plain;
+    wrong_service.service = "s3";
+    kms_error err;
+    time_t now = 1700000000;
+    CU_ASSERT_EQUAL(auth_at(&plain, now, now, NULL, &err), 0);
+    CU_ASSERT_EQUAL(auth_at(&plain, now - 899, now, NULL, &err), 0);
+    CU_ASSERT_EQUAL(auth_at(&plain, now + 899, now, NULL, &err), 0);
+    CU_ASSERT_EQUAL(auth_at(&plain, now - 901, now, NULL, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "InvalidSignatureException");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "expired"));
+    CU_ASSERT_EQUAL(auth_at(&plain, now + 901, now, NULL, &err), -1);
+    CU_ASSERT_EQUAL(auth_at(&wrong_service, now, now, NULL, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "InvalidSignatureException");
+    CU_ASSERT_EQUAL(auth_at(&session, now, now, session.session_token, &err), 0);
+    CU_ASSERT_EQUAL(auth_at(&session, now, now, NULL, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "UnrecognizedClientException");
+    CU_ASSERT_EQUAL(auth_at(&plain, now, now, "unexpected", &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "UnrecognizedClientException");
+}
+
+static void test_fault_rule_parsing(void)
+{
+    fault_rule r;
+    char detail[160];
+    const char *ok = "{\"operation\":\"Decrypt\",\"error_type\":\"ThrottlingException\","
+                     "\"rate\":0.25,\"count\":3,\"latency_ms\":10}";
+    CU_ASSERT_EQUAL_FATAL(control_parse_fault(ok, strlen(ok), &r, detail, sizeof(detail)), 0);
+    CU_ASSERT_EQUAL(r.operation, KMS_OP_DECRYPT);
+    CU_ASSERT_EQUAL(r.action, FAULT_AWS_ERROR);
+    CU_ASSERT_STRING_EQUAL(r.error_type, "ThrottlingException");
+    CU_ASSERT_EQUAL(r.remaining, 3);
+    CU_ASSERT_EQUAL(r.latency_ms, 10);
+    static const char *bad[] = {"[]",
+                                "{\"operation\":\"CreateKey\"}",
+                                "{\"action\":\"error\"}",
+                                "{\"rate\":2}",
+                                "{\"count\":0}",
+                                "{\"latency_ms\":-1}",
+                                "{\"action\":\"boom\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_EQUAL(control_parse_fault(bad[i], strlen(bad[i]), &r, detail, sizeof(detail)),
+                        -1);
+}
+
+static void test_fault_pick_count_and_operation(void)
+{
+    control_state *s = control_state_new();
+    fault_rule r = {KMS_OP_DECRYPT, 0, FAULT_HTTP_503, "", 1.0, 2};
+    fault_decision d;
+    CU_ASSERT_EQUAL(control_fault_add(s, &r), 1);
+    control_fault_pick(s, KMS_OP_ENCRYPT, &d);
+    CU_ASSERT_EQUAL(d.action, FAULT_NONE);
+    control_fault_pick(s, KMS_OP_DECRYPT, &d);
+    CU_ASSERT_EQUAL(d.action, FAULT_HTTP_503);
+    control_fault_pick(s, KMS_OP_DECRYPT, &d);
+    CU_ASSERT_EQUAL(d.action, FAULT_HTTP_503);
+    control_fault_pick(s, KMS_OP_DECRYPT, &d);
+    CU_ASSERT_EQUAL(d.action, FAULT_NONE);
+    control_state_free(s);
+}
+
+static void test_base64_strict(void)
+{
+    unsigned char *out;
+    size_t len;
+    CU_ASSERT_EQUAL(kms_base64_decode("aGk=", 0, &out, &len), 0);
+    CU_ASSERT_EQUAL(len, 2);
+    OPENSSL_clear_free(out, len);
+    static const char *bad[] = {"aGk", "a=Gk", "aG k", "aGk=\n", "====", "aGk==", "aG=k"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_EQUAL(kms_base64_decode(bad[i], 0, &out, &len), -1);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"resolve_key_forms", test_resolve_key_forms},
+        {"material_from_file_and_seed", test_material_from_file_and_seed},
+        {"config_errors", test_config_errors},
+        {"defaults", test_defaults},
+        {"context_serialization", test_context_serialization},
+        {"blob_roundtrip_and_tamper", test_blob_roundtrip_and_tamper},
+        {"operations_directly", test_operations_directly},
+        {"request_auth_policy", test_request_auth_policy},
+        {"fault_rule_parsing", test_fault_rule_parsing},
+        {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
+        {"base64_strict", test_base64_strict},
+        {NULL, NULL}};
+    dekcache_add_suite("kms_server_units", load_test_config, free_keystore, tests);
+    return dekcache_run_tests();
+}

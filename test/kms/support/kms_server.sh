@@ -1,0 +1,50 @@
+# Shell helper for script tests: source it, then
+#   kms_server_start [server args...]   # sets KMS_PID KMS_PORT KMS_ENDPOINT KMS_DIR
+#   kms_server_stop                     # SIGTERM, SIGKILL after 10 s; returns its exit status
+# The server binary is $DEKCACHE_KMS_SERVER (default: dekcache-kms-local on PATH).
+# Every wait is bounded; the server is stopped by PID only.
+
+kms_server_start() {
+    KMS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kms-server-XXXXXX") || return 1
+    "${DEKCACHE_KMS_SERVER:-dekcache-kms-local}" --port 0 --port-file "$KMS_DIR/port" "$@" \
+        >"$KMS_DIR/stdout" 2>"$KMS_DIR/stderr" &
+    KMS_PID=$!
+    i=0
+    while [ ! -s "$KMS_DIR/port" ]; do
+        if ! kill -0 "$KMS_PID" 2>/dev/null; then
+            echo "kms_server_start: server exited:" >&2
+            cat "$KMS_DIR/stderr" >&2
+            return 1
+        fi
+        i=$((i + 1))
+        if [ "$i" -gt 3000 ]; then
+            echo "kms_server_start: no port after 30 s" >&2
+            kms_server_stop
+            return 1
+        fi
+        sleep 0.01
+    done
+    KMS_PORT=$(cat "$KMS_DIR/port")
+    KMS_ENDPOINT="http://127.0.0.1:$KMS_PORT"
+    export KMS_PID KMS_PORT KMS_ENDPOINT KMS_DIR
+}
+
+kms_server_stop() {
+    [ -n "$KMS_PID" ] || return 0
+    kill -TERM "$KMS_PID" 2>/dev/null
+    i=0
+    while kill -0 "$KMS_PID" 2>/dev/null && [ "$i" -lt 1000 ]; do
+        sleep 0.01
+        i=$((i + 1))
+    done
+    if kill -0 "$KMS_PID" 2>/dev/null; then
+        echo "kms_server_stop: $KMS_PID ignored SIGTERM, killing" >&2
+        kill -KILL "$KMS_PID" 2>/dev/null
+    fi
+    wait "$KMS_PID" 2>/dev/null
+    rc=$?
+    [ -s "$KMS_DIR/stderr" ] && grep -v 'shutting down' "$KMS_DIR/stderr" >&2
+    rm -rf "$KMS_DIR"
+    KMS_PID=
+    return $rc
+}
