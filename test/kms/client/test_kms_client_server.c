@@ -262,8 +262,7 @@ static void retry_case_with(kms_client *c, const char *action, const char *type,
     reset_server();
     CU_ASSERT_EQUAL_FATAL(kms_fixture_add_fault(&server, &fault), 0);
     CU_ASSERT_EQUAL(
-        kms_client_generate_data_key(client, TEST_KEY_ID, 32, NULL, &r, detail, sizeof(detail)),
-        want);
+        kms_client_generate_data_key(c, TEST_KEY_ID, 32, NULL, &r, detail, sizeof(detail)), want);
     long calls = server_calls("GenerateDataKey");
     CU_ASSERT_EQUAL(calls, want_calls);
     if (calls != want_calls) {
@@ -316,6 +315,9 @@ static void test_dropped_connection_retried(void)
     retry_case_with(fresh, "drop", NULL, 10, KMS_CLIENT_ERR_CONNECTION_DROPPED, 3,
                     "connection dropped after 3 attempts");
     kms_client_free(fresh);
+    kms_client_key_info info; /* leaves a live keep-alive connection */
+    CU_ASSERT_EQUAL(kms_client_describe_key(client, TEST_KEY_ID, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
     retry_case("drop", NULL, 10, KMS_CLIENT_ERR_CONNECTION_DROPPED, 4,
                "connection dropped after 3 attempts");
 }
