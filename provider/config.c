@@ -23,12 +23,18 @@ typedef struct {
     const char *const *choices; /* KEY_CHOICE: index is the stored value */
 } config_key;
 
-static const char *const commitment_policies[] = {
-    "require-encrypt-require-decrypt", "require-encrypt-allow-decrypt",
-    "forbid-encrypt-allow-decrypt", NULL};
+static const char *const commitment_policies[] = {"require-encrypt-require-decrypt",
+                                                  "require-encrypt-allow-decrypt",
+                                                  "forbid-encrypt-allow-decrypt", NULL};
 
-#define STR(field) {#field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL}
-#define UINT(field, def, lo, hi) {#field, KEY_UINT, offsetof(dekcache_config, field), def, lo, hi, NULL}
+#define STR(field)                                                                                 \
+    {                                                                                              \
+#field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL                        \
+    }
+#define UINT(field, def, lo, hi)                                                                   \
+    {                                                                                              \
+#field, KEY_UINT, offsetof(dekcache_config, field), def, lo, hi, NULL                      \
+    }
 
 static const config_key config_keys[] = {
     STR(kms_endpoint),
@@ -127,8 +133,8 @@ static void describe_range(const config_key *key, char *buf, size_t len)
     case KEY_CHOICE: {
         size_t used = (size_t)snprintf(buf, len, "one of");
         for (size_t i = 0; key->choices[i] != NULL && used < len; i++)
-            used += (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "",
-                                     key->choices[i]);
+            used +=
+                (size_t)snprintf(buf + used, len - used, "%s %s", i ? "," : "", key->choices[i]);
         break;
     }
     case KEY_STRING:
@@ -190,14 +196,16 @@ static void set_defaults(dekcache_config *config)
 static int check_consistency(const dekcache_config *config, const OSSL_CORE_HANDLE *handle)
 {
     if (config->algorithm_suite != 0x0478 && config->algorithm_suite != 0x0578) {
-        DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
-                       "invalid configuration value: algorithm_suite = 0x%04llx: allowed 0x0478 or 0x0578",
-                       (unsigned long long)config->algorithm_suite);
+        DEKCACHE_RAISE(
+            handle, DEKCACHE_R_BAD_CONFIGURATION,
+            "invalid configuration value: algorithm_suite = 0x%04llx: allowed 0x0478 or 0x0578",
+            (unsigned long long)config->algorithm_suite);
         return 0;
     }
     if (config->cache_stripes != 0 && (config->cache_stripes & (config->cache_stripes - 1)) != 0) {
         DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
-                       "invalid configuration value: cache_stripes = %llu: allowed 0 (automatic) or a power of two up to 4096",
+                       "invalid configuration value: cache_stripes = %llu: allowed 0 (automatic) "
+                       "or a power of two up to 4096",
                        (unsigned long long)config->cache_stripes);
         return 0;
     }

@@ -3,16 +3,40 @@
 
 #include <openssl/core.h>
 #include <openssl/types.h>
+#include <pthread.h>
 
+#include "cache/dek_cache.h"
+#include "cache/dek_cache_id.h"
+#include "message/cmm.h"
 #include "provider/config.h"
 
+/* A CMM built for one wrapping key named by the application. */
+typedef struct {
+    char *key_id;
+    esdk_cmm *cmm;
+} dekcache_key_cmm;
+
+#define DEKCACHE_MAX_KEY_CMMS 64
+
 /* One provider instance: openssl.cnf may load the module under several
- * section names, each with its own configuration and context. */
+ * section names, each with its own configuration, cache and context. */
 typedef struct dekcache_provctx {
     const OSSL_CORE_HANDLE *handle;
-    OSSL_LIB_CTX *libctx; /* child of the application's library context */
-    char *instance_name;  /* provider name as loaded (section name) */
     dekcache_config config;
+    /* "provider=<name this instance was loaded as>", so -propquery picks it. */
+    char *property;
+    OSSL_ALGORITHM ciphers[2];
+    dek_cache *cache;
+    dek_cache_partition partition;
+
+    /* Built on first use (so `openssl list` needs no keys), under lock. */
+    pthread_mutex_t lock;
+    int materials_ready;
+    struct kms_client *kms;
+    esdk_keyring *raw_keyring; /* raw AES and/or RSA keys from the configuration */
+    esdk_cmm *decrypt_cmm;
+    dekcache_key_cmm key_cmms[DEKCACHE_MAX_KEY_CMMS];
+    size_t n_key_cmms;
 } dekcache_provctx;
 
 #endif

@@ -5,11 +5,13 @@
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 #include <openssl/params.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "provider/algorithms.h"
 #include "provider/config.h"
 #include "provider/errors.h"
+#include "provider/materials_setup.h"
 #include "provider/provctx.h"
 #include "provider/version.h"
 
@@ -55,8 +57,10 @@ static void provctx_free(dekcache_provctx *ctx)
 {
     if (ctx == NULL)
         return;
+    dekcache_materials_free(ctx);
+    pthread_mutex_destroy(&ctx->lock);
+    OPENSSL_free(ctx->property);
     dekcache_config_free(&ctx->config);
-    OSSL_LIB_CTX_free(ctx->libctx);
     OPENSSL_free(ctx);
 }
 
@@ -74,6 +78,26 @@ static const OSSL_DISPATCH provider_functions[] = {
     {0, NULL},
 };
 
+/* Each instance's algorithms carry "provider=<the name it was loaded as>":
+ * OpenSSL 3.0 adds no such property itself, and with it
+ * `-propquery provider=dek_prod` selects one configured instance. */
+static int set_instance_property(dekcache_provctx *ctx)
+{
+    const char *name = NULL;
+    OSSL_PARAM request[] = {
+        OSSL_PARAM_construct_utf8_ptr(OSSL_PROV_PARAM_CORE_PROV_NAME, (char **)&name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (core_get_params == NULL || !core_get_params(ctx->handle, request) || name == NULL)
+        name = DEKCACHE_PROVIDER_NAME;
+    size_t len = strlen("provider=") + strlen(name) + 1;
+    ctx->property = OPENSSL_malloc(len);
+    if (ctx->property == NULL)
+        return 0;
+    snprintf(ctx->property, len, "provider=%s", name);
+    return 1;
+}
+
 static void bind_core(const OSSL_DISPATCH *in)
 {
     dekcache_errors_bind(in);
@@ -84,7 +108,7 @@ static void bind_core(const OSSL_DISPATCH *in)
 }
 
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
-                                      const OSSL_DISPATCH **out, void **provctx);
+                       const OSSL_DISPATCH **out, void **provctx);
 
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
                        const OSSL_DISPATCH **out, void **provctx)
@@ -96,16 +120,13 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
         return 0;
     }
     ctx->handle = handle;
-    if (!dekcache_config_load(&ctx->config, handle, core_get_params)) {
-        OPENSSL_free(ctx);
-        return 0;
-    }
-    ctx->libctx = OSSL_LIB_CTX_new_child(handle, in);
-    if (ctx->libctx == NULL) {
-        DEKCACHE_RAISE(handle, DEKCACHE_R_INTERNAL_ERROR, "cannot create child library context");
+    pthread_mutex_init(&ctx->lock, NULL);
+    if (!dekcache_config_load(&ctx->config, handle, core_get_params) ||
+        !set_instance_property(ctx) || !dekcache_cache_setup(ctx)) {
         provctx_free(ctx);
         return 0;
     }
+    dekcache_algorithms_init(ctx);
     *out = provider_functions;
     *provctx = ctx;
     return 1;

@@ -159,7 +159,8 @@ int main(void)
         {"provider reports name, version, build info and status", test_get_params},
         {"every reason code has one distinct string", test_reason_strings},
         {"a valid configuration loads", test_good_config_loads},
-        {"bad configuration values are refused with key, value and range", test_bad_config_values_refused},
+        {"bad configuration values are refused with key, value and range",
+         test_bad_config_values_refused},
         {NULL, NULL},
     };
     dekcache_add_suite("provider", NULL, NULL, tests);

@@ -1,0 +1,291 @@
+#include "materials/caching_cmm.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "materials/materials_blob.h"
+
+/* Upstream error code the cache passes back when materials are too big to
+ * store; the leader then uses the materials it kept aside. */
+#define UPSTREAM_TOO_LARGE (-1)
+
+typedef struct {
+    esdk_cmm base;
+    esdk_cmm *upstream;
+    dek_cache *cache;
+    dek_cache_partition partition;
+    dek_cache_limits limits;
+} caching_cmm;
+
+/* What one cache miss needs: the request for the upstream and, for the
+ * leader, the materials that were too large to store. */
+typedef struct {
+    caching_cmm *cmm;
+    const esdk_enc_request *enc_request;
+    const esdk_dec_request *dec_request;
+    esdk_enc_materials *enc_oversized;
+    esdk_dec_materials *dec_oversized;
+} miss_context;
+
+static dek_cache_status store_blob(dek_cache_value *value, size_t needed,
+                                   esdk_status (*write)(const void *, uint8_t *, size_t, size_t *),
+                                   const void *mat)
+{
+    unsigned char *blob = dek_cache_value_reserve(value, needed);
+    if (blob == NULL)
+        return DEK_CACHE_ERR_NO_MEMORY;
+    size_t written;
+    return write(mat, blob, needed, &written) == ESDK_OK ? DEK_CACHE_OK : DEK_CACHE_ERR_ARGUMENT;
+}
+
+static esdk_status write_enc(const void *mat, uint8_t *out, size_t cap, size_t *len)
+{
+    return materials_enc_to_blob(mat, out, cap, len);
+}
+
+static esdk_status write_dec(const void *mat, uint8_t *out, size_t cap, size_t *len)
+{
+    return materials_dec_to_blob(mat, out, cap, len);
+}
+
+static int tag_wrapping_keys(dek_cache_value *value, const esdk_edk_list *edks)
+{
+    for (size_t i = 0; i < edks->count; i++) {
+        if (dek_cache_value_add_wrapping_key(value, edks->items[i].provider_info,
+                                             edks->items[i].provider_info_len) != DEK_CACHE_OK)
+            return 0;
+    }
+    return 1;
+}
+
+static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)
+{
+    miss_context *miss = arg;
+    esdk_enc_materials *mat = NULL;
+    esdk_status status = esdk_cmm_get_encryption_materials(miss->cmm->upstream, miss->enc_request,
+                                                           &mat, detail, detail_cap);
+    if (status != ESDK_OK)
+        return (int)status;
+    size_t needed;
+    materials_enc_to_blob(mat, NULL, 0, &needed);
+    if (needed > CACHING_CMM_MAX_BLOB) {
+        snprintf(detail, detail_cap, "encryption materials of %zu bytes are too large to cache",
+                 needed);
+        miss->enc_oversized = mat;
+        return UPSTREAM_TOO_LARGE;
+    }
+    int ok = store_blob(value, needed, write_enc, mat) == DEK_CACHE_OK &&
+             tag_wrapping_keys(value, &mat->edks);
+    esdk_enc_materials_free(mat);
+    return ok ? 0 : (int)ESDK_ERR_ALLOC;
+}
+
+static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)
+{
+    miss_context *miss = arg;
+    esdk_dec_materials *mat = NULL;
+    esdk_status status = esdk_cmm_decrypt_materials(miss->cmm->upstream, miss->dec_request, &mat,
+                                                    detail, detail_cap);
+    if (status != ESDK_OK)
+        return (int)status;
+    size_t needed;
+    materials_dec_to_blob(mat, NULL, 0, &needed);
+    if (needed > CACHING_CMM_MAX_BLOB) {
+        snprintf(detail, detail_cap, "decryption materials of %zu bytes are too large to cache",
+                 needed);
+        miss->dec_oversized = mat;
+        return UPSTREAM_TOO_LARGE;
+    }
+    size_t edk = (size_t)mat->edk_index;
+    int ok = store_blob(value, needed, write_dec, mat) == DEK_CACHE_OK &&
+             (mat->edk_index < 0 || edk >= miss->dec_request->edk_count ||
+              dek_cache_value_add_wrapping_key(value, miss->dec_request->edks[edk].provider_info,
+                                               miss->dec_request->edks[edk].provider_info_len) ==
+                  DEK_CACHE_OK);
+    esdk_dec_materials_free(mat);
+    return ok ? 0 : (int)ESDK_ERR_ALLOC;
+}
+
+/* Maps a cache failure to the message layer's status and detail. */
+static esdk_status cache_failure(dek_cache_status status, const dek_cache_result *result,
+                                 char *detail, size_t detail_len)
+{
+    if (status == DEK_CACHE_ERR_UPSTREAM && result->upstream_error > 0 &&
+        result->upstream_error < ESDK_STATUS_COUNT)
+        return esdk_fail(detail, detail_len, (esdk_status)result->upstream_error, "%s",
+                         result->detail);
+    if (status == DEK_CACHE_ERR_UPSTREAM && result->upstream_error == UPSTREAM_TOO_LARGE)
+        return esdk_fail(detail, detail_len, ESDK_ERR_BAD_MATERIALS, "%s", result->detail);
+    if (status == DEK_CACHE_ERR_NO_MEMORY)
+        return esdk_fail(detail, detail_len, ESDK_ERR_ALLOC, "data key cache: %s",
+                         dek_cache_status_string(status));
+    return esdk_fail(detail, detail_len, ESDK_ERR_BAD_MATERIALS, "data key cache: %s%s%s",
+                     dek_cache_status_string(status), result->detail[0] ? ": " : "",
+                     result->detail);
+}
+
+static esdk_status serialize_ec(const esdk_enc_context *ec, uint8_t **out, size_t *len,
+                                uint8_t *stack_buf, size_t stack_len)
+{
+    *len = ec == NULL ? 0 : esdk_ec_serialized_size(ec);
+    *out = *len <= stack_len ? stack_buf : OPENSSL_malloc(*len);
+    if (*out == NULL)
+        return ESDK_ERR_ALLOC;
+    return *len == 0 ? ESDK_OK : esdk_ec_serialize(ec, *out, *len);
+}
+
+static void free_ec_buffer(uint8_t *buf, const uint8_t *stack_buf)
+{
+    if (buf != stack_buf)
+        OPENSSL_free(buf);
+}
+
+static esdk_status encryption_id(const caching_cmm *cmm, const esdk_enc_request *request,
+                                 dek_cache_id *id)
+{
+    uint8_t stack_buf[1024];
+    uint8_t *ec;
+    size_t ec_len;
+    esdk_status status = serialize_ec(request->ec, &ec, &ec_len, stack_buf, sizeof(stack_buf));
+    if (status != ESDK_OK)
+        return status;
+    int32_t suite = request->suite_id == 0 ? DEK_CACHE_SUITE_NONE : request->suite_id;
+    if (dek_cache_encryption_id(&cmm->partition, suite, ec, ec_len, id) != DEK_CACHE_OK)
+        status = ESDK_ERR_CRYPTO;
+    free_ec_buffer(ec, stack_buf);
+    return status;
+}
+
+static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_request *request,
+                                            esdk_enc_materials **out, char *detail,
+                                            size_t detail_len)
+{
+    caching_cmm *cmm = (caching_cmm *)base;
+    if (request->plaintext_len == ESDK_LENGTH_UNKNOWN ||
+        (request->suite_id != 0 && !dek_cache_suite_is_cacheable(request->suite_id)))
+        return esdk_cmm_get_encryption_materials(cmm->upstream, request, out, detail, detail_len);
+
+    dek_cache_id id;
+    esdk_status status = encryption_id(cmm, request, &id);
+    if (status != ESDK_OK)
+        return esdk_fail(detail, detail_len, status, "computing the cache ID");
+
+    miss_context miss = {.cmm = cmm, .enc_request = request};
+    dek_cache_enc_request cache_request = {request->plaintext_len, cmm->limits};
+    uint8_t blob[CACHING_CMM_MAX_BLOB];
+    size_t blob_len = 0;
+    dek_cache_result result;
+    dek_cache_status cs =
+        dek_cache_get_encryption(cmm->cache, &id, &cache_request, fetch_encryption, &miss, blob,
+                                 sizeof(blob), &blob_len, &result);
+    if (cs == DEK_CACHE_OK)
+        status = materials_enc_from_blob(blob, blob_len, out);
+    else if (miss.enc_oversized != NULL) {
+        *out = miss.enc_oversized;
+        miss.enc_oversized = NULL;
+        status = ESDK_OK;
+    } else
+        status = cache_failure(cs, &result, detail, detail_len);
+    OPENSSL_cleanse(blob, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
+    esdk_enc_materials_free(miss.enc_oversized);
+    return status;
+}
+
+static esdk_status decryption_id(const caching_cmm *cmm, const esdk_dec_request *request,
+                                 dek_cache_id *id)
+{
+    uint8_t ec_stack[1024];
+    uint8_t *ec = NULL;
+    size_t ec_len = 0;
+    dek_cache_bytes *edks = OPENSSL_zalloc(sizeof(*edks) * (request->edk_count + 1));
+    esdk_status status = edks == NULL
+                             ? ESDK_ERR_ALLOC
+                             : serialize_ec(request->ec, &ec, &ec_len, ec_stack, sizeof(ec_stack));
+    for (size_t i = 0; status == ESDK_OK && i < request->edk_count; i++) {
+        size_t len;
+        materials_edk_serialize(&request->edks[i], NULL, 0, &len);
+        uint8_t *buf = OPENSSL_malloc(len);
+        if (buf == NULL)
+            status = ESDK_ERR_ALLOC;
+        else
+            materials_edk_serialize(&request->edks[i], buf, len, &len);
+        edks[i].data = buf;
+        edks[i].len = len;
+    }
+    if (status == ESDK_OK &&
+        dek_cache_decryption_id(&cmm->partition, request->suite_id, edks, request->edk_count, ec,
+                                ec_len, id) != DEK_CACHE_OK)
+        status = ESDK_ERR_CRYPTO;
+    if (edks != NULL) {
+        for (size_t i = 0; i < request->edk_count; i++)
+            OPENSSL_free((void *)edks[i].data);
+        OPENSSL_free(edks);
+    }
+    free_ec_buffer(ec, ec_stack);
+    return status;
+}
+
+static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *request,
+                                     esdk_dec_materials **out, char *detail, size_t detail_len)
+{
+    caching_cmm *cmm = (caching_cmm *)base;
+    if (!dek_cache_suite_is_cacheable(request->suite_id) ||
+        (request->reproduced_ec != NULL && request->reproduced_ec->count > 0))
+        return esdk_cmm_decrypt_materials(cmm->upstream, request, out, detail, detail_len);
+
+    dek_cache_id id;
+    esdk_status status = decryption_id(cmm, request, &id);
+    if (status != ESDK_OK)
+        return esdk_fail(detail, detail_len, status, "computing the cache ID");
+
+    miss_context miss = {.cmm = cmm, .dec_request = request};
+    uint8_t blob[CACHING_CMM_MAX_BLOB];
+    size_t blob_len = 0;
+    dek_cache_result result;
+    dek_cache_status cs =
+        dek_cache_get_decryption(cmm->cache, &id, cmm->limits.max_age_ns, fetch_decryption, &miss,
+                                 blob, sizeof(blob), &blob_len, &result);
+    if (cs == DEK_CACHE_OK)
+        status = materials_dec_from_blob(blob, blob_len, out);
+    else if (miss.dec_oversized != NULL) {
+        *out = miss.dec_oversized;
+        miss.dec_oversized = NULL;
+        status = ESDK_OK;
+    } else
+        status = cache_failure(cs, &result, detail, detail_len);
+    OPENSSL_cleanse(blob, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
+    esdk_dec_materials_free(miss.dec_oversized);
+    return status;
+}
+
+static void destroy(esdk_cmm *base)
+{
+    caching_cmm *cmm = (caching_cmm *)base;
+    esdk_cmm_free(cmm->upstream);
+    OPENSSL_free(cmm);
+}
+
+static const esdk_cmm_vtable caching_cmm_vtable = {"caching", get_encryption_materials,
+                                                   decrypt_materials, destroy};
+
+esdk_status caching_cmm_new(const caching_cmm_config *config, esdk_cmm **out)
+{
+    if (config->upstream == NULL || config->cache == NULL || config->partition == NULL ||
+        config->max_age_ns == 0 || config->max_messages == 0 ||
+        config->max_messages > DEK_CACHE_MAX_MESSAGES_LIMIT || config->max_bytes == 0 ||
+        config->max_bytes > DEK_CACHE_MAX_BYTES_LIMIT)
+        return ESDK_ERR_INVALID_ARGUMENT;
+    caching_cmm *cmm = OPENSSL_zalloc(sizeof(*cmm));
+    if (cmm == NULL)
+        return ESDK_ERR_ALLOC;
+    esdk_cmm_init(&cmm->base, &caching_cmm_vtable);
+    cmm->upstream = esdk_cmm_up_ref(config->upstream);
+    cmm->cache = config->cache;
+    cmm->partition = *config->partition;
+    cmm->limits.max_age_ns = config->max_age_ns;
+    cmm->limits.max_messages = config->max_messages;
+    cmm->limits.max_bytes = config->max_bytes;
+    *out = &cmm->base;
+    return ESDK_OK;
+}

@@ -1,0 +1,41 @@
+#ifndef DEKCACHE_MATERIALS_CACHING_CMM_H
+#define DEKCACHE_MATERIALS_CACHING_CMM_H
+
+/* The caching materials manager: an esdk_cmm that answers from the DEK cache
+ * and asks the upstream CMM (a keyring behind the default CMM) only on a miss.
+ *
+ * Encrypt: cache ID = partition + requested suite + encryption context. The
+ * cache charges every caller one message of its declared plaintext length
+ * under the entry's limits (singleflight coalesces concurrent misses; a caller
+ * that would exceed a limit starts the next flight), so a data key never
+ * serves more than max_messages messages or max_bytes bytes. Bypassed, as in
+ * the ESDK: unknown plaintext length, a length at or above max_bytes, and the
+ * identity-KDF suites.
+ * Decrypt: cache ID = partition + suite + the sorted EDKs + encryption context;
+ * concurrent misses for one ID make one upstream call. Requests that carry a
+ * reproduced encryption context bypass the cache (their required-context pairs
+ * are not part of the ID).
+ * Materials larger than CACHING_CMM_MAX_BLOB bytes serialised are not cached:
+ * the caller that fetched them uses them; callers waiting on that fetch fail
+ * with ESDK_ERR_BAD_MATERIALS ("too large to cache"). */
+
+#include <stdint.h>
+
+#include "cache/dek_cache.h"
+#include "cache/dek_cache_id.h"
+#include "message/cmm.h"
+
+#define CACHING_CMM_MAX_BLOB 16384
+
+typedef struct {
+    esdk_cmm *upstream;                   /* required; the CMM takes a reference */
+    dek_cache *cache;                     /* required; shared, must outlive the CMM */
+    const dek_cache_partition *partition; /* copied */
+    uint64_t max_age_ns;                  /* > 0 */
+    uint64_t max_messages;                /* 1 .. 2^32 */
+    uint64_t max_bytes;                   /* 1 .. 2^63-1 */
+} caching_cmm_config;
+
+esdk_status caching_cmm_new(const caching_cmm_config *config, esdk_cmm **out);
+
+#endif

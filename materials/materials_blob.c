@@ -1,0 +1,256 @@
+#include "materials/materials_blob.h"
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+#define BLOB_VERSION 1
+
+/* A bounded writer: counts what would be written even past the end, so one
+ * pass tells both success and the size needed. */
+typedef struct {
+    uint8_t *out;
+    size_t cap;
+    size_t len;
+} blob_writer;
+
+static void put(blob_writer *w, const void *data, size_t n)
+{
+    if (w->len + n <= w->cap && n > 0)
+        memcpy(w->out + w->len, data, n);
+    w->len += n;
+}
+
+static void put_u32(blob_writer *w, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    put(w, b, sizeof(b));
+}
+
+static void put_field(blob_writer *w, const void *data, size_t n)
+{
+    put_u32(w, (uint32_t)n);
+    put(w, data, n);
+}
+
+typedef struct {
+    const uint8_t *in;
+    size_t len;
+    size_t pos;
+    int bad;
+} blob_reader;
+
+static const uint8_t *take(blob_reader *r, size_t n)
+{
+    if (r->bad || r->len - r->pos < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    const uint8_t *p = r->in + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static uint32_t take_u32(blob_reader *r)
+{
+    const uint8_t *b = take(r, 4);
+    return b == NULL ? 0 : (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A length-prefixed field; *n receives its length. */
+static const uint8_t *take_field(blob_reader *r, size_t *n)
+{
+    *n = take_u32(r);
+    return take(r, *n);
+}
+
+static void put_ec(blob_writer *w, const esdk_enc_context *ec)
+{
+    put_u32(w, (uint32_t)ec->count);
+    for (size_t i = 0; i < ec->count; i++) {
+        put_field(w, ec->pairs[i].key, ec->pairs[i].key_len);
+        put_field(w, ec->pairs[i].value, ec->pairs[i].value_len);
+    }
+}
+
+static esdk_status take_ec(blob_reader *r, esdk_enc_context *ec)
+{
+    uint32_t count = take_u32(r);
+    for (uint32_t i = 0; i < count && !r->bad; i++) {
+        size_t key_len, value_len;
+        const uint8_t *key = take_field(r, &key_len);
+        const uint8_t *value = take_field(r, &value_len);
+        if (r->bad)
+            break;
+        esdk_status status = esdk_ec_set(ec, key, key_len, value, value_len);
+        if (status != ESDK_OK)
+            return status;
+    }
+    return r->bad ? ESDK_ERR_BAD_MATERIALS : ESDK_OK;
+}
+
+/* Keys travel as DER: private keys carry their public point, so reading a
+ * blob back never needs a scalar multiplication. */
+static void put_key(blob_writer *w, EVP_PKEY *key, int private_key)
+{
+    if (key == NULL) {
+        put_u32(w, 0);
+        return;
+    }
+    unsigned char *der = NULL;
+    int n = private_key ? i2d_PrivateKey(key, &der) : i2d_PUBKEY(key, &der);
+    if (n <= 0) {
+        put_u32(w, UINT32_MAX); /* makes the blob unreadable rather than keyless */
+        return;
+    }
+    put_field(w, der, (size_t)n);
+    OPENSSL_clear_free(der, (size_t)n);
+}
+
+static EVP_PKEY *take_key(blob_reader *r, int private_key, int *failed)
+{
+    size_t n;
+    const uint8_t *der = take_field(r, &n);
+    if (r->bad || n == 0)
+        return NULL;
+    EVP_PKEY *key =
+        private_key ? d2i_AutoPrivateKey(NULL, &der, (long)n) : d2i_PUBKEY(NULL, &der, (long)n);
+    if (key == NULL)
+        *failed = 1;
+    return key;
+}
+
+static esdk_status finish_writer(const blob_writer *w, size_t *len)
+{
+    *len = w->len;
+    return w->len <= w->cap ? ESDK_OK : ESDK_ERR_INVALID_ARGUMENT;
+}
+
+esdk_status materials_enc_to_blob(const esdk_enc_materials *mat, uint8_t *out, size_t cap,
+                                  size_t *len)
+{
+    blob_writer w = {out, cap, 0};
+    put_u32(&w, BLOB_VERSION);
+    put_u32(&w, mat->suite_id);
+    put_field(&w, mat->data_key, mat->data_key_len);
+    put_u32(&w, (uint32_t)mat->edks.count);
+    for (size_t i = 0; i < mat->edks.count; i++) {
+        const esdk_edk *edk = &mat->edks.items[i];
+        put_field(&w, edk->provider_id, edk->provider_id_len);
+        put_field(&w, edk->provider_info, edk->provider_info_len);
+        put_field(&w, edk->ciphertext, edk->ciphertext_len);
+    }
+    put_ec(&w, &mat->ec);
+    put_ec(&w, &mat->required_ec);
+    put_key(&w, mat->signing_key, 1);
+    return finish_writer(&w, len);
+}
+
+static esdk_status read_edks(blob_reader *r, esdk_edk_list *edks)
+{
+    uint32_t count = take_u32(r);
+    for (uint32_t i = 0; i < count && !r->bad; i++) {
+        size_t id_len, info_len, ct_len;
+        const uint8_t *id = take_field(r, &id_len);
+        const uint8_t *info = take_field(r, &info_len);
+        const uint8_t *ct = take_field(r, &ct_len);
+        if (r->bad)
+            break;
+        esdk_status status = esdk_edk_list_add(edks, id, id_len, info, info_len, ct, ct_len);
+        if (status != ESDK_OK)
+            return status;
+    }
+    return r->bad ? ESDK_ERR_BAD_MATERIALS : ESDK_OK;
+}
+
+esdk_status materials_enc_from_blob(const uint8_t *blob, size_t len, esdk_enc_materials **out)
+{
+    blob_reader r = {blob, len, 0, 0};
+    if (take_u32(&r) != BLOB_VERSION)
+        return ESDK_ERR_BAD_MATERIALS;
+    esdk_enc_materials *mat = esdk_enc_materials_new((uint16_t)take_u32(&r));
+    if (mat == NULL)
+        return ESDK_ERR_ALLOC;
+    size_t key_len;
+    const uint8_t *key = take_field(&r, &key_len);
+    int failed = 0;
+    esdk_status status =
+        r.bad ? ESDK_ERR_BAD_MATERIALS : esdk_enc_materials_set_data_key(mat, key, key_len);
+    if (status == ESDK_OK)
+        status = read_edks(&r, &mat->edks);
+    if (status == ESDK_OK)
+        status = take_ec(&r, &mat->ec);
+    if (status == ESDK_OK)
+        status = take_ec(&r, &mat->required_ec);
+    if (status == ESDK_OK)
+        mat->signing_key = take_key(&r, 1, &failed);
+    if (status == ESDK_OK && (r.bad || failed || r.pos != len))
+        status = ESDK_ERR_BAD_MATERIALS;
+    if (status != ESDK_OK) {
+        esdk_enc_materials_free(mat);
+        return status;
+    }
+    *out = mat;
+    return ESDK_OK;
+}
+
+esdk_status materials_dec_to_blob(const esdk_dec_materials *mat, uint8_t *out, size_t cap,
+                                  size_t *len)
+{
+    blob_writer w = {out, cap, 0};
+    put_u32(&w, BLOB_VERSION);
+    put_u32(&w, mat->suite_id);
+    put_field(&w, mat->data_key, mat->data_key_len);
+    put_u32(&w, (uint32_t)(mat->edk_index + 1));
+    put_ec(&w, &mat->ec);
+    put_ec(&w, &mat->required_ec);
+    put_key(&w, mat->verification_key, 0);
+    return finish_writer(&w, len);
+}
+
+esdk_status materials_dec_from_blob(const uint8_t *blob, size_t len, esdk_dec_materials **out)
+{
+    blob_reader r = {blob, len, 0, 0};
+    if (take_u32(&r) != BLOB_VERSION)
+        return ESDK_ERR_BAD_MATERIALS;
+    esdk_dec_materials *mat = esdk_dec_materials_new((uint16_t)take_u32(&r));
+    if (mat == NULL)
+        return ESDK_ERR_ALLOC;
+    size_t key_len;
+    const uint8_t *key = take_field(&r, &key_len);
+    int failed = 0;
+    esdk_status status =
+        r.bad ? ESDK_ERR_BAD_MATERIALS : esdk_dec_materials_set_data_key(mat, key, key_len);
+    mat->edk_index = (long)take_u32(&r) - 1;
+    if (status == ESDK_OK)
+        status = take_ec(&r, &mat->ec);
+    if (status == ESDK_OK)
+        status = take_ec(&r, &mat->required_ec);
+    if (status == ESDK_OK)
+        mat->verification_key = take_key(&r, 0, &failed);
+    if (status == ESDK_OK && (r.bad || failed || r.pos != len))
+        status = ESDK_ERR_BAD_MATERIALS;
+    if (status != ESDK_OK) {
+        esdk_dec_materials_free(mat);
+        return status;
+    }
+    *out = mat;
+    return ESDK_OK;
+}
+
+esdk_status materials_edk_serialize(const esdk_edk *edk, uint8_t *out, size_t cap, size_t *len)
+{
+    blob_writer w = {out, cap, 0};
+    const struct {
+        const uint8_t *data;
+        size_t len;
+    } fields[] = {{edk->provider_id, edk->provider_id_len},
+                  {edk->provider_info, edk->provider_info_len},
+                  {edk->ciphertext, edk->ciphertext_len}};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t n[2] = {(uint8_t)(fields[i].len >> 8), (uint8_t)fields[i].len};
+        put(&w, n, 2);
+        put(&w, fields[i].data, fields[i].len);
+    }
+    return finish_writer(&w, len);
+}

@@ -1,0 +1,126 @@
+#include "provider/kms_setup.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "kms/client/kms_client.h"
+#include "materials/kms_keyring.h"
+#include "provider/errors.h"
+
+#define MAX_LISTED_KEYS 64
+
+int dekcache_kms_configured(const dekcache_provctx *ctx)
+{
+    const dekcache_config *cfg = &ctx->config;
+    return cfg->key_id != NULL || cfg->decrypt_keys != NULL || cfg->discovery;
+}
+
+/* The instance's one KMS client: credentials and region resolve here, on
+ * first use, so `openssl list` works without them. */
+static kms_client *client_of(dekcache_provctx *ctx)
+{
+    if (ctx->kms != NULL)
+        return ctx->kms;
+    const dekcache_config *cfg = &ctx->config;
+    kms_client_config kc = {
+        .region = cfg->region,
+        .endpoint = cfg->kms_endpoint,
+        .ca_file = cfg->ca_file,
+        .deadline_ms = (long)cfg->kms_timeout_ms,
+        .max_attempts = (int)cfg->kms_max_attempts,
+    };
+    char detail[512] = "";
+    kms_client_status status = kms_client_new(&kc, &ctx->kms, detail, sizeof(detail));
+    if (status != KMS_CLIENT_OK) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "KMS client: %s: %s",
+                       kms_client_status_string(status), detail);
+        ctx->kms = NULL;
+    }
+    return ctx->kms;
+}
+
+static esdk_keyring *keyring_or_raise(dekcache_provctx *ctx, esdk_status status,
+                                      esdk_keyring *keyring, const char *detail)
+{
+    if (status == ESDK_OK)
+        return keyring;
+    DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "%s: %s", esdk_status_string(status), detail);
+    return NULL;
+}
+
+esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id)
+{
+    kms_client *client = client_of(ctx);
+    if (client == NULL)
+        return NULL;
+    esdk_keyring *keyring = NULL;
+    char detail[512] = "";
+    esdk_status status =
+        kms_keyring_new_strict(client, &key_id, 1, NULL, 0, &keyring, detail, sizeof(detail));
+    return keyring_or_raise(ctx, status, keyring, detail);
+}
+
+/* Splits a comma-separated list in place (spaces around items dropped). */
+static size_t split_list(char *text, const char **items, size_t max)
+{
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(text, ",", &save); tok != NULL && n < max;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*tok != '\0')
+            items[n++] = tok;
+    }
+    return n;
+}
+
+static esdk_keyring *discovery_keyring(dekcache_provctx *ctx, kms_client *client)
+{
+    const dekcache_config *cfg = &ctx->config;
+    char *accounts_text =
+        cfg->discovery_accounts != NULL ? OPENSSL_strdup(cfg->discovery_accounts) : NULL;
+    const char *accounts[MAX_LISTED_KEYS];
+    size_t n = accounts_text != NULL ? split_list(accounts_text, accounts, MAX_LISTED_KEYS) : 0;
+    const char *partition =
+        n > 0 && cfg->discovery_partition == NULL ? "aws" : cfg->discovery_partition;
+    esdk_keyring *keyring = NULL;
+    char detail[512] = "";
+    esdk_status status = kms_keyring_new_discovery(client, partition, accounts, n, NULL, 0,
+                                                   &keyring, detail, sizeof(detail));
+    OPENSSL_free(accounts_text);
+    return keyring_or_raise(ctx, status, keyring, detail);
+}
+
+/* Strict mode: decrypt_keys plus key_id, aliases resolved once by the keyring. */
+static esdk_keyring *allow_list_keyring(dekcache_provctx *ctx, kms_client *client)
+{
+    const dekcache_config *cfg = &ctx->config;
+    char *text = cfg->decrypt_keys != NULL ? OPENSSL_strdup(cfg->decrypt_keys) : NULL;
+    const char *keys[MAX_LISTED_KEYS + 1];
+    size_t n = text != NULL ? split_list(text, keys, MAX_LISTED_KEYS) : 0;
+    if (cfg->key_id != NULL)
+        keys[n++] = cfg->key_id;
+    esdk_keyring *keyring = NULL;
+    char detail[512] = "";
+    esdk_status status =
+        kms_keyring_new_strict(client, keys, n, NULL, 0, &keyring, detail, sizeof(detail));
+    OPENSSL_free(text);
+    return keyring_or_raise(ctx, status, keyring, detail);
+}
+
+esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx)
+{
+    kms_client *client = client_of(ctx);
+    if (client == NULL)
+        return NULL;
+    return ctx->config.discovery ? discovery_keyring(ctx, client) : allow_list_keyring(ctx, client);
+}
+
+void dekcache_kms_free(dekcache_provctx *ctx)
+{
+    kms_client_free(ctx->kms);
+    ctx->kms = NULL;
+}

@@ -1,0 +1,19 @@
+#ifndef DEKCACHE_PROVIDER_KMS_SETUP_H
+#define DEKCACHE_PROVIDER_KMS_SETUP_H
+
+/* The KMS side of the configuration: one KMS client per provider instance,
+ * aws-kms keyrings in strict mode (key_id, decrypt_keys) or discovery mode. */
+
+#include "message/keyring.h"
+#include "provider/provctx.h"
+
+/* 1 when the configuration names any KMS key or discovery. */
+int dekcache_kms_configured(const dekcache_provctx *ctx);
+
+/* New keyrings (caller frees); NULL after raising an error. Caller holds ctx->lock. */
+esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id);
+esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx);
+
+void dekcache_kms_free(dekcache_provctx *ctx);
+
+#endif

@@ -1,0 +1,106 @@
+#include "provider_fixture.h"
+
+#include <openssl/err.h>
+#include <openssl/provider.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "include/dekcache.h"
+
+const char *fixture_temp_file(const void *data, size_t len, char *path, size_t path_len)
+{
+    snprintf(path, path_len, "/tmp/dekcache-test-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    if (write(fd, data, len) != (ssize_t)len) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+int provider_fixture_start(provider_fixture *fx, const char *section_lines)
+{
+    memset(fx, 0, sizeof(*fx));
+    char text[8192];
+    int n = snprintf(text, sizeof(text),
+                     "openssl_conf = init\n[init]\nproviders = providers\n"
+                     "[providers]\ndefault = default_sect\ndekcache = dekcache_sect\n"
+                     "[default_sect]\nactivate = 1\n"
+                     "[dekcache_sect]\nmodule = %s/dekcache.so\nactivate = 1\n%s\n",
+                     getenv("DEKCACHE_MODULE_DIR"), section_lines);
+    if (n <= 0 || (size_t)n >= sizeof(text) ||
+        fixture_temp_file(text, (size_t)n, fx->config_path, sizeof(fx->config_path)) == NULL)
+        return 0;
+    fx->libctx = OSSL_LIB_CTX_new();
+    if (fx->libctx == NULL || !OSSL_LIB_CTX_load_config(fx->libctx, fx->config_path))
+        return 0;
+    fx->cipher = EVP_CIPHER_fetch(fx->libctx, DEKCACHE_CIPHER_NAME, NULL);
+    return fx->cipher != NULL;
+}
+
+void provider_fixture_stop(provider_fixture *fx)
+{
+    EVP_CIPHER_free(fx->cipher);
+    OSSL_LIB_CTX_free(fx->libctx);
+    if (fx->config_path[0] != '\0')
+        unlink(fx->config_path);
+    memset(fx, 0, sizeof(*fx));
+}
+
+int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *params,
+                   const unsigned char *in, size_t in_len, const size_t *chunks, size_t n_chunks,
+                   unsigned char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    /* Worst case: every update may add its input plus one block. */
+    size_t cap = in_len + (in_len / 16 + 4) * 4384 + 65536;
+    unsigned char *buf = OPENSSL_malloc(cap);
+    int ok = ctx != NULL && buf != NULL &&
+             EVP_CipherInit_ex2(ctx, fx->cipher, (const unsigned char *)"", NULL, encrypt, params);
+    size_t done = 0, used = 0, i = 0;
+    while (ok && done < in_len) {
+        size_t n = chunks == NULL ? in_len - done : chunks[i++ % n_chunks];
+        if (n > in_len - done)
+            n = in_len - done;
+        int outl = 0;
+        ok = EVP_CipherUpdate(ctx, buf + used, &outl, in + done, (int)n);
+        used += (size_t)outl;
+        done += n;
+    }
+    int outl = 0;
+    ok = ok && EVP_CipherFinal_ex(ctx, buf + used, &outl);
+    used += (size_t)outl;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        OPENSSL_clear_free(buf, cap);
+        return 0;
+    }
+    *out = buf;
+    *out_len = used;
+    return 1;
+}
+
+const char *fixture_last_error(char *buf, size_t len)
+{
+    const char *data = NULL;
+    int flags = 0;
+    unsigned long code;
+    size_t used = 0;
+    if (len > 0)
+        buf[0] = '\0';
+    while ((code = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+        char one[512];
+        ERR_error_string_n(code, one, sizeof(one));
+        if (used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%s|%s\n", one,
+                                     (flags & ERR_TXT_STRING) ? data : "");
+    }
+    return buf;
+}

@@ -1,0 +1,35 @@
+#ifndef DEKCACHE_TEST_PROVIDER_FIXTURE_H
+#define DEKCACHE_TEST_PROVIDER_FIXTURE_H
+
+/* Loads dekcache (built in this tree) into a fresh library context from a
+ * generated openssl.cnf, and drives the DEKCACHE cipher through EVP. */
+
+#include <openssl/evp.h>
+#include <stddef.h>
+
+typedef struct {
+    OSSL_LIB_CTX *libctx;
+    EVP_CIPHER *cipher;
+    char config_path[256];
+} provider_fixture;
+
+/* `section_lines` go into the dekcache section (with default and module
+ * lines added). Returns 0 when the configuration or the fetch fails. */
+int provider_fixture_start(provider_fixture *fx, const char *section_lines);
+void provider_fixture_stop(provider_fixture *fx);
+
+/* Writes `len` random bytes to a new temp file; returns its path (static buffer per call slot). */
+const char *fixture_temp_file(const void *data, size_t len, char *path, size_t path_len);
+
+/* Runs one EVP encryption or decryption. Input goes in chunks whose sizes
+ * cycle through `chunks` (NULL: one update), output is collected in *out
+ * (OPENSSL_malloc). params go to the init call. Returns 1 on success; on
+ * failure *out is NULL. */
+int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *params,
+                   const unsigned char *in, size_t in_len, const size_t *chunks, size_t n_chunks,
+                   unsigned char **out, size_t *out_len);
+
+/* Every error on the queue as text, one per line ("" if none); clears the queue. */
+const char *fixture_last_error(char *buf, size_t len);
+
+#endif

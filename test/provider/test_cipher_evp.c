@@ -1,0 +1,319 @@
+/* The DEKCACHE cipher through the EVP API, with an offline raw AES wrapping
+ * key from the configuration: round trips, parameters, enforced plaintext
+ * length, tampering, and the data key cache under 16 threads. */
+#include <CUnit/CUnit.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cunit_run.h"
+#include "include/dekcache.h"
+#include "message/header.h"
+#include "provider_fixture.h"
+
+static provider_fixture fx;
+static char key_path[256];
+
+static int suite_init(void)
+{
+    unsigned char key[32];
+    RAND_bytes(key, sizeof(key));
+    if (fixture_temp_file(key, sizeof(key), key_path, sizeof(key_path)) == NULL)
+        return 1;
+    char lines[1024];
+    snprintf(lines, sizeof(lines),
+             "raw_aes_key_file = %s\nraw_aes_key_namespace = test-ns\nraw_aes_key_name = "
+             "test-key\ncache_max_messages = 10\n",
+             key_path);
+    return provider_fixture_start(&fx, lines) ? 0 : 1;
+}
+
+static int suite_cleanup(void)
+{
+    provider_fixture_stop(&fx);
+    unlink(key_path);
+    return 0;
+}
+
+static unsigned char *random_bytes(size_t n)
+{
+    unsigned char *p = malloc(n + 1);
+    RAND_bytes(p, (int)n);
+    return p;
+}
+
+static int round_trip(const OSSL_PARAM *params, size_t size, const size_t *chunks, size_t n_chunks)
+{
+    unsigned char *plain = random_bytes(size);
+    unsigned char *ct = NULL, *back = NULL;
+    size_t ct_len = 0, back_len = 0;
+    int ok = fixture_cipher(&fx, 1, params, plain, size, chunks, n_chunks, &ct, &ct_len) &&
+             ct_len > size &&
+             fixture_cipher(&fx, 0, NULL, ct, ct_len, chunks, n_chunks, &back, &back_len) &&
+             back_len == size && memcmp(back, plain, size) == 0;
+    if (!ok) {
+        char err[2048];
+        fprintf(stderr, "round trip of %zu bytes failed: %s\n", size,
+                fixture_last_error(err, sizeof(err)));
+    }
+    free(plain);
+    OPENSSL_free(ct);
+    OPENSSL_free(back);
+    return ok;
+}
+
+static void test_round_trips(void)
+{
+    static const size_t sizes[] = {0, 1, 4095, 4096, 4097, 100000, 1 << 20};
+    static const size_t bio_chunks[] = {4096};
+    static const size_t odd_chunks[] = {1, 7, 4096, 333, 9000, 2};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        CU_ASSERT(round_trip(NULL, sizes[i], NULL, 0));
+        CU_ASSERT(round_trip(NULL, sizes[i], bio_chunks, 1));
+        if (sizes[i] <= 100000)
+            CU_ASSERT(round_trip(NULL, sizes[i], odd_chunks, 6));
+    }
+}
+
+static void test_signed_suite_round_trip(void)
+{
+    unsigned int suite = 0x0578;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint(DEKCACHE_PARAM_ALGORITHM_SUITE, &suite),
+                           OSSL_PARAM_construct_end()};
+    static const size_t bio_chunks[] = {4096};
+    CU_ASSERT(round_trip(params, 0, bio_chunks, 1));
+    CU_ASSERT(round_trip(params, 12289, bio_chunks, 1));
+}
+
+static void test_encryption_context(void)
+{
+    char ec_text[] = "tenant=acme,purpose=backup%2Cdaily";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, ec_text, 0),
+        OSSL_PARAM_construct_end()};
+    unsigned char plain[100] = {1};
+    unsigned char *ct = NULL, *back = NULL;
+    size_t ct_len, back_len;
+    CU_ASSERT_FATAL(fixture_cipher(&fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
+    CU_ASSERT(memmem(ct, ct_len, "backup,daily", 12) != NULL); /* stored in the header */
+    /* Decrypting with the same context as a check succeeds, a different one fails. */
+    CU_ASSERT(fixture_cipher(&fx, 0, params, ct, ct_len, NULL, 0, &back, &back_len));
+    CU_ASSERT(back_len == sizeof(plain) && memcmp(back, plain, sizeof(plain)) == 0);
+    OPENSSL_free(back);
+    char wrong[] = "tenant=other";
+    OSSL_PARAM mismatch[] = {
+        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, wrong, 0),
+        OSSL_PARAM_construct_end()};
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 0, mismatch, ct, ct_len, NULL, 0, &back, &back_len));
+    char err[2048];
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "authentication failed") != NULL);
+    OPENSSL_free(ct);
+
+    char bad[] = "novalue,k=v";
+    OSSL_PARAM bad_params[] = {
+        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, bad, 0),
+        OSSL_PARAM_construct_end()};
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 1, bad_params, plain, 1, NULL, 0, &ct, &ct_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "is not key=value") != NULL);
+}
+
+static void test_plaintext_length_enforced(void)
+{
+    uint64_t declared = 5000;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
+                           OSSL_PARAM_construct_end()};
+    unsigned char *plain = random_bytes(5001);
+    unsigned char *ct = NULL;
+    size_t ct_len;
+    char err[2048];
+    CU_ASSERT(fixture_cipher(&fx, 1, params, plain, 5000, NULL, 0, &ct, &ct_len));
+    OPENSSL_free(ct);
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 1, params, plain, 4999, NULL, 0, &ct, &ct_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "differs from declared length") != NULL);
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 1, params, plain, 5001, NULL, 0, &ct, &ct_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "differs from declared length") != NULL);
+    free(plain);
+}
+
+static void encrypt_sample(unsigned char **ct, size_t *ct_len, size_t size)
+{
+    unsigned char *plain = random_bytes(size);
+    CU_ASSERT_FATAL(fixture_cipher(&fx, 1, NULL, plain, size, NULL, 0, ct, ct_len));
+    free(plain);
+}
+
+static void test_tampered_and_truncated_fail(void)
+{
+    unsigned char *ct, *back;
+    size_t ct_len, back_len;
+    char err[2048];
+    encrypt_sample(&ct, &ct_len, 10000);
+    ct[ct_len / 2] ^= 0x01;
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "authentication failed") != NULL);
+    ct[ct_len / 2] ^= 0x01;
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 0, NULL, ct, ct_len - 1, NULL, 0, &back, &back_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "malformed or truncated") != NULL);
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 0, NULL, ct, 20, NULL, 0, &back, &back_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "malformed or truncated") != NULL);
+    OPENSSL_free(ct);
+}
+
+static void test_context_rules(void)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    unsigned char out[2 * 4384 + 16], in[16] = {0};
+    int outl;
+    char err[2048];
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
+    CU_ASSERT_EQUAL(EVP_CIPHER_CTX_get_key_length(ctx), 0);
+    CU_ASSERT_EQUAL(EVP_CIPHER_CTX_get_iv_length(ctx), 0);
+    CU_ASSERT_EQUAL(EVP_CIPHER_CTX_get_block_size(ctx), 4384);
+    /* A context that has not started a message can be copied. */
+    EVP_CIPHER_CTX *copy = EVP_CIPHER_CTX_new();
+    CU_ASSERT(EVP_CIPHER_CTX_copy(copy, ctx));
+    /* A negative length is refused (by EVP since 3.0.22, by us before). */
+    CU_ASSERT_FALSE(EVP_EncryptUpdate(ctx, out, &outl, in, -5));
+    fixture_last_error(err, sizeof(err));
+
+    CU_ASSERT(EVP_EncryptInit_ex2(ctx, NULL, NULL, NULL, NULL));
+    CU_ASSERT(EVP_EncryptUpdate(ctx, out, &outl, in, sizeof(in)));
+    unsigned char message_id[32];
+    char arn[256] = "";
+    OSSL_PARAM get[] = {OSSL_PARAM_construct_octet_string(DEKCACHE_PARAM_MESSAGE_ID, message_id,
+                                                          sizeof(message_id)),
+                        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn)),
+                        OSSL_PARAM_construct_end()};
+    CU_ASSERT(EVP_CIPHER_CTX_get_params(ctx, get));
+    CU_ASSERT_EQUAL(get[0].return_size, 32);
+    CU_ASSERT_STRING_EQUAL(arn, "test-ns");
+    /* Settings are frozen once the message has started; copying is refused. */
+    unsigned int suite = 0x0578;
+    OSSL_PARAM set[] = {OSSL_PARAM_construct_uint(DEKCACHE_PARAM_ALGORITHM_SUITE, &suite),
+                        OSSL_PARAM_construct_end()};
+    CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, set));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "cannot change once") != NULL);
+    CU_ASSERT_FALSE(EVP_CIPHER_CTX_copy(copy, ctx));
+    fixture_last_error(err, sizeof(err));
+    /* A key is refused: the wrapping key is a reference, not bytes. */
+    CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_key_length(ctx, 32));
+    fixture_last_error(err, sizeof(err));
+    EVP_CIPHER_CTX_free(copy);
+    EVP_CIPHER_CTX_free(ctx);
+}
+
+/* 16 threads x 50 messages with their length declared and at most 10
+ * messages per data key: exactly 80 data keys, none used more than 10 times. */
+#define THREADS             16
+#define MESSAGES_PER_THREAD 50
+
+typedef struct {
+    unsigned char edk[THREADS * MESSAGES_PER_THREAD][64];
+    size_t count;
+    pthread_mutex_t lock;
+    int failures;
+} edk_log;
+
+static void record_edk(edk_log *log, const unsigned char *ct, size_t ct_len)
+{
+    esdk_header header;
+    size_t consumed;
+    if (esdk_header_parse(ct, ct_len, NULL, &header, &consumed, NULL, 0) != ESDK_OK ||
+        header.edks.count != 1) {
+        pthread_mutex_lock(&log->lock);
+        log->failures++;
+        pthread_mutex_unlock(&log->lock);
+        return;
+    }
+    const esdk_edk *edk = &header.edks.items[0];
+    pthread_mutex_lock(&log->lock);
+    memset(log->edk[log->count], 0, 64);
+    memcpy(log->edk[log->count++], edk->ciphertext,
+           edk->ciphertext_len < 64 ? edk->ciphertext_len : 64);
+    pthread_mutex_unlock(&log->lock);
+    esdk_header_clear(&header);
+}
+
+static provider_fixture thread_fx;
+
+static void *encrypt_worker(void *arg)
+{
+    edk_log *log = arg;
+    unsigned char plain[1024] = {0};
+    uint64_t declared = sizeof(plain);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
+                           OSSL_PARAM_construct_end()};
+    for (int i = 0; i < MESSAGES_PER_THREAD; i++) {
+        unsigned char *ct = NULL;
+        size_t ct_len = 0;
+        if (!fixture_cipher(&thread_fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len)) {
+            pthread_mutex_lock(&log->lock);
+            log->failures++;
+            pthread_mutex_unlock(&log->lock);
+            continue;
+        }
+        record_edk(log, ct, ct_len);
+        OPENSSL_free(ct);
+    }
+    return NULL;
+}
+
+static int compare_edk(const void *a, const void *b)
+{
+    return memcmp(a, b, 64);
+}
+
+static void test_cache_limits_under_threads(void)
+{
+    /* A fresh instance: its cache holds no partly used data key. */
+    char lines[1024];
+    snprintf(lines, sizeof(lines),
+             "raw_aes_key_file = %s\nraw_aes_key_namespace = test-ns\nraw_aes_key_name = "
+             "test-key\ncache_max_messages = 10\n",
+             key_path);
+    CU_ASSERT_FATAL(provider_fixture_start(&thread_fx, lines));
+    static edk_log log;
+    memset(&log, 0, sizeof(log));
+    pthread_mutex_init(&log.lock, NULL);
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&threads[i], NULL, encrypt_worker, &log);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    CU_ASSERT_EQUAL(log.failures, 0);
+    CU_ASSERT_EQUAL_FATAL(log.count, THREADS * MESSAGES_PER_THREAD);
+    qsort(log.edk, log.count, 64, compare_edk);
+    size_t distinct = 0, run = 0, longest = 0;
+    for (size_t i = 0; i < log.count; i++) {
+        run = (i > 0 && memcmp(log.edk[i], log.edk[i - 1], 64) == 0) ? run + 1 : 1;
+        distinct += run == 1;
+        longest = run > longest ? run : longest;
+    }
+    printf("\n  %zu messages used %zu data keys, the busiest %zu times\n", log.count, distinct,
+           longest);
+    CU_ASSERT_EQUAL(distinct, THREADS * MESSAGES_PER_THREAD / 10);
+    CU_ASSERT(longest <= 10);
+    pthread_mutex_destroy(&log.lock);
+    provider_fixture_stop(&thread_fx);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"round trips of many sizes and chunkings", test_round_trips},
+        {"signed suite 0x0578 round trips", test_signed_suite_round_trip},
+        {"encryption context is bound and checked", test_encryption_context},
+        {"declared plaintext length is enforced", test_plaintext_length_enforced},
+        {"tampered and truncated messages fail", test_tampered_and_truncated_fail},
+        {"context parameters, copying and length checks", test_context_rules},
+        {"16 threads x 50 messages use exactly 80 data keys", test_cache_limits_under_threads},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("DEKCACHE cipher over EVP", suite_init, suite_cleanup, tests);
+    return dekcache_run_tests();
+}

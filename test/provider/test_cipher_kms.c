@@ -1,0 +1,321 @@
+/* The DEKCACHE cipher against the real local KMS server over HTTP: the cache
+ * makes exactly the KMS calls its limits allow, concurrent decryptions share
+ * one Decrypt, and the failures a user meets have clear messages. */
+#include <CUnit/CUnit.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cunit_run.h"
+#include "include/dekcache.h"
+#include "kms_fixture.h"
+#include "message/header.h"
+#include "provider_fixture.h"
+
+#define ACCESS_KEY "AKIDPROVIDERTEST"
+#define SECRET_KEY "provider-test-secret"
+#define ARN_PREFIX "arn:aws:kms:us-east-1:111122223333:key/"
+
+static kms_fixture_server server;
+static char server_config[256];
+
+static const char server_json[] =
+    "{\"region\": \"us-east-1\", \"account\": \"111122223333\", \"seed\": \"provider tests\","
+    " \"keys\": [{\"id\": \"k-main\"}, {\"id\": \"k-other\"},"
+    "            {\"id\": \"k-disabled\", \"enabled\": false}],"
+    " \"aliases\": {\"alias/main\": \"k-main\", \"alias/other\": \"k-other\","
+    "               \"alias/disabled\": \"k-disabled\"},"
+    " \"credentials\": [{\"access_key_id\": \"" ACCESS_KEY "\","
+    "                   \"secret_access_key\": \"" SECRET_KEY "\"}]}";
+
+static int suite_init(void)
+{
+    setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    if (fixture_temp_file(server_json, strlen(server_json), server_config, sizeof(server_config)) ==
+        NULL)
+        return 1;
+    kms_fixture_options opts = {.config_path = server_config};
+    return kms_fixture_start(&opts, &server) == 0 ? 0 : 1;
+}
+
+static int suite_cleanup(void)
+{
+    int rc = kms_fixture_stop(&server);
+    unlink(server_config);
+    return rc == 0 ? 0 : 1;
+}
+
+/* A provider instance talking to the server with the given extra lines. */
+static int start_provider(provider_fixture *fx, const char *extra)
+{
+    char lines[2048];
+    snprintf(lines, sizeof(lines), "kms_endpoint = %s\n%s\n", server.endpoint, extra);
+    int ok = provider_fixture_start(fx, lines);
+    if (!ok) {
+        char err[2048];
+        fprintf(stderr, "provider start failed: %s\n", fixture_last_error(err, sizeof(err)));
+    }
+    return ok;
+}
+
+static long op_calls(const char *op)
+{
+    kms_fixture_stats stats;
+    if (kms_fixture_stats_get(&server, &stats) != 0)
+        return -1;
+    const kms_fixture_op_stats *s = kms_fixture_stats_op(&stats, op);
+    return s == NULL ? -1 : s->calls;
+}
+
+#define THREADS             16
+#define MESSAGES_PER_THREAD 50
+
+typedef struct {
+    provider_fixture *fx;
+    unsigned char edks[THREADS * MESSAGES_PER_THREAD][64];
+    size_t count;
+    int failures;
+    pthread_mutex_t lock;
+} encrypt_run;
+
+static void *encrypt_worker(void *arg)
+{
+    encrypt_run *run = arg;
+    unsigned char plain[1024] = {7};
+    uint64_t declared = sizeof(plain);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
+                           OSSL_PARAM_construct_end()};
+    for (int i = 0; i < MESSAGES_PER_THREAD; i++) {
+        unsigned char *ct = NULL;
+        size_t ct_len = 0;
+        esdk_header header;
+        size_t consumed;
+        int ok = fixture_cipher(run->fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len) &&
+                 esdk_header_parse(ct, ct_len, NULL, &header, &consumed, NULL, 0) == ESDK_OK;
+        pthread_mutex_lock(&run->lock);
+        if (ok && header.edks.count == 1) {
+            size_t n = header.edks.items[0].ciphertext_len;
+            memset(run->edks[run->count], 0, 64);
+            memcpy(run->edks[run->count++], header.edks.items[0].ciphertext, n < 64 ? n : 64);
+        } else {
+            run->failures++;
+        }
+        pthread_mutex_unlock(&run->lock);
+        if (ok)
+            esdk_header_clear(&header);
+        OPENSSL_free(ct);
+    }
+    return NULL;
+}
+
+static int compare_edk(const void *a, const void *b)
+{
+    return memcmp(a, b, 64);
+}
+
+static void test_generate_data_key_count(void)
+{
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main\ncache_max_messages = 10"));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    static encrypt_run run;
+    memset(&run, 0, sizeof(run));
+    run.fx = &fx;
+    pthread_mutex_init(&run.lock, NULL);
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&threads[i], NULL, encrypt_worker, &run);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    CU_ASSERT_EQUAL(run.failures, 0);
+    long generate = op_calls("GenerateDataKey");
+    printf("\n  %d messages: %ld GenerateDataKey calls\n", THREADS * MESSAGES_PER_THREAD, generate);
+    CU_ASSERT_EQUAL(generate, THREADS * MESSAGES_PER_THREAD / 10);
+    qsort(run.edks, run.count, 64, compare_edk);
+    size_t run_len = 0, longest = 0;
+    for (size_t i = 0; i < run.count; i++) {
+        run_len = (i > 0 && memcmp(run.edks[i], run.edks[i - 1], 64) == 0) ? run_len + 1 : 1;
+        longest = run_len > longest ? run_len : longest;
+    }
+    CU_ASSERT(longest <= 10);
+    pthread_mutex_destroy(&run.lock);
+    provider_fixture_stop(&fx);
+}
+
+typedef struct {
+    provider_fixture *fx;
+    const unsigned char *ct;
+    size_t ct_len;
+    const unsigned char *plain;
+    size_t plain_len;
+    pthread_barrier_t *start;
+    int ok;
+} decrypt_job;
+
+static void *decrypt_worker(void *arg)
+{
+    decrypt_job *job = arg;
+    unsigned char *back = NULL;
+    size_t back_len = 0;
+    pthread_barrier_wait(job->start);
+    job->ok = fixture_cipher(job->fx, 0, NULL, job->ct, job->ct_len, NULL, 0, &back, &back_len) &&
+              back_len == job->plain_len && memcmp(back, job->plain, back_len) == 0;
+    OPENSSL_free(back);
+    return NULL;
+}
+
+static void test_parallel_decrypt_one_kms_call(void)
+{
+    provider_fixture enc_fx, dec_fx;
+    CU_ASSERT_FATAL(start_provider(&enc_fx, "key_id = alias/main"));
+    CU_ASSERT_FATAL(start_provider(&dec_fx, "decrypt_keys = alias/main"));
+    unsigned char plain[3000];
+    RAND_bytes(plain, sizeof(plain));
+    unsigned char *ct = NULL;
+    size_t ct_len = 0;
+    CU_ASSERT_FATAL(fixture_cipher(&enc_fx, 1, NULL, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, 10);
+    decrypt_job jobs[10];
+    pthread_t threads[10];
+    for (int i = 0; i < 10; i++) {
+        jobs[i] = (decrypt_job){&dec_fx, ct, ct_len, plain, sizeof(plain), &start, 0};
+        pthread_create(&threads[i], NULL, decrypt_worker, &jobs[i]);
+    }
+    for (int i = 0; i < 10; i++) {
+        pthread_join(threads[i], NULL);
+        CU_ASSERT(jobs[i].ok);
+    }
+    CU_ASSERT_EQUAL(op_calls("Decrypt"), 1);
+    pthread_barrier_destroy(&start);
+    OPENSSL_free(ct);
+    provider_fixture_stop(&enc_fx);
+    provider_fixture_stop(&dec_fx);
+}
+
+static void test_key_arn_reported(void)
+{
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main"));
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    unsigned char out[8192], in[10] = {0};
+    int outl;
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
+    CU_ASSERT_FATAL(EVP_EncryptUpdate(ctx, out, &outl, in, sizeof(in)));
+    char arn[256] = "";
+    OSSL_PARAM get[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn)),
+                        OSSL_PARAM_construct_end()};
+    CU_ASSERT(EVP_CIPHER_CTX_get_params(ctx, get));
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-main");
+    EVP_CIPHER_CTX_free(ctx);
+    provider_fixture_stop(&fx);
+}
+
+/* Encrypts under `key_id` with an instance configured by `lines`; returns
+ * success and leaves the error text in err. */
+static int encrypt_with(const char *lines, const char *key_id, char *err, size_t err_len,
+                        unsigned char **ct, size_t *ct_len)
+{
+    provider_fixture fx;
+    if (!start_provider(&fx, lines))
+        return 0;
+    char key[128];
+    snprintf(key, sizeof(key), "%s", key_id);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, key, 0),
+                           OSSL_PARAM_construct_end()};
+    unsigned char plain[100] = {1};
+    int ok = fixture_cipher(&fx, 1, key_id != NULL ? params : NULL, plain, sizeof(plain), NULL, 0,
+                            ct, ct_len);
+    fixture_last_error(err, err_len);
+    provider_fixture_stop(&fx);
+    return ok;
+}
+
+static void expect_error(const char *err, const char *needle)
+{
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, needle));
+    if (strstr(err, needle) == NULL)
+        fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, err);
+}
+
+static void test_key_not_on_allow_list(void)
+{
+    char err[4096];
+    unsigned char *ct = NULL, *back = NULL;
+    size_t ct_len = 0, back_len = 0;
+    CU_ASSERT_FATAL(
+        encrypt_with("key_id = alias/main", "alias/other", err, sizeof(err), &ct, &ct_len));
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx, "decrypt_keys = alias/main"));
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len));
+    fixture_last_error(err, sizeof(err));
+    expect_error(err, "no configured key can decrypt the data key");
+    provider_fixture_stop(&fx);
+    /* Discovery mode accepts any key the credentials may use. */
+    CU_ASSERT_FATAL(start_provider(&fx, "discovery = yes"));
+    CU_ASSERT(fixture_cipher(&fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len));
+    CU_ASSERT_EQUAL(back_len, 100);
+    OPENSSL_free(back);
+    provider_fixture_stop(&fx);
+    OPENSSL_free(ct);
+}
+
+static void test_user_facing_failures(void)
+{
+    char err[4096];
+    unsigned char *ct = NULL;
+    size_t ct_len = 0;
+    CU_ASSERT_FALSE(encrypt_with("key_id = alias/disabled", NULL, err, sizeof(err), &ct, &ct_len));
+    expect_error(err, "KMS request failed");
+    expect_error(err, "disabled");
+    CU_ASSERT_FALSE(encrypt_with("key_id = alias/missing", NULL, err, sizeof(err), &ct, &ct_len));
+    expect_error(err, "alias/missing");
+
+    setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret", 1);
+    CU_ASSERT_FALSE(encrypt_with("key_id = alias/main", NULL, err, sizeof(err), &ct, &ct_len));
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
+    expect_error(err, "KMS request failed");
+    CU_ASSERT_PTR_NULL(strstr(err, "wrong-secret"));
+
+    /* KMS down: a port nothing listens on (the server's own port once stopped). */
+    char lines[256];
+    snprintf(lines, sizeof(lines),
+             "kms_endpoint = http://127.0.0.1:1\nkey_id = alias/main\n"
+             "kms_max_attempts = 2\nkms_timeout_ms = 3000");
+    provider_fixture fx;
+    CU_ASSERT_FATAL(provider_fixture_start(&fx, lines));
+    unsigned char plain[10] = {0};
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 1, NULL, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
+    fixture_last_error(err, sizeof(err));
+    expect_error(err, "KMS request failed");
+    expect_error(err, "connection refused");
+    provider_fixture_stop(&fx);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"16 threads x 50 messages, max 10: exactly 80 GenerateDataKey",
+         test_generate_data_key_count},
+        {"10 parallel decryptions of one message: exactly 1 Decrypt",
+         test_parallel_decrypt_one_kms_call},
+        {"the key ARN KMS used is reported", test_key_arn_reported},
+        {"a key not on the allow-list is refused; discovery accepts it",
+         test_key_not_on_allow_list},
+        {"disabled key, unknown alias, wrong credentials, KMS down", test_user_facing_failures},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("DEKCACHE cipher with the local KMS server", suite_init, suite_cleanup,
+                       tests);
+    return dekcache_run_tests();
+}
