@@ -338,9 +338,12 @@ static int limits_valid(const dek_cache_limits *limits)
            limits->max_bytes <= DEK_CACHE_MAX_BYTES_LIMIT;
 }
 
+/* Fills every field of c except the kind-specific ones (no blanket zeroing:
+ * this is the hit path). */
 static dek_cache_status start_call(get_call *c, dek_cache *cache, const dek_cache_id *id,
-                                   dek_cache_upstream_fn upstream, unsigned char *out,
-                                   size_t *out_len, dek_cache_result *result)
+                                   dek_cache_upstream_fn upstream, void *upstream_arg,
+                                   unsigned char *out, size_t out_cap, size_t *out_len,
+                                   dek_cache_result *result)
 {
     if (result == NULL) {
         return DEK_CACHE_ERR_ARGUMENT;
@@ -350,8 +353,8 @@ static dek_cache_status start_call(get_call *c, dek_cache *cache, const dek_cach
     result->bytes_used = 0;
     result->upstream_error = 0;
     result->detail[0] = '\0';
-    if (cache == NULL || id == NULL || upstream == NULL || out_len == NULL ||
-        (out == NULL && c->out_cap != 0)) {
+    if (cache == NULL || id == NULL || upstream == NULL || out_len == NULL
+        || (out == NULL && out_cap != 0)) {
         set_detail(result, "NULL argument");
         return DEK_CACHE_ERR_ARGUMENT;
     }
@@ -360,7 +363,9 @@ static dek_cache_status start_call(get_call *c, dek_cache *cache, const dek_cach
     c->stripe = stripe_for(cache, id);
     c->id = id;
     c->upstream = upstream;
+    c->upstream_arg = upstream_arg;
     c->out = out;
+    c->out_cap = out_cap;
     c->out_len = out_len;
     c->result = result;
     c->graveyard = NULL;
@@ -374,8 +379,9 @@ dek_cache_status dek_cache_get_encryption(dek_cache *cache, const dek_cache_id *
                                           unsigned char *out, size_t out_cap, size_t *out_len,
                                           dek_cache_result *result)
 {
-    get_call c = {.kind = ENTRY_ENCRYPT, .upstream_arg = upstream_arg, .out_cap = out_cap};
-    dek_cache_status status = start_call(&c, cache, id, upstream, out, out_len, result);
+    get_call c;
+    dek_cache_status status =
+        start_call(&c, cache, id, upstream, upstream_arg, out, out_cap, out_len, result);
     if (status != DEK_CACHE_OK) {
         return status;
     }
@@ -384,6 +390,7 @@ dek_cache_status dek_cache_get_encryption(dek_cache *cache, const dek_cache_id *
                            "1 <= max messages <= 2^32, max bytes <= 2^63-1)");
         return DEK_CACHE_ERR_ARGUMENT;
     }
+    c.kind = ENTRY_ENCRYPT;
     c.plaintext_size = req->plaintext_size;
     c.limits = req->limits;
     /* The ESDK rule: unknown or too-large messages never touch the cache. */
@@ -399,8 +406,9 @@ dek_cache_status dek_cache_get_decryption(dek_cache *cache, const dek_cache_id *
                                           void *upstream_arg, unsigned char *out, size_t out_cap,
                                           size_t *out_len, dek_cache_result *result)
 {
-    get_call c = {.kind = ENTRY_DECRYPT, .upstream_arg = upstream_arg, .out_cap = out_cap};
-    dek_cache_status status = start_call(&c, cache, id, upstream, out, out_len, result);
+    get_call c;
+    dek_cache_status status =
+        start_call(&c, cache, id, upstream, upstream_arg, out, out_cap, out_len, result);
     if (status != DEK_CACHE_OK) {
         return status;
     }
@@ -408,6 +416,8 @@ dek_cache_status dek_cache_get_decryption(dek_cache *cache, const dek_cache_id *
         set_detail(result, "decryption request without a max age");
         return DEK_CACHE_ERR_ARGUMENT;
     }
-    c.limits.max_age_ns = max_age_ns;
+    c.kind = ENTRY_DECRYPT;
+    c.plaintext_size = 0;
+    c.limits = (dek_cache_limits){max_age_ns, DEK_CACHE_MAX_MESSAGES_LIMIT, 0};
     return cached_get(&c);
 }

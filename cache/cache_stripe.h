@@ -12,6 +12,9 @@
 
 int cache_stripe_init(cache_stripe *stripe, size_t capacity);
 
+/* (Re-)creates the stripe lock; also used in a forked child. */
+int cache_stripe_lock_init(cache_stripe *stripe);
+
 /* Moves every entry to the graveyard (counting each under cause) and frees the
  * bucket array; the stripe must have no flights left. */
 void cache_stripe_destroy(cache_stripe *stripe, stat_index cause, cache_entry **graveyard);

@@ -291,7 +291,7 @@ static void purge_inherited(dek_cache *cache)
     for (unsigned i = 0; i <= cache->stripe_mask; i++) {
         cache_stripe *stripe = &cache->stripes[i];
         cache_entry *graveyard = NULL;
-        pthread_mutex_init(&stripe->lock, NULL);
+        cache_stripe_lock_init(stripe);
         cache_flight_drop_inherited(stripe, &graveyard);
         while (stripe->lru.lru_prev != &stripe->lru) {
             cache_entry *e = stripe->lru.lru_prev;
