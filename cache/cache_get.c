@@ -42,8 +42,13 @@ static void finish_locked(get_call *c)
     c->graveyard = NULL;
 }
 
+/* `now` may predate the entry: a caller reads the clock before it waits for
+ * the stripe lock, while a leader inserts with a later clock. Such an entry
+ * is fresh, not (by unsigned wrap-around) ancient. */
 static int entry_expired(const get_call *c, const cache_entry *e, uint64_t now)
 {
+    if (now < e->created_at)
+        return 0;
     return now >= e->expires_at || now - e->created_at >= c->limits.max_age_ns;
 }
 
