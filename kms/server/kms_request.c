@@ -9,6 +9,14 @@
 
 #define MAX_BODY_DEPTH 16
 
+static int only_whitespace(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return 0;
+    return 1;
+}
+
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 {
     json_tokener *tok = json_tokener_new_ex(MAX_BODY_DEPTH);
@@ -20,7 +28,8 @@ json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
     if (len > 0 && len <= INT32_MAX && memchr(body, '\0', len) == NULL)
         req = json_tokener_parse_ex(tok, body, (int)len);
     int complete = json_tokener_get_error(tok) == json_tokener_success &&
-                   json_tokener_get_parse_end(tok) == len;
+                   only_whitespace(body + json_tokener_get_parse_end(tok),
+                                   len - json_tokener_get_parse_end(tok));
     json_tokener_free(tok);
     if (req == NULL || !complete || !json_object_is_type(req, json_type_object)) {
         json_object_put(req);

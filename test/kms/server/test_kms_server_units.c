@@ -189,6 +189,12 @@ static void test_operations_directly(void)
     CU_ASSERT_STRING_EQUAL(err.type, "ValidationException");
     CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_ENCRYPT, "{\"a\":1} trailing", 16, &err));
     CU_ASSERT_STRING_EQUAL(err.type, "SerializationException");
+    const char *spaced = " {\"KeyId\":\"alias/test-two\",\"NumberOfBytes\":8}\r\n";
+    resp = kms_operation_run(&ks, KMS_OP_GENERATE_DATA_KEY, spaced, strlen(spaced), &err);
+    CU_ASSERT_PTR_NOT_NULL(resp);
+    free(resp);
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_ENCRYPT, "{} {}", 5, &err));
+    CU_ASSERT_STRING_EQUAL(err.type, "SerializationException");
     CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_UNKNOWN, "{}", 2, &err));
     CU_ASSERT_STRING_EQUAL(err.type, "UnknownOperationException");
     CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.ReEncrypt"), KMS_OP_RE_ENCRYPT);
