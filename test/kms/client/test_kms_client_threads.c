@@ -98,10 +98,40 @@ static void test_threads_share_connections(void)
     CU_ASSERT_TRUE(stats.kms_connections > 0 && stats.kms_connections <= THREADS + 8);
 }
 
+/* Clients created, used and freed concurrently: global libcurl set-up runs
+ * once however many threads race to it. */
+static void *own_client(void *arg)
+{
+    int *ok = arg;
+    kms_client *c = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = test_client_config(&server);
+    *ok = kms_client_new(&config, &c, detail, sizeof(detail)) == KMS_CLIENT_OK &&
+          kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)) == KMS_CLIENT_OK &&
+          strcmp(info.key_arn, TEST_KEY_ARN) == 0;
+    kms_client_free(c);
+    return NULL;
+}
+
+static void test_clients_created_concurrently(void)
+{
+    pthread_t threads[8];
+    int ok[8] = {0};
+    for (int i = 0; i < 8; i++) {
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[i], NULL, own_client, &ok[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(threads[i], NULL);
+        CU_ASSERT_TRUE(ok[i]);
+    }
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"32 threads x 200 calls reuse connections", test_threads_share_connections},
+        {"clients created concurrently", test_clients_created_concurrently},
         {NULL, NULL},
     };
     dekcache_add_suite("kms client threads", setup, teardown, tests);
