@@ -5,7 +5,7 @@
 
 uint8_t *esdk_queue_reserve(esdk_byte_queue *q, size_t n)
 {
-    if (q->cap - q->tail >= n)
+    if (q->buf != NULL && q->cap - q->tail >= n)
         return q->buf + q->tail;
     size_t len = esdk_queue_len(q);
     if (q->head > 0 && q->cap - len >= n) {

@@ -57,7 +57,8 @@ esdk_status esdk_decrypt_set_cmm(esdk_decryptor *d, esdk_cmm *cmm)
 
 static void drain(esdk_decryptor *d, dec_window *w)
 {
-    w->len += esdk_queue_pop(&d->output, w->buf + w->len, w->cap - w->len);
+    if (w->len < w->cap)
+        w->len += esdk_queue_pop(&d->output, w->buf + w->len, w->cap - w->len);
 }
 
 /* Handles every complete unit; keeps the bytes of an incomplete one. Units are
@@ -124,7 +125,8 @@ esdk_status esdk_decrypt_update(esdk_decryptor *d, const uint8_t *in, size_t in_
         d->error = st;
         /* Plaintext that was verified but not handed out is dropped with the error. */
         esdk_queue_free(&d->output);
-        OPENSSL_cleanse(w.buf, w.len);
+        if (w.len > 0)
+            OPENSSL_cleanse(w.buf, w.len);
         return st;
     }
     *out_len = w.len;

@@ -159,7 +159,7 @@ static uint8_t *plaintext_slot(esdk_decryptor *d, dec_window *w, size_t n, int h
         d->held_len = d->held ? n : 0;
         return d->held;
     }
-    if (esdk_queue_len(&d->output) == 0 && w->cap - w->len >= n) {
+    if (w->buf != NULL && esdk_queue_len(&d->output) == 0 && w->cap - w->len >= n) {
         *direct = 1;
         return w->buf + w->len;
     }

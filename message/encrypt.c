@@ -30,7 +30,7 @@ static esdk_status fail(esdk_encryptor *e, esdk_status st, const char *what)
  * nothing is queued and they fit, else the queue (order is preserved). */
 static uint8_t *reserve(esdk_encryptor *e, out_window *w, size_t n, int *direct)
 {
-    *direct = esdk_queue_len(&e->queue) == 0 && w->cap - w->len >= n;
+    *direct = w->buf != NULL && esdk_queue_len(&e->queue) == 0 && w->cap - w->len >= n;
     return *direct ? w->buf + w->len : esdk_queue_reserve(&e->queue, n);
 }
 
@@ -48,7 +48,8 @@ static int commit(esdk_encryptor *e, out_window *w, const uint8_t *p, size_t n, 
 
 static void drain(esdk_encryptor *e, out_window *w)
 {
-    w->len += esdk_queue_pop(&e->queue, w->buf + w->len, w->cap - w->len);
+    if (w->len < w->cap)
+        w->len += esdk_queue_pop(&e->queue, w->buf + w->len, w->cap - w->len);
 }
 
 static esdk_status emit_bytes(esdk_encryptor *e, out_window *w, const uint8_t *bytes, size_t n,
