@@ -105,10 +105,19 @@ int control_parse_fault(const char *body, size_t body_len, fault_rule *rule, cha
     return rc;
 }
 
+static char *count_json(int n)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "faults", json_object_new_int(n));
+    char *out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return out;
+}
+
 static int add_fault(control_state *s, const char *body, size_t body_len, char **response)
 {
     fault_rule rule;
-    char detail[160], count[32];
+    char detail[160];
     if (control_parse_fault(body, body_len, &rule, detail, sizeof(detail)) != 0) {
         *response = message_json("error", detail);
         return 400;
@@ -118,8 +127,7 @@ static int add_fault(control_state *s, const char *body, size_t body_len, char *
         *response = message_json("error", "too many fault rules");
         return 400;
     }
-    snprintf(count, sizeof(count), "%d", n);
-    *response = message_json("faults", count);
+    *response = count_json(n);
     return 200;
 }
 
@@ -145,7 +153,7 @@ int control_api_handle(control_state *s, const char *method, const char *path, c
         return add_fault(s, body, body_len, response);
     if (strcmp(method, "DELETE") == 0 && strcmp(route, "faults") == 0) {
         control_fault_clear(s);
-        *response = message_json("faults", "0");
+        *response = count_json(0);
         return 200;
     }
     *response = message_json("error", "no such control route");
