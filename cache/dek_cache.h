@@ -18,7 +18,10 @@
  *
  * CAPACITY. `capacity` entries in total, split exactly over the stripes (the
  * first capacity % S stripes hold one more). A stripe evicts its own LRU entry
- * when full, so per-stripe LRU is an approximation of global LRU. To avoid early
+ * when full, so per-stripe LRU is an approximation of global LRU; within a stripe
+ * recency is a second-chance (CLOCK) bit, so a hit never relinks the list. An
+ * ID's stripe is fixed, so an uneven spread of IDs fills some stripes before
+ * the total capacity is reached: give capacity some headroom. To avoid early
  * eviction when capacity is small, the stripe count is halved until every stripe
  * holds at least DEK_CACHE_MIN_ENTRIES_PER_STRIPE entries (down to 1 stripe):
  * capacity 16 or less is one stripe with exact global LRU.
@@ -66,10 +69,21 @@
  * on a cold cache. As with any fork of a threaded process, the child must not
  * fork while another of the parent's threads is inside the secure heap.
  *
+ * SIGNED SUITES. The cache never looks inside a blob: the caller stores the
+ * encryption context (already carrying the public key) and the signing key in
+ * it, so a hit returns that cached context together with its signing key.
+ *
  * THREAD SAFETY. Every function taking a dek_cache * is safe to call from any
  * number of threads at once, except dek_cache_free, which must not race with
  * any other call on the same cache. Upstream callbacks run on the calling
- * thread with no cache lock held; they may call the cache for other IDs.
+ * thread with no cache lock held; they may call the cache for other IDs (for
+ * their own ID they would wait on their own flight until the wait bound). The
+ * clock may be called with a stripe lock held and must not call the cache.
+ *
+ * HIT PATH. One clock read, one fork-generation check (two loads), one stripe
+ * lock, a chained-hash lookup (8-byte tag, then the 64-byte ID), charge, a copy
+ * of the blob and a second-chance bit: no allocation and no write outside the
+ * entry and the stripe. See docs/benchmarks/cache.md for figures.
  */
 
 #include <stddef.h>

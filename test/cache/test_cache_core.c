@@ -5,6 +5,8 @@
 #include "cunit_run.h"
 
 #include <CUnit/CUnit.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SECOND 1000000000ull
@@ -456,6 +458,45 @@ static void test_default_allocator_roundtrip(void)
     dek_cache_free(c);
 }
 
+static int secure_blob_upstream(void *arg, dek_cache_value *out, char *detail, size_t detail_cap)
+{
+    int *in_secure_heap = arg;
+    unsigned char *blob = dek_cache_value_reserve(out, 48);
+    if (blob == NULL) {
+        snprintf(detail, detail_cap, "no memory");
+        return 1;
+    }
+    memset(blob, 0xA5, 48);
+    *in_secure_heap = CRYPTO_secure_allocated(blob);
+    return 0;
+}
+
+/* With the secure heap initialised, the default hooks keep blobs in it and
+ * give every byte back. */
+static void test_default_allocator_uses_secure_heap(void)
+{
+    if (CRYPTO_secure_malloc_init(1 << 16, 16) == 0) {
+        CU_FAIL("cannot initialise the OpenSSL secure heap");
+        return;
+    }
+    dek_cache_config cfg = {.capacity = 4};
+    dek_cache *c = NULL;
+    CU_ASSERT_EQUAL_FATAL(dek_cache_new(&cfg, &c, NULL, 0), DEK_CACHE_OK);
+    dek_cache_id id = test_id(3);
+    unsigned char out[64];
+    size_t len;
+    dek_cache_result r;
+    int in_secure_heap = 0;
+    CU_ASSERT_EQUAL(dek_cache_get_decryption(c, &id, SECOND, secure_blob_upstream, &in_secure_heap,
+                                             out, sizeof(out), &len, &r),
+                    DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(in_secure_heap, 1);
+    CU_ASSERT(CRYPTO_secure_used() > 0);
+    dek_cache_free(c);
+    CU_ASSERT_EQUAL(CRYPTO_secure_used(), 0);
+    CRYPTO_secure_malloc_done();
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -480,6 +521,7 @@ int main(void)
         {"saturating byte counter", test_saturating_byte_counter},
         {"cleansed on every eviction path", test_cleansed_on_every_eviction_path},
         {"default allocator roundtrip", test_default_allocator_roundtrip},
+        {"default allocator uses secure heap", test_default_allocator_uses_secure_heap},
         {NULL, NULL}};
     dekcache_add_suite("cache core", NULL, NULL, tests);
     return dekcache_run_tests();
