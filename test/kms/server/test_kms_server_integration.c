@@ -412,6 +412,29 @@ static void test_control_rejects_bad_fault(void)
     kms_fixture_response_free(&r);
 }
 
+/* Key material comes from the config file, so a new process decrypts. */
+static void test_ciphertext_survives_restart(void)
+{
+    long st;
+    json_object *g1 = generate(KEY1, "{\"r\":\"1\"}", &st);
+    json_object *g2 = generate(KEY2, "{\"r\":\"2\"}", &st);
+    CU_ASSERT_EQUAL_FATAL(st, 200);
+    int old_port = srv.port;
+    CU_ASSERT_EQUAL_FATAL(kms_fixture_stop(&srv), 0);
+    CU_ASSERT_EQUAL_FATAL(start_config_server(), 0);
+    printf("\n  restarted: port %d -> %d", old_port, srv.port);
+    json_object *d1 = decrypt(kms_test_str(g1, "CiphertextBlob"), "{\"r\":\"1\"}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_STRING_EQUAL(kms_test_str(d1, "Plaintext"), kms_test_str(g1, "Plaintext"));
+    json_object *d2 = decrypt(kms_test_str(g2, "CiphertextBlob"), "{\"r\":\"2\"}", NULL, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_STRING_EQUAL(kms_test_str(d2, "Plaintext"), kms_test_str(g2, "Plaintext"));
+    json_object_put(d1);
+    json_object_put(d2);
+    json_object_put(g1);
+    json_object_put(g2);
+}
+
 /* --- built-in defaults --- */
 
 static int start_default_server(void)
@@ -469,6 +492,7 @@ int main(void)
         {"fault_latency", test_fault_latency},
         {"fault_rate", test_fault_rate},
         {"control_rejects_bad_fault", test_control_rejects_bad_fault},
+        {"ciphertext_survives_restart", test_ciphertext_survives_restart},
         {NULL, NULL}};
     static const dekcache_test_case default_tests[] = {
         {"default_key_and_credentials", test_default_key_and_credentials}, {NULL, NULL}};
