@@ -47,8 +47,9 @@ static void finish_locked(get_call *c)
  * is fresh, not (by unsigned wrap-around) ancient. */
 static int entry_expired(const get_call *c, const cache_entry *e, uint64_t now)
 {
-    if (now < e->created_at)
+    if (now < e->created_at) {
         return 0;
+    }
     return now >= e->expires_at || now - e->created_at >= c->limits.max_age_ns;
 }
 
@@ -358,8 +359,8 @@ static dek_cache_status start_call(get_call *c, dek_cache *cache, const dek_cach
     result->bytes_used = 0;
     result->upstream_error = 0;
     result->detail[0] = '\0';
-    if (cache == NULL || id == NULL || upstream == NULL || out_len == NULL
-        || (out == NULL && out_cap != 0)) {
+    if (cache == NULL || id == NULL || upstream == NULL || out_len == NULL ||
+        (out == NULL && out_cap != 0)) {
         set_detail(result, "NULL argument");
         return DEK_CACHE_ERR_ARGUMENT;
     }

@@ -179,6 +179,20 @@ static void test_ttl_expiry_with_injected_clock(void)
     teardown();
 }
 
+/* A caller reads the clock before it waits for the stripe lock, so its `now`
+ * can predate an entry a leader inserted meanwhile: that entry is fresh. */
+static void test_clock_read_before_entry_creation_is_not_expiry(void)
+{
+    setup(10, 1);
+    dek_cache_result r;
+    CU_ASSERT_EQUAL(encrypt(1, 1, 100, 1000, &r), 1); /* created at t */
+    atomic_fetch_sub(&clock_state.now, SECOND);       /* a read from before t */
+    CU_ASSERT_EQUAL(encrypt(1, 1, 100, 1000, &r), 1);
+    CU_ASSERT_EQUAL(r.source, DEK_CACHE_SOURCE_HIT);
+    CU_ASSERT_EQUAL(stats().evicted_ttl, 0);
+    teardown();
+}
+
 static void test_lru_order_with_single_stripe(void)
 {
     setup(3, 0);
@@ -507,6 +521,7 @@ int main(void)
         {"zero-byte messages count messages", test_zero_byte_messages_count_messages},
         {"bypass unknown or large size", test_bypass_unknown_or_large_size},
         {"TTL expiry with injected clock", test_ttl_expiry_with_injected_clock},
+        {"clock read before entry creation", test_clock_read_before_entry_creation_is_not_expiry},
         {"LRU order with single stripe", test_lru_order_with_single_stripe},
         {"expired tail pruned before LRU", test_expired_tail_pruned_before_lru},
         {"stripes shrink for small capacity", test_stripes_shrink_for_small_capacity},
