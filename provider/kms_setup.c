@@ -1,6 +1,7 @@
 #include "provider/kms_setup.h"
 
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kms/client/kms_client.h"
@@ -117,6 +118,26 @@ esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx)
     if (client == NULL)
         return NULL;
     return ctx->config.discovery ? discovery_keyring(ctx, client) : allow_list_keyring(ctx, client);
+}
+
+int dekcache_kms_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len)
+{
+    pthread_mutex_lock(&ctx->lock);
+    kms_client *client = client_of(ctx);
+    pthread_mutex_unlock(&ctx->lock);
+    if (client == NULL)
+        return 0;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_status status =
+        kms_client_describe_key(client, key_id, &info, detail, sizeof(detail));
+    if (status != KMS_CLIENT_OK) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "DescribeKey %s: %s: %s", key_id,
+                       kms_client_status_string(status), detail);
+        return 0;
+    }
+    snprintf(arn, arn_len, "%s", info.key_arn);
+    return 1;
 }
 
 void dekcache_kms_free(dekcache_provctx *ctx)

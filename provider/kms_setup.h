@@ -14,6 +14,10 @@ int dekcache_kms_configured(const dekcache_provctx *ctx);
 esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id);
 esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx);
 
+/* Resolves a key ID or alias to its key ARN with DescribeKey. Takes
+ * ctx->lock itself. Returns 1, or 0 after raising an error. */
+int dekcache_kms_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len);
+
 void dekcache_kms_free(dekcache_provctx *ctx);
 
 #endif

@@ -26,6 +26,9 @@ typedef struct dekcache_provctx {
     /* "provider=<name this instance was loaded as>", so -propquery picks it. */
     char *property;
     OSSL_ALGORITHM ciphers[2];
+    OSSL_ALGORITHM keymgmt[2];
+    OSSL_ALGORITHM stores[2];
+    OSSL_ALGORITHM asym_ciphers[2];
     dek_cache *cache;
     dek_cache_partition partition;
 

@@ -3,33 +3,7 @@
 # pipes, base64 and odd buffer sizes, with an offline raw AES wrapping key;
 # tampered and truncated input fails with a non-zero exit.
 set -euo pipefail
-openssl=${OPENSSL_PROGRAM:-openssl}
-export LD_PRELOAD=${DEKCACHE_PRELOAD:-}
-work=$(mktemp -d /tmp/dekcache-enc-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
-head -c 32 /dev/urandom >"$work/aes.key"
-cat >"$work/openssl.cnf" <<CNF
-openssl_conf = init
-[init]
-providers = providers
-[providers]
-default = default_sect
-dekcache = dekcache_sect
-[default_sect]
-activate = 1
-[dekcache_sect]
-module = $DEKCACHE_MODULE_DIR/dekcache.so
-activate = 1
-raw_aes_key_file = $work/aes.key
-raw_aes_key_namespace = enc-test
-raw_aes_key_name = key-1
-CNF
-export OPENSSL_CONF="$work/openssl.cnf"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/raw_key_env.sh"
 
 sizes=(0 1 4095 4096 4097 8193 1048576)
 [ "${DEKCACHE_ENC_LARGE:-1}" = 1 ] && sizes+=(268435456)
@@ -56,7 +30,7 @@ head -c 20000 /dev/urandom >"$work/plain"
 "$openssl" enc -e -dekcache -K '' -in "$work/plain" -out "$work/ct"
 len=$(stat -c %s "$work/ct")
 cp "$work/ct" "$work/tampered"
-printf '\x55' | dd of="$work/tampered" bs=1 seek=$((len / 2)) conv=notrunc status=none
+flip_byte "$work/tampered" $((len / 2))
 if "$openssl" enc -d -dekcache -K '' -in "$work/tampered" -out "$work/back" 2>"$work/err"; then
     bad "tampered ciphertext decrypted"
 elif grep -q 'authentication failed' "$work/err"; then ok; else bad "tampering error unclear: $(cat "$work/err")"; fi

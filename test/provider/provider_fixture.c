@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/provider.h>
+#include <openssl/store.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +104,49 @@ const char *fixture_last_error(char *buf, size_t len)
                                      (flags & ERR_TXT_STRING) ? data : "");
     }
     return buf;
+}
+
+EVP_PKEY *fixture_load_key(const provider_fixture *fx, const char *uri)
+{
+    OSSL_STORE_CTX *store = OSSL_STORE_open_ex(uri, fx->libctx, NULL, NULL, NULL, NULL, NULL, NULL);
+    EVP_PKEY *key = NULL;
+    while (store != NULL && key == NULL && !OSSL_STORE_eof(store)) {
+        OSSL_STORE_INFO *info = OSSL_STORE_load(store);
+        if (info != NULL && OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY)
+            key = OSSL_STORE_INFO_get1_PKEY(info);
+        OSSL_STORE_INFO_free(info);
+        if (info == NULL)
+            break;
+    }
+    OSSL_STORE_close(store);
+    return key;
+}
+
+int fixture_pkey_cipher(const provider_fixture *fx, EVP_PKEY *key, int encrypt,
+                        const OSSL_PARAM *params, const unsigned char *in, size_t in_len,
+                        unsigned char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(fx->libctx, key, NULL);
+    size_t size = 0;
+    int ok =
+        ctx != NULL &&
+        (encrypt ? EVP_PKEY_encrypt_init_ex(ctx, params) : EVP_PKEY_decrypt_init_ex(ctx, params)) &&
+        (encrypt ? EVP_PKEY_encrypt(ctx, NULL, &size, in, in_len)
+                 : EVP_PKEY_decrypt(ctx, NULL, &size, in, in_len)) > 0;
+    unsigned char *buf = ok ? OPENSSL_malloc(size + 1) : NULL;
+    size_t got = size;
+    ok = ok && buf != NULL &&
+         (encrypt ? EVP_PKEY_encrypt(ctx, buf, &got, in, in_len)
+                  : EVP_PKEY_decrypt(ctx, buf, &got, in, in_len)) > 0 &&
+         got == size; /* the size query was exact */
+    EVP_PKEY_CTX_free(ctx);
+    if (!ok) {
+        OPENSSL_free(buf);
+        return 0;
+    }
+    *out = buf;
+    *out_len = got;
+    return 1;
 }

@@ -29,6 +29,16 @@ int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *pa
                    const unsigned char *in, size_t in_len, const size_t *chunks, size_t n_chunks,
                    unsigned char **out, size_t *out_len);
 
+/* Loads a DEKCACHE key reference ("dekcache:<key-id>[?k=v]") through the
+ * OSSL_STORE loader. NULL on failure. */
+EVP_PKEY *fixture_load_key(const provider_fixture *fx, const char *uri);
+
+/* One whole message through EVP_PKEY_encrypt/decrypt (what pkeyutl does):
+ * a size query, then the call; checks the reported size was exact. */
+int fixture_pkey_cipher(const provider_fixture *fx, EVP_PKEY *key, int encrypt,
+                        const OSSL_PARAM *params, const unsigned char *in, size_t in_len,
+                        unsigned char **out, size_t *out_len);
+
 /* Every error on the queue as text, one per line ("" if none); clears the queue. */
 const char *fixture_last_error(char *buf, size_t len);
 

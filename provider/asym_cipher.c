@@ -1,0 +1,278 @@
+/* The DEKCACHE asymmetric cipher: one whole ESDK message per call, with the
+ * exact output size reported when `out` is NULL (`openssl pkeyutl`). */
+#include <limits.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <string.h>
+
+#include "include/dekcache.h"
+#include "message/decrypt.h"
+#include "message/encrypt.h"
+#include "provider/context_param.h"
+#include "provider/error_map.h"
+#include "provider/errors.h"
+#include "provider/keymgmt.h"
+#include "provider/keyref.h"
+#include "provider/materials_setup.h"
+
+typedef struct {
+    dekcache_provctx *prov;
+    dekcache_keyref *key;
+    esdk_enc_context ec; /* the key's context, or the parameter's */
+    uint16_t suite_id;
+    uint32_t frame_len;
+    /* Encrypt: the message prepared by a size query, for input of this length. */
+    esdk_encryptor *enc;
+    size_t enc_input_len;
+    /* Decrypt: the plaintext a size query produced, for input with this digest. */
+    unsigned char *plain;
+    size_t plain_len;
+    unsigned char input_digest[32];
+} asym_ctx;
+
+static void drop_results(asym_ctx *ctx)
+{
+    esdk_encrypt_free(ctx->enc);
+    ctx->enc = NULL;
+    OPENSSL_clear_free(ctx->plain, ctx->plain_len);
+    ctx->plain = NULL;
+    ctx->plain_len = 0;
+}
+
+static void *asym_newctx(void *provctx)
+{
+    dekcache_provctx *prov = provctx;
+    asym_ctx *ctx = OPENSSL_zalloc(sizeof(*ctx));
+    if (ctx != NULL) {
+        ctx->prov = prov;
+        ctx->suite_id = (uint16_t)prov->config.algorithm_suite;
+        ctx->frame_len = (uint32_t)prov->config.frame_length;
+    }
+    return ctx;
+}
+
+static void asym_freectx(void *vctx)
+{
+    asym_ctx *ctx = vctx;
+    drop_results(ctx);
+    esdk_ec_clear(&ctx->ec);
+    dekcache_keyref_free(ctx->key);
+    OPENSSL_free(ctx);
+}
+
+static int set_ctx_params(void *vctx, const OSSL_PARAM params[]);
+
+static int asym_init(void *vctx, void *keydata, const OSSL_PARAM params[])
+{
+    asym_ctx *ctx = vctx;
+    drop_results(ctx);
+    dekcache_keyref_free(ctx->key);
+    ctx->key = dekcache_keyref_up_ref(keydata);
+    esdk_ec_clear(&ctx->ec);
+    if (esdk_ec_copy(&ctx->ec, &ctx->key->ec) != ESDK_OK)
+        return 0;
+    return set_ctx_params(ctx, params);
+}
+
+static int raise_esdk(asym_ctx *ctx, esdk_status status, const char *what, const char *detail)
+{
+    DEKCACHE_RAISE(ctx->prov->handle, dekcache_reason_for_esdk(status), "%s: %s%s%s", what,
+                   esdk_status_string(status), detail != NULL && detail[0] ? ": " : "",
+                   detail != NULL ? detail : "");
+    return 0;
+}
+
+static int prepare_encryption(asym_ctx *ctx, size_t inlen)
+{
+    if (ctx->enc != NULL && ctx->enc_input_len == inlen)
+        return 1;
+    drop_results(ctx);
+    esdk_cmm *cmm = dekcache_encrypt_cmm(ctx->prov, ctx->key->key_id[0] ? ctx->key->key_id : NULL);
+    if (cmm == NULL)
+        return 0;
+    esdk_encrypt_options options = {
+        .cmm = cmm,
+        .suite_id = ctx->suite_id,
+        .frame_len = ctx->frame_len,
+        .ec = &ctx->ec,
+        .plaintext_len = inlen,
+        .plaintext_len_known = 1,
+        .policy = (esdk_commitment_policy)ctx->prov->config.commitment_policy,
+    };
+    char detail[512] = "";
+    esdk_status status = esdk_encrypt_new(&options, &ctx->enc, detail, sizeof(detail));
+    esdk_cmm_free(cmm);
+    if (status != ESDK_OK)
+        return raise_esdk(ctx, status, "starting the message", detail);
+    ctx->enc_input_len = inlen;
+    return 1;
+}
+
+/* The whole message's length, known before encrypting (encrypt.h). */
+static size_t message_length(const asym_ctx *ctx, size_t n)
+{
+    size_t frame = ctx->frame_len;
+    size_t footer = esdk_encrypt_materials(ctx->enc)->signing_key != NULL ? ESDK_FOOTER_MAX_LEN : 0;
+    return esdk_encrypt_header_len(ctx->enc) + n / frame * (frame + ESDK_FRAME_OVERHEAD) +
+           n % frame + ESDK_FINAL_OVERHEAD + footer;
+}
+
+static int asym_encrypt(void *vctx, unsigned char *out, size_t *outlen, size_t outsize,
+                        const unsigned char *in, size_t inlen)
+{
+    asym_ctx *ctx = vctx;
+    if (!prepare_encryption(ctx, inlen))
+        return 0;
+    size_t total = message_length(ctx, inlen);
+    *outlen = total;
+    if (out == NULL)
+        return 1;
+    if (outsize < total) {
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_OUTPUT_TOO_LARGE,
+                       "the message needs %zu bytes, the buffer holds %zu", total, outsize);
+        return 0;
+    }
+    size_t written = 0, n = 0;
+    esdk_status status = esdk_encrypt_update(ctx->enc, in, inlen, out, outsize, &written);
+    while (status == ESDK_OK) {
+        status = esdk_encrypt_finish(ctx->enc, out + written, outsize - written, &n);
+        written += n;
+        if (esdk_encrypt_pending(ctx->enc) == 0)
+            break;
+    }
+    if (status != ESDK_OK || written != total) {
+        OPENSSL_cleanse(out, outsize);
+        raise_esdk(ctx, status != ESDK_OK ? status : ESDK_ERR_STATE, "encrypting",
+                   esdk_encrypt_error_detail(ctx->enc));
+        drop_results(ctx);
+        return 0;
+    }
+    drop_results(ctx); /* one message per preparation: never reuse its message ID */
+    *outlen = written;
+    return 1;
+}
+
+static int digest_of(const unsigned char *in, size_t inlen, unsigned char digest[32])
+{
+    unsigned int len = 32;
+    return EVP_Digest(in, inlen, digest, &len, EVP_sha256(), NULL);
+}
+
+static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen)
+{
+    drop_results(ctx);
+    esdk_cmm *cmm = dekcache_decrypt_cmm(ctx->prov);
+    if (cmm == NULL)
+        return 0;
+    esdk_decrypt_options options = {
+        .cmm = cmm,
+        .policy = (esdk_commitment_policy)ctx->prov->config.commitment_policy,
+        .reproduced_ec = ctx->ec.count > 0 ? &ctx->ec : NULL,
+        .max_body_len = inlen,
+    };
+    char detail[512] = "";
+    esdk_status status = esdk_decrypt_oneshot(&options, in, inlen, &ctx->plain, &ctx->plain_len,
+                                              detail, sizeof(detail));
+    esdk_cmm_free(cmm);
+    if (status != ESDK_OK)
+        return raise_esdk(ctx, status, "decrypting", detail);
+    return digest_of(in, inlen, ctx->input_digest);
+}
+
+static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t outsize,
+                        const unsigned char *in, size_t inlen)
+{
+    asym_ctx *ctx = vctx;
+    unsigned char digest[32];
+    int reuse = ctx->plain != NULL && digest_of(in, inlen, digest) &&
+                CRYPTO_memcmp(digest, ctx->input_digest, sizeof(digest)) == 0;
+    if (!reuse && !decrypt_whole(ctx, in, inlen))
+        return 0;
+    *outlen = ctx->plain_len;
+    if (out == NULL)
+        return 1;
+    if (outsize < ctx->plain_len) {
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_OUTPUT_TOO_LARGE,
+                       "the plaintext needs %zu bytes, the buffer holds %zu", ctx->plain_len,
+                       outsize);
+        return 0;
+    }
+    memcpy(out, ctx->plain, ctx->plain_len);
+    drop_results(ctx);
+    return 1;
+}
+
+static const OSSL_PARAM asym_settable[] = {
+    OSSL_PARAM_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, NULL, 0),
+    OSSL_PARAM_uint(DEKCACHE_PARAM_ALGORITHM_SUITE, NULL),
+    OSSL_PARAM_uint(DEKCACHE_PARAM_FRAME_LENGTH, NULL),
+    OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *asym_settable_ctx_params(void *vctx, void *provctx)
+{
+    return asym_settable;
+}
+
+static int refuse(asym_ctx *ctx, const char *name, const char *why)
+{
+    DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s: %s", name, why);
+    return 0;
+}
+
+static int set_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+    asym_ctx *ctx = vctx;
+    const OSSL_PARAM *p;
+    if (params == NULL)
+        return 1;
+    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ENCRYPTION_CONTEXT)) != NULL) {
+        const char *text = NULL;
+        char detail[256] = "";
+        esdk_enc_context parsed = {0};
+        if (!OSSL_PARAM_get_utf8_string_ptr(p, &text) ||
+            !dekcache_parse_context_param(text, &parsed, detail, sizeof(detail))) {
+            esdk_ec_clear(&parsed);
+            return refuse(ctx, p->key, detail[0] ? detail : "must be a UTF-8 string");
+        }
+        esdk_ec_clear(&ctx->ec);
+        ctx->ec = parsed;
+    }
+    unsigned int value = 0;
+    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ALGORITHM_SUITE)) != NULL) {
+        if (!OSSL_PARAM_get_uint(p, &value) || (value != 0x0478 && value != 0x0578))
+            return refuse(ctx, p->key, "allowed 0x0478 or 0x0578");
+        ctx->suite_id = (uint16_t)value;
+    }
+    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_FRAME_LENGTH)) != NULL) {
+        if (!OSSL_PARAM_get_uint(p, &value) || value == 0 || value > ESDK_MAX_FRAME_LEN)
+            return refuse(ctx, p->key, "allowed 1 to 2147483647");
+        ctx->frame_len = value;
+    }
+    drop_results(ctx);
+    return 1;
+}
+
+static int asym_encrypt_init(void *vctx, void *keydata, const OSSL_PARAM params[])
+{
+    return asym_init(vctx, keydata, params);
+}
+
+static int asym_decrypt_init(void *vctx, void *keydata, const OSSL_PARAM params[])
+{
+    return asym_init(vctx, keydata, params);
+}
+
+const OSSL_DISPATCH dekcache_asym_cipher_functions[] = {
+    {OSSL_FUNC_ASYM_CIPHER_NEWCTX, (void (*)(void))asym_newctx},
+    {OSSL_FUNC_ASYM_CIPHER_FREECTX, (void (*)(void))asym_freectx},
+    {OSSL_FUNC_ASYM_CIPHER_ENCRYPT_INIT, (void (*)(void))asym_encrypt_init},
+    {OSSL_FUNC_ASYM_CIPHER_ENCRYPT, (void (*)(void))asym_encrypt},
+    {OSSL_FUNC_ASYM_CIPHER_DECRYPT_INIT, (void (*)(void))asym_decrypt_init},
+    {OSSL_FUNC_ASYM_CIPHER_DECRYPT, (void (*)(void))asym_decrypt},
+    {OSSL_FUNC_ASYM_CIPHER_SET_CTX_PARAMS, (void (*)(void))set_ctx_params},
+    {OSSL_FUNC_ASYM_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))asym_settable_ctx_params},
+    {0, NULL},
+};
