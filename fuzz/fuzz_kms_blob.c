@@ -1,5 +1,6 @@
 /* Ciphertext blob parsing and opening on arbitrary bytes: never a crash,
  * and a blob nobody sealed never authenticates. */
+#include "fuzz_kms_keystore.h"
 #include "kms/server/ciphertext_blob.h"
 
 #include <openssl/crypto.h>
@@ -10,19 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static keystore ks;
-    static int loaded;
-    char detail[256];
-    if (!loaded) {
-        if (keystore_load_defaults(&ks, detail, sizeof(detail)) != 0)
-            abort();
-        loaded = 1;
-    }
+    const keystore *ks = fuzz_default_keystore();
     blob_view view;
     kms_error err;
     if (blob_parse(data, size, &view, &err) != 0)
         return 0;
-    const kms_key *key = keystore_find_key(&ks, view.key_id);
+    const kms_key *key = keystore_find_key(ks, view.key_id);
     const unsigned char context[2] = {0, 0};
     unsigned char *plaintext = NULL;
     size_t len = 0;

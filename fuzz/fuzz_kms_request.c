@@ -1,5 +1,6 @@
 /* Request bodies of every KMS operation and the control API's fault rules.
  * The first byte picks the operation; the rest is the JSON body. */
+#include "fuzz_kms_keystore.h"
 #include "kms/server/control_api.h"
 #include "kms/server/kms_operations.h"
 
@@ -12,20 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static keystore ks;
-    static int loaded;
-    char detail[256];
-    if (!loaded) {
-        if (keystore_load_defaults(&ks, detail, sizeof(detail)) != 0)
-            abort();
-        loaded = 1;
-    }
+    const keystore *ks = fuzz_default_keystore();
     if (size < 1)
         return 0;
     kms_operation op = (kms_operation)(data[0] % (KMS_OP_COUNT + 1));
     const char *body = (const char *)data + 1;
     kms_error err = {0};
-    char *resp = kms_operation_run(&ks, op, body, size - 1, &err);
+    char *resp = kms_operation_run(ks, op, body, size - 1, &err);
     if (resp != NULL) {
         OPENSSL_cleanse(resp, strlen(resp));
         free(resp);
@@ -33,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* every failure must carry an AWS error */
     }
     fault_rule rule;
+    char detail[160];
     control_parse_fault(body, size - 1, &rule, detail, sizeof(detail));
     return 0;
 }
