@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static kms_fixture_server server;
 static kms_client *client;
@@ -252,6 +253,37 @@ static void test_region_from_arn_and_env_credentials(void)
     unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
+/* A profile in the shared credentials file, with its session token. */
+static void test_shared_file_credentials(void)
+{
+    char path[] = "/tmp/dekcache-kms-creds-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f,
+            "[other]\naws_access_key_id = nope\naws_secret_access_key = nope\n[ci]\n"
+            "aws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n",
+            TEST_TOKEN_KEY, TEST_TOKEN_SECRET, TEST_TOKEN);
+    fclose(f);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+    setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config", 1);
+    setenv("AWS_PROFILE", "ci", 1);
+    kms_client *c = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = {.region = TEST_REGION, .endpoint = server.endpoint};
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    kms_client_free(c);
+    unsetenv("AWS_PROFILE");
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    unsetenv("AWS_CONFIG_FILE");
+    unlink(path);
+}
+
 static void retry_case_with(kms_client *c, const char *action, const char *type, long count,
                             kms_client_status want, long want_calls, const char *text)
 {
@@ -420,6 +452,7 @@ int main(void)
         {"wrong secret rejected", test_wrong_secret_rejected},
         {"session token signed", test_session_token_accepted},
         {"region from ARN, env credentials", test_region_from_arn_and_env_credentials},
+        {"shared-file credentials", test_shared_file_credentials},
         {"retries under throttling", test_retries_throttling},
         {"retries under 5xx", test_retries_5xx},
         {"dropped connections retried", test_dropped_connection_retried},
