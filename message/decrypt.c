@@ -85,17 +85,22 @@ static esdk_status process(esdk_decryptor *d, dec_window *w, const uint8_t *in, 
         if (st != ESDK_OK && st != ESDK_ERR_TRUNCATED)
             return st;
         if (st == ESDK_ERR_TRUNCATED || unit > avail) {
-            /* Incomplete: buffer everything we have and wait, unless this
-             * call's input can still complete it. */
-            if (!buffered || len > 0) {
-                if (!esdk_queue_push(&d->input, in, len))
-                    return esdk_dec_fail(d, ESDK_ERR_ALLOC, "input buffer");
-                in += len;
-                len = 0;
-                if (buffered)
-                    continue;
-            }
-            return ESDK_OK;
+            /* Incomplete: buffer only what completes it when its length is
+             * known, so the rest of the input is still read in place. */
+            size_t take = len;
+            if (buffered && st == ESDK_OK && unit - avail < len)
+                take = unit - avail;
+            else if (buffered && d->stage != STAGE_HEADER && len > 32)
+                take = 32; /* enough to learn a frame's length */
+            if (take == 0)
+                return ESDK_OK;
+            if (!esdk_queue_push(&d->input, in, take))
+                return esdk_dec_fail(d, ESDK_ERR_ALLOC, "input buffer");
+            in += take;
+            len -= take;
+            if (!buffered)
+                return ESDK_OK;
+            continue;
         }
         st = esdk_dec_unit(d, w, view, unit);
         if (st != ESDK_OK)
