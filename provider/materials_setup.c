@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "materials/caching_cmm.h"
@@ -293,7 +294,11 @@ static esdk_cmm *new_key_cmm(dekcache_provctx *ctx, const char *key_id)
 
 esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
 {
+    /* DEKCACHE_KEY_ID picks another key without editing the configuration
+     * (decryption still only accepts keys on the allow-list). */
     if (key_id == NULL)
+        key_id = secure_getenv("DEKCACHE_KEY_ID");
+    if (key_id == NULL || key_id[0] == '\0')
         key_id = ctx->config.key_id != NULL ? ctx->config.key_id : "";
     pthread_mutex_lock(&ctx->lock);
     esdk_cmm *cmm = prepare_locked(ctx) ? find_key_cmm(ctx, key_id) : NULL;
