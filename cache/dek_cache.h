@@ -24,7 +24,7 @@
  * the total capacity is reached: give capacity some headroom. To avoid early
  * eviction when capacity is small, the stripe count is halved until every stripe
  * holds at least DEK_CACHE_MIN_ENTRIES_PER_STRIPE entries (down to 1 stripe):
- * capacity 16 or less is one stripe with exact global LRU.
+ * a capacity below 32 is a single stripe, whose recency spans the whole cache.
  *
  * LIMITS (encryption entries). Each request carries its limits. Charge-then-
  * check happens atomically under the stripe lock: a caller whose message would
@@ -66,8 +66,8 @@
  * page reads zero in the child (pthread_atfork is a fallback where the kernel
  * lacks it). The first call in the child re-creates the stripe locks, cleanses
  * and frees every inherited entry and drops inherited flights, then proceeds as
- * on a cold cache. As with any fork of a threaded process, the child must not
- * fork while another of the parent's threads is inside the secure heap.
+ * on a cold cache. As with any fork of a threaded process, fork while another
+ * thread is inside the secure heap leaves that heap's lock held in the child.
  *
  * SIGNED SUITES. The cache never looks inside a blob: the caller stores the
  * encryption context (already carrying the public key) and the signing key in
