@@ -125,6 +125,8 @@ static esdk_status consume_input(esdk_encryptor *e, out_window *w, const uint8_t
             size_t take = f - e->buffered < len ? f - e->buffered : len;
             memcpy(e->frame + e->buffered, in, take);
             e->buffered += take;
+            if (e->buffered > e->frame_dirty)
+                e->frame_dirty = e->buffered;
             in += take;
             len -= take;
             st = ESDK_OK;
@@ -233,7 +235,9 @@ void esdk_encrypt_free(esdk_encryptor *e)
     EVP_CIPHER_CTX_free(e->gcm);
     EVP_MD_CTX_free(e->sig_hash);
     OPENSSL_free(e->header);
-    OPENSSL_clear_free(e->frame, e->frame_len);
+    if (e->frame != NULL)
+        OPENSSL_cleanse(e->frame, e->frame_dirty);
+    OPENSSL_free(e->frame);
     esdk_queue_free(&e->queue);
     OPENSSL_free(e);
 }

@@ -21,6 +21,7 @@ struct esdk_encryptor {
     int header_queued;
     uint8_t *frame; /* plaintext of the frame being filled */
     size_t buffered;
+    size_t frame_dirty; /* bytes of `frame` ever written: what free must cleanse */
     uint32_t next_seq;
     uint64_t plaintext_seen;
     uint64_t declared_len;

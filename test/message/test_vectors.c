@@ -234,11 +234,55 @@ static void test_default_policy_refuses_v1(void)
     CU_ASSERT(checked == 3);
 }
 
+/* A non-framed legacy message above max_body_len fails with its own error. */
+static void test_body_limit(void)
+{
+    char dir[4096], path[4096];
+    snprintf(dir, sizeof(dir), "%s", dekcache_shared_path("vectors/esdk/python-1.3.0-legacy"));
+    json_object *manifest = NULL, *keys_manifest = NULL, *tests, *keys;
+    if (join_path(path, sizeof(path), dir, "manifest.json"))
+        manifest = json_object_from_file(path);
+    if (join_path(path, sizeof(path), dir, "keys.json"))
+        keys_manifest = json_object_from_file(path);
+    CU_ASSERT_FATAL(manifest && keys_manifest);
+    CU_ASSERT_FATAL(json_object_object_get_ex(manifest, "tests", &tests));
+    CU_ASSERT_FATAL(json_object_object_get_ex(keys_manifest, "keys", &keys));
+    int checked = 0;
+    json_object_object_foreach(tests, name, test)
+    {
+        json_object *mks;
+        const char *ct_uri = str_field(test, "ciphertext");
+        if (checked > 0 || ct_uri == NULL || strstr(ct_uri, "/small/0/") == NULL ||
+            !json_object_object_get_ex(test, "master-keys", &mks))
+            continue;
+        const char *why;
+        esdk_cmm *cmm = vector_cmm(mks, keys, &why);
+        size_t len = 0;
+        uint8_t *ct = read_relative(dir, ct_uri, &len), *out = NULL;
+        size_t out_len = 0;
+        esdk_decrypt_options opt = {
+            .cmm = cmm, .policy = ESDK_POLICY_REQUIRE_ENCRYPT_ALLOW_DECRYPT, .max_body_len = 10000};
+        CU_ASSERT(esdk_decrypt_oneshot(&opt, ct, len, &out, &out_len, NULL, 0) ==
+                  ESDK_ERR_BODY_TOO_LARGE);
+        opt.max_body_len = 10240;
+        CU_ASSERT(esdk_decrypt_oneshot(&opt, ct, len, &out, &out_len, NULL, 0) == ESDK_OK);
+        printf("\n  %s: non-framed body limit checked\n", name);
+        OPENSSL_free(out);
+        OPENSSL_free(ct);
+        esdk_cmm_free(cmm);
+        checked++;
+    }
+    CU_ASSERT(checked == 1);
+    json_object_put(manifest);
+    json_object_put(keys_manifest);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"every manifest test of every vector folder", test_every_vector_folder},
         {"default policy refuses v1 suites", test_default_policy_refuses_v1},
+        {"non-framed body limit", test_body_limit},
         {NULL, NULL}};
     dekcache_add_suite("esdk vectors", NULL, NULL, tests);
     return dekcache_run_tests();
