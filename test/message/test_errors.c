@@ -2,11 +2,13 @@
  * encryption context encoding and header inspection. */
 #include <CUnit/CUnit.h>
 #include <openssl/crypto.h>
+#include <openssl/rsa.h>
 #include <string.h>
 
 #include "cunit_run.h"
 #include "message/header.h"
 #include "message/raw_aes_keyring.h"
+#include "message/raw_rsa_keyring.h"
 #include "message_test_util.h"
 
 static uint8_t *encrypt_sample(esdk_cmm *cmm, uint16_t suite, uint32_t frame, size_t n,
@@ -254,6 +256,61 @@ static void test_header_fixed_values(void)
         CU_ASSERT(strcmp(esdk_status_string((esdk_status)s), "unknown message status") != 0);
 }
 
+/* The raw RSA keyring wraps and unwraps with every padding; the public-only
+ * keyring cannot decrypt and the private-only one cannot encrypt. */
+static void test_rsa_keyring_round_trip(void)
+{
+    EVP_PKEY *key = EVP_RSA_gen(2048);
+    CU_ASSERT_FATAL(key != NULL);
+    const esdk_rsa_padding paddings[] = {ESDK_RSA_PKCS1, ESDK_RSA_OAEP_SHA1, ESDK_RSA_OAEP_SHA256,
+                                         ESDK_RSA_OAEP_SHA384, ESDK_RSA_OAEP_SHA512};
+    for (size_t i = 0; i < sizeof(paddings) / sizeof(paddings[0]); i++) {
+        esdk_keyring *enc_kr = NULL, *dec_kr = NULL;
+        esdk_cmm *enc_cmm = NULL, *dec_cmm = NULL;
+        CU_ASSERT_FATAL(esdk_raw_rsa_keyring_new("rsa-ns", "rsa-key", paddings[i], key, NULL,
+                                                 &enc_kr) == ESDK_OK);
+        CU_ASSERT_FATAL(esdk_raw_rsa_keyring_new("rsa-ns", "rsa-key", paddings[i], NULL, key,
+                                                 &dec_kr) == ESDK_OK);
+        esdk_default_cmm_new(enc_kr, &enc_cmm);
+        esdk_default_cmm_new(dec_kr, &dec_cmm);
+        size_t len = 0;
+        uint8_t *ct = encrypt_sample(enc_cmm, 0x0578, 0, 100, NULL, &len);
+        esdk_decrypt_options o = {.cmm = dec_cmm};
+        CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_OK);
+        o.cmm = enc_cmm;
+        CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_ERR_NO_KEYRING_DECRYPT);
+        esdk_encrypt_options eo = {.cmm = dec_cmm};
+        esdk_encryptor *e = NULL;
+        CU_ASSERT(esdk_encrypt_new(&eo, &e, NULL, 0) == ESDK_ERR_KEYRING);
+        OPENSSL_free(ct);
+        esdk_cmm_free(enc_cmm);
+        esdk_cmm_free(dec_cmm);
+        esdk_keyring_free(enc_kr);
+        esdk_keyring_free(dec_kr);
+    }
+    EVP_PKEY_free(key);
+}
+
+/* The serialised EC must fit its u16 length field. */
+static void test_context_too_large(void)
+{
+    esdk_cmm *cmm = test_aes_cmm("big-context");
+    esdk_enc_context ec = {0};
+    char *value = OPENSSL_malloc(40001);
+    memset(value, 'v', 40000);
+    value[40000] = 0;
+    esdk_ec_set_str(&ec, "one", value);
+    esdk_encrypt_options eo = {.cmm = cmm, .ec = &ec};
+    esdk_encryptor *e = NULL;
+    CU_ASSERT_FATAL(esdk_encrypt_new(&eo, &e, NULL, 0) == ESDK_OK);
+    esdk_encrypt_free(e);
+    esdk_ec_set_str(&ec, "two", value);
+    CU_ASSERT(esdk_encrypt_new(&eo, &e, NULL, 0) == ESDK_ERR_CONTEXT_TOO_LARGE);
+    OPENSSL_free(value);
+    esdk_ec_clear(&ec);
+    esdk_cmm_free(cmm);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -263,6 +320,8 @@ int main(void)
         {"header inspection before materials", test_header_inspection},
         {"encryption context encoding", test_context_encoding},
         {"header fixed values", test_header_fixed_values},
+        {"raw RSA keyring round trips, every padding", test_rsa_keyring_round_trip},
+        {"encryption context above 65535 bytes", test_context_too_large},
         {NULL, NULL}};
     dekcache_add_suite("message errors", NULL, NULL, tests);
     return dekcache_run_tests();
