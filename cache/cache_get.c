@@ -97,6 +97,9 @@ static dek_cache_status call_upstream(get_call *c, dek_cache_value *value)
     c->result->detail[0] = '\0';
     int rc = c->upstream(c->upstream_arg, value, c->result->detail, sizeof(c->result->detail));
     c->result->detail[sizeof(c->result->detail) - 1] = '\0';
+    if (rc == DEK_CACHE_UPSTREAM_UNCACHEABLE) {
+        return DEK_CACHE_ERR_UNCACHEABLE;
+    }
     if (rc != 0) {
         c->result->upstream_error = rc;
         if (c->result->detail[0] == '\0') {
@@ -121,7 +124,9 @@ static dek_cache_status bypass(get_call *c)
     dek_cache_value value;
     cache_value_init(&value, &c->cache->allocator);
     dek_cache_status status = call_upstream(c, &value);
-    if (status != DEK_CACHE_OK) {
+    if (status == DEK_CACHE_ERR_UNCACHEABLE) {
+        c->result->source = DEK_CACHE_SOURCE_BYPASS;
+    } else if (status != DEK_CACHE_OK) {
         pthread_mutex_lock(&c->stripe->lock);
         stat_bump_locked(c->stripe, STAT_UPSTREAM_FAILURES, 1);
         pthread_mutex_unlock(&c->stripe->lock);
@@ -146,7 +151,9 @@ typedef struct {
 
 static void fail_flight_locked(get_call *c, cache_flight *f, dek_cache_status status)
 {
-    stat_bump_locked(c->stripe, STAT_UPSTREAM_FAILURES, 1);
+    if (status != DEK_CACHE_ERR_UNCACHEABLE) {
+        stat_bump_locked(c->stripe, STAT_UPSTREAM_FAILURES, 1);
+    }
     f->error = status;
     f->upstream_error = c->result->upstream_error;
     memcpy(f->detail, c->result->detail, sizeof(f->detail));
@@ -236,14 +243,18 @@ static dek_cache_status lead_flight(get_call *c)
     if (status != DEK_CACHE_OK) {
         fail_flight_locked(c, f, status);
         finish_locked(c);
+        if (status == DEK_CACHE_ERR_UNCACHEABLE) {
+            c->result->source = DEK_CACHE_SOURCE_LEADER;
+        }
         return status;
     }
     return serve_leader(c, f, e, now);
 }
 
-typedef enum { WAIT_RETRY, WAIT_DONE } wait_outcome;
+typedef enum { WAIT_RETRY, WAIT_BYPASS, WAIT_DONE } wait_outcome;
 
-/* Waits on another caller's flight. WAIT_DONE: *status is final, lock released. */
+/* Waits on another caller's flight. WAIT_DONE: *status is final, lock released.
+ * WAIT_BYPASS: the flight's materials were not shareable, lock released. */
 static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadline,
                                     dek_cache_status *status)
 {
@@ -260,6 +271,8 @@ static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadl
     wait_outcome outcome = WAIT_RETRY;
     if (f->stale) {
         outcome = WAIT_RETRY; /* its value predates an invalidation: fetch anew */
+    } else if (f->state == FLIGHT_FAILED && f->error == DEK_CACHE_ERR_UNCACHEABLE) {
+        outcome = WAIT_BYPASS; /* nothing to share: fetch for ourselves */
     } else if (f->state == FLIGHT_FAILED) {
         *status = copy_flight_error(c, f);
         outcome = WAIT_DONE;
@@ -270,7 +283,7 @@ static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadl
         outcome = WAIT_DONE;
     }
     cache_flight_release(f, &c->graveyard);
-    if (outcome == WAIT_DONE) {
+    if (outcome != WAIT_RETRY) {
         finish_locked(c);
     }
     return outcome;
@@ -329,8 +342,12 @@ static dek_cache_status cached_get(get_call *c)
         if (f == NULL) {
             return lead_flight(c);
         }
-        if (wait_for_flight(c, f, deadline, &status) == WAIT_DONE) {
+        wait_outcome outcome = wait_for_flight(c, f, deadline, &status);
+        if (outcome == WAIT_DONE) {
             return status;
+        }
+        if (outcome == WAIT_BYPASS) {
+            return bypass(c);
         }
         waited = 1;
         now = cache_now(c->cache);

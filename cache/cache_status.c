@@ -20,6 +20,8 @@ const char *dek_cache_status_string(dek_cache_status status)
         return "the thread fetching these materials was cancelled";
     case DEK_CACHE_ERR_CRYPTO:
         return "libcrypto failure computing a cache ID";
+    case DEK_CACHE_ERR_UNCACHEABLE:
+        return "materials kept by the upstream for its own caller, not cached";
     }
     return "unknown dek_cache status";
 }

@@ -54,7 +54,9 @@
  * handed to that leader alone and never stored. A leader thread cancelled inside
  * the upstream fails its flight with DEK_CACHE_ERR_LEADER_GONE (cleanup handler).
  * A flight overlapped by an invalidation (by ID, by wrapping key, clear) is
- * stale: its result goes to its leader only, and its waiters retry.
+ * stale: its result goes to its leader only, and its waiters retry. A flight
+ * whose upstream kept uncacheable materials to itself
+ * (DEK_CACHE_UPSTREAM_UNCACHEABLE) sends its waiters to their own upstreams.
  *
  * KEY MATERIAL. Blobs live in memory from the allocator hooks (default: the
  * OpenSSL secure heap when initialised, else OPENSSL_malloc). The cache cleanses
@@ -86,6 +88,7 @@
  * entry and the stripe. See docs/benchmarks/cache.md for figures.
  */
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,7 +112,8 @@ typedef enum {
     DEK_CACHE_ERR_UPSTREAM,         /* the upstream failed (own call or the flight waited on) */
     DEK_CACHE_ERR_WAIT_TIMEOUT,     /* the flight waited on did not finish within the bound */
     DEK_CACHE_ERR_LEADER_GONE,      /* the leader thread was cancelled inside the upstream */
-    DEK_CACHE_ERR_CRYPTO            /* libcrypto failed (hashing an ID) */
+    DEK_CACHE_ERR_CRYPTO,           /* libcrypto failed (hashing an ID) */
+    DEK_CACHE_ERR_UNCACHEABLE       /* the upstream kept its materials for its own caller */
 } dek_cache_status;
 
 const char *dek_cache_status_string(dek_cache_status status);
@@ -176,7 +180,15 @@ typedef struct {
  * error code the cache passes on in dek_cache_result.upstream_error, together
  * with what the upstream wrote into detail (NUL-terminated, never key bytes).
  * It runs with no cache lock held.
+ *
+ * DEK_CACHE_UPSTREAM_UNCACHEABLE is not an error: the upstream produced
+ * materials that must not be cached or shared (too large, say) and kept them
+ * for its own caller (through its arg). That call returns
+ * DEK_CACHE_ERR_UNCACHEABLE; the waiters of its flight then call their own
+ * upstreams directly, as a bypass, instead of failing.
  */
+#define DEK_CACHE_UPSTREAM_UNCACHEABLE INT_MIN
+
 typedef struct dek_cache_value dek_cache_value;
 typedef int (*dek_cache_upstream_fn)(void *arg, dek_cache_value *out, char *detail,
                                      size_t detail_cap);

@@ -69,7 +69,7 @@ static void wait_for_gate(counting_upstream *up)
 int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t detail_cap)
 {
     counting_upstream *up = arg;
-    atomic_fetch_add(&up->calls, 1);
+    int call = atomic_fetch_add(&up->calls, 1) + 1;
     if (up->gate_cache != NULL) {
         wait_for_gate(up);
     }
@@ -89,6 +89,9 @@ int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t d
     memcpy(blob, head, (size_t)n < len ? (size_t)n + 1 : len);
     if (up->wrapping_key != NULL) {
         dek_cache_value_add_wrapping_key(out, up->wrapping_key, strlen(up->wrapping_key));
+    }
+    if (call <= up->uncacheable_calls) {
+        return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* the blob set above must be cleansed */
     }
     if (up->fail_with != 0) {
         /* The blob set above must still be cleansed by the cache. */

@@ -32,6 +32,7 @@ typedef struct {
     _Atomic int calls;
     _Atomic int serial;
     int fail_with;            /* non-zero: every call fails with this code */
+    int uncacheable_calls;    /* the first n calls keep their materials to themselves */
     dek_cache *gate_cache;    /* if set: hold the call until gate_waiters ... */
     int gate_waiters;         /* ... callers wait on flights (coalesced_waits) */
     _Atomic int hold;         /* non-zero: block until cleared (bounded 5 s) */

@@ -346,6 +346,21 @@ static int empty_upstream(void *arg, dek_cache_value *out, char *detail, size_t 
     return 0;
 }
 
+static void test_uncacheable_upstream_is_not_stored(void)
+{
+    setup(10, 1);
+    dek_cache_result r;
+    up.uncacheable_calls = 1;
+    CU_ASSERT_EQUAL(encrypt(1, 1, 100, 1000, &r), -DEK_CACHE_ERR_UNCACHEABLE);
+    CU_ASSERT_EQUAL(r.source, DEK_CACHE_SOURCE_LEADER);
+    CU_ASSERT_EQUAL(stats().entries, 0);
+    CU_ASSERT_EQUAL(stats().upstream_failures, 0);
+    CU_ASSERT_EQUAL(encrypt(1, 1, 100, 1000, &r), 2); /* the next call fetches and stores */
+    CU_ASSERT_EQUAL(r.source, DEK_CACHE_SOURCE_LEADER);
+    CU_ASSERT_EQUAL(stats().entries, 1);
+    teardown();
+}
+
 static void test_upstream_without_value_is_an_error(void)
 {
     setup(10, 1);
@@ -531,6 +546,7 @@ int main(void)
         {"buffer too small charges nothing", test_buffer_too_small_charges_nothing},
         {"upstream error not cached, cleansed", test_upstream_error_not_cached_and_cleansed},
         {"upstream without value is an error", test_upstream_without_value_is_an_error},
+        {"uncacheable upstream is not stored", test_uncacheable_upstream_is_not_stored},
         {"rejects bad config and limits", test_rejects_bad_config_and_limits},
         {"limits default matches ESDK", test_limits_default_matches_esdk},
         {"saturating byte counter", test_saturating_byte_counter},

@@ -205,6 +205,30 @@ static void test_failed_flight_error_reaches_every_waiter(void)
     CU_ASSERT_EQUAL(atomic_load(&alloc.dirty_frees), 0);
 }
 
+/* The leader's materials were uncacheable: each waiter fetches its own, in
+ * parallel, rather than failing or queueing behind new flights. */
+static void test_uncacheable_flight_sends_waiters_upstream(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 9, .uncacheable_calls = 1};
+    run_parallel(cache, &up, 10, 0, 5);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 10);
+    int leaders = 0, bypassed = 0;
+    for (int i = 0; i < 10; i++) {
+        if (workers[i].status == DEK_CACHE_ERR_UNCACHEABLE) {
+            leaders += workers[i].result.source == DEK_CACHE_SOURCE_LEADER;
+        } else {
+            CU_ASSERT_EQUAL(workers[i].status, DEK_CACHE_OK);
+            bypassed += workers[i].result.source == DEK_CACHE_SOURCE_BYPASS;
+        }
+    }
+    CU_ASSERT_EQUAL(leaders, 1);
+    CU_ASSERT_EQUAL(bypassed, 9);
+    CU_ASSERT_EQUAL(stats_of(cache).entries, 0);
+    CU_ASSERT_EQUAL(stats_of(cache).bypasses, 9);
+    dek_cache_free(cache);
+}
+
 static uint64_t elapsed_ms(const struct timespec *since)
 {
     struct timespec now;
@@ -340,6 +364,8 @@ int main(void)
         {"seed: 100 parallel, max 10 -> 10 calls", test_seed_100_parallel_max_10},
         {"decrypt: 10 parallel -> 1 call", test_decrypt_10_parallel_one_call},
         {"failed flight error reaches every waiter", test_failed_flight_error_reaches_every_waiter},
+        {"uncacheable flight sends waiters upstream",
+         test_uncacheable_flight_sends_waiters_upstream},
         {"wait bound, abandoned flight replaced", test_wait_bound_then_abandoned_flight_replaced},
         {"cancelled leader fails waiters promptly", test_cancelled_leader_fails_waiters_promptly},
         {"invalidation makes flight stale", test_invalidation_makes_flight_stale},
