@@ -30,7 +30,7 @@ dek_cache_status cache_call_bypass(get_call *c)
     pthread_mutex_lock(&c->stripe->lock);
     stat_bump_locked(c->stripe, STAT_BYPASSES, 1);
     stat_bump_locked(c->stripe, STAT_UPSTREAM_CALLS, 1);
-    pthread_mutex_unlock(&c->stripe->lock);
+    finish_locked(c); /* entries the lookup retired are cleansed before the slow call */
 
     dek_cache_value value;
     cache_value_init(&value, &c->cache->allocator);
@@ -136,7 +136,7 @@ dek_cache_status cache_call_lead(get_call *c)
         return DEK_CACHE_ERR_NO_MEMORY;
     }
     stat_bump_locked(c->stripe, STAT_UPSTREAM_CALLS, 1);
-    pthread_mutex_unlock(&c->stripe->lock);
+    finish_locked(c); /* entries the lookup retired are cleansed before the slow call */
 
     dek_cache_value value;
     cache_value_init(&value, &c->cache->allocator);
