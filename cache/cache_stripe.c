@@ -18,7 +18,9 @@ int cache_stripe_lock_init(cache_stripe *stripe)
     if (pthread_mutexattr_init(&attr) != 0) {
         return 0;
     }
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP /* glibc */
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
     int ok = pthread_mutex_init(&stripe->lock, &attr) == 0;
     pthread_mutexattr_destroy(&attr);
     return ok;
