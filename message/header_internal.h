@@ -7,8 +7,9 @@
 #include "message/materials.h"
 
 /* Total header length if `in` holds the whole header (ESDK_OK), or
- * ESDK_ERR_TRUNCATED while more bytes are needed; checks limits and fixed
- * values but copies nothing. */
+ * ESDK_ERR_TRUNCATED while more bytes are needed, with *total_len = the length
+ * below which measuring again cannot progress; checks limits and fixed values
+ * but copies and validates no contents. */
 esdk_status esdk_header_measure(const uint8_t *in, size_t len, const esdk_header_limits *limits,
                                 size_t *total_len, char *detail, size_t detail_len);
 

@@ -12,6 +12,7 @@ typedef struct {
     esdk_reader r;
     const esdk_header_limits *limits;
     esdk_header *out;
+    size_t need; /* on truncation: the length that would let the scan go further */
     char *detail;
     size_t detail_len;
 } scan_state;
@@ -25,6 +26,8 @@ static esdk_status take(scan_state *s, size_t n, const uint8_t **p)
     if (s->r.pos + n > max || s->r.pos + n < s->r.pos)
         return FAIL(s, ESDK_ERR_HEADER_TOO_LARGE, "header exceeds %zu bytes", max);
     *p = esdk_take(&s->r, n);
+    if (*p == NULL)
+        s->need = s->r.pos + n;
     return *p ? ESDK_OK : ESDK_ERR_TRUNCATED;
 }
 
@@ -82,10 +85,11 @@ static esdk_status scan_edk(scan_state *s, size_t index)
         if ((st = take(s, field_len[f], &field[f])) != ESDK_OK)
             return st;
     }
-    if (!esdk_utf8_valid(field[0], field_len[0]))
-        return FAIL(s, ESDK_ERR_BAD_EDK, "EDK %zu: provider ID is not UTF-8", index);
+    /* Measuring skips content checks: it may run once per arriving piece. */
     if (s->out == NULL)
         return ESDK_OK;
+    if (!esdk_utf8_valid(field[0], field_len[0]))
+        return FAIL(s, ESDK_ERR_BAD_EDK, "EDK %zu: provider ID is not UTF-8", index);
     return esdk_edk_list_add(&s->out->edks, field[0], field_len[0], field[1], field_len[1],
                              field[2], field_len[2]);
 }
@@ -196,9 +200,9 @@ esdk_status esdk_header_measure(const uint8_t *in, size_t len, const esdk_header
                                 size_t *total_len, char *detail, size_t detail_len)
 {
     esdk_header_limits l = effective_limits(limits);
-    scan_state s = {{in, len, 0}, &l, NULL, detail, detail_len};
+    scan_state s = {{in, len, 0}, &l, NULL, 0, detail, detail_len};
     esdk_status st = scan(&s);
-    *total_len = st == ESDK_OK ? s.r.pos : 0;
+    *total_len = st == ESDK_OK ? s.r.pos : st == ESDK_ERR_TRUNCATED ? s.need : 0;
     return st;
 }
 
@@ -208,7 +212,7 @@ esdk_status esdk_header_parse(const uint8_t *in, size_t len, const esdk_header_l
     esdk_header_limits l = effective_limits(limits);
     memset(out, 0, sizeof(*out));
     *consumed = 0;
-    scan_state s = {{in, len, 0}, &l, out, detail, detail_len};
+    scan_state s = {{in, len, 0}, &l, out, 0, detail, detail_len};
     esdk_status st = scan(&s);
     if (st != ESDK_OK) {
         esdk_header_clear(out);
