@@ -1,6 +1,8 @@
 /* ESDK caching-CMM cache IDs; see cache/dek_cache_id.h for the formulas. */
 #include "cache/dek_cache_id.h"
 
+#include "cache/cache_id_memo.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -54,6 +56,9 @@ dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, i
         suite_id < DEK_CACHE_SUITE_NONE || suite_id > 0xFFFF) {
         return DEK_CACHE_ERR_ARGUMENT;
     }
+    if (cache_id_memo_find(partition, suite_id, serialized_ec, ec_len, out)) {
+        return DEK_CACHE_OK;
+    }
     unsigned char ec_hash[SHA512_LEN];
     if (!sha512(serialized_ec != NULL ? serialized_ec : "", ec_len, ec_hash)) {
         return DEK_CACHE_ERR_CRYPTO;
@@ -66,7 +71,11 @@ dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, i
     }
     const dek_cache_bytes parts[] = {
         {partition->hash, SHA512_LEN}, {suite, suite_len}, {ec_hash, SHA512_LEN}};
-    return sha512_parts(parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
+    dek_cache_status status = sha512_parts(parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
+    if (status == DEK_CACHE_OK) {
+        cache_id_memo_keep(partition, suite_id, serialized_ec, ec_len, out);
+    }
+    return status;
 }
 
 static int compare_hashes(const void *a, const void *b)

@@ -77,6 +77,63 @@ static void test_encryption_ids(void)
                "Xde9JlaRRsmw==");
 }
 
+/* The per-thread memo must return exactly what a fresh computation would:
+ * every input that differs (partition, suite, one EC byte, EC length) misses. */
+static void test_encryption_id_memo_is_exact(void)
+{
+    static unsigned char big_ec[3000];
+    memset(big_ec, 7, sizeof(big_ec));
+    dek_cache_partition p1 = partition(), p2;
+    CU_ASSERT_EQUAL(dek_cache_partition_from_name("other", 5, &p2), DEK_CACHE_OK);
+    unsigned char ec[128];
+    size_t ec_len = full_ec(ec);
+    unsigned char ec_changed[128];
+    memcpy(ec_changed, ec, ec_len);
+    ec_changed[ec_len - 1] ^= 1;
+    struct {
+        const dek_cache_partition *p;
+        int32_t suite;
+        const unsigned char *ec;
+        size_t len;
+    } inputs[] = {{&p1, 0x0378, ec, ec_len},
+                  {&p2, 0x0378, ec, ec_len},
+                  {&p1, 0x0578, ec, ec_len},
+                  {&p1, DEK_CACHE_SUITE_NONE, ec, ec_len},
+                  {&p1, 0x0378, ec_changed, ec_len},
+                  {&p1, 0x0378, ec, ec_len - 1},
+                  {&p1, 0x0378, NULL, 0},
+                  {&p1, 0x0378, big_ec, sizeof(big_ec)}};
+    enum { N = sizeof(inputs) / sizeof(inputs[0]) };
+    dek_cache_id first[N];
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(dek_cache_encryption_id(inputs[i].p, inputs[i].suite, inputs[i].ec,
+                                                inputs[i].len, &first[i]),
+                        DEK_CACHE_OK);
+        for (int j = 0; j < i; j++) {
+            CU_ASSERT_NOT_EQUAL(memcmp(first[i].bytes, first[j].bytes, DEK_CACHE_ID_LEN), 0);
+        }
+    }
+    /* Each input twice in a row (memo hit), in every order against the others. */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            for (int twice = 0; twice < 2; twice++) {
+                dek_cache_id again;
+                int k = round == 0 ? i : N - 1 - i;
+                CU_ASSERT_EQUAL(dek_cache_encryption_id(inputs[k].p, inputs[k].suite, inputs[k].ec,
+                                                        inputs[k].len, &again),
+                                DEK_CACHE_OK);
+                CU_ASSERT_EQUAL(memcmp(again.bytes, first[k].bytes, DEK_CACHE_ID_LEN), 0);
+            }
+        }
+    }
+    /* The vector still holds after the memo saw other inputs. */
+    dek_cache_id id;
+    CU_ASSERT_EQUAL(dek_cache_encryption_id(&p1, 0x0378, ec, ec_len, &id), DEK_CACHE_OK);
+    expect_b64(id.bytes,
+               "mRNK7qhTb/kJiiyGPgAevp0gwFRcET4KeeNYwZHhoEDvSUzQiDgl8Of+YRDaVzKxAqpNBgcAuF"
+               "Xde9JlaRRsmw==");
+}
+
 static void test_decryption_ids(void)
 {
     dek_cache_partition p = partition();
@@ -139,6 +196,7 @@ int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"encryption IDs (Python ESDK vectors)", test_encryption_ids},
+        {"encryption ID memo is exact", test_encryption_id_memo_is_exact},
         {"decryption IDs (Python ESDK vectors)", test_decryption_ids},
         {"partitions and arguments", test_partitions_and_arguments},
         {"identity-KDF suites not cacheable", test_identity_kdf_suites_not_cacheable},
