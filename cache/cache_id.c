@@ -56,7 +56,9 @@ dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, i
         suite_id < DEK_CACHE_SUITE_NONE || suite_id > 0xFFFF) {
         return DEK_CACHE_ERR_ARGUMENT;
     }
-    if (cache_id_memo_find(partition, suite_id, serialized_ec, ec_len, out)) {
+    const dek_cache_bytes inputs[] = {
+        {partition->hash, SHA512_LEN}, {&suite_id, sizeof(suite_id)}, {serialized_ec, ec_len}};
+    if (cache_id_memo_find(MEMO_ENCRYPTION, inputs, 3, NULL, 0, out)) {
         return DEK_CACHE_OK;
     }
     unsigned char ec_hash[SHA512_LEN];
@@ -73,7 +75,7 @@ dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, i
         {partition->hash, SHA512_LEN}, {suite, suite_len}, {ec_hash, SHA512_LEN}};
     dek_cache_status status = sha512_parts(parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
     if (status == DEK_CACHE_OK) {
-        cache_id_memo_keep(partition, suite_id, serialized_ec, ec_len, out);
+        cache_id_memo_keep(MEMO_ENCRYPTION, inputs, 3, NULL, 0, out);
     }
     return status;
 }
@@ -116,6 +118,11 @@ dek_cache_status dek_cache_decryption_id(const dek_cache_partition *partition, u
         (serialized_ec == NULL && ec_len != 0)) {
         return DEK_CACHE_ERR_ARGUMENT;
     }
+    const dek_cache_bytes inputs[] = {
+        {partition->hash, SHA512_LEN}, {&suite_id, sizeof(suite_id)}, {serialized_ec, ec_len}};
+    if (cache_id_memo_find(MEMO_DECRYPTION, inputs, 3, serialized_edks, edk_count, out)) {
+        return DEK_CACHE_OK;
+    }
     unsigned char ec_hash[SHA512_LEN];
     if (!sha512(serialized_ec != NULL ? serialized_ec : "", ec_len, ec_hash)) {
         return DEK_CACHE_ERR_CRYPTO;
@@ -134,6 +141,9 @@ dek_cache_status dek_cache_decryption_id(const dek_cache_partition *partition, u
                                      {ec_hash, SHA512_LEN}};
     status = sha512_parts(parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
     OPENSSL_free(edk_hashes);
+    if (status == DEK_CACHE_OK) {
+        cache_id_memo_keep(MEMO_DECRYPTION, inputs, 3, serialized_edks, edk_count, out);
+    }
     return status;
 }
 

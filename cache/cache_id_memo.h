@@ -2,20 +2,23 @@
 #define DEKCACHE_CACHE_CACHE_ID_MEMO_H
 
 /*
- * A per-thread memo of the last encryption ID computed: a thread that encrypts
- * message after message under one context pays a memcmp instead of two
- * SHA-512s (about 2 us). Nothing in it is secret (partition hash, suite, the
- * serialised encryption context and the ID derived from them).
+ * A per-thread memo of the last encryption ID and the last decryption ID: a
+ * thread that handles message after message under one context (and, to
+ * decrypt, one set of EDKs) pays a memcmp of the inputs instead of two or more
+ * SHA-512s (about 1 us each). Nothing in it is secret: the partition hash,
+ * suite, serialised context and EDKs, and the ID derived from them.
  */
 
 #include "cache/dek_cache_id.h"
 
-/* 1 and *out set when the memo holds exactly these inputs. */
-int cache_id_memo_find(const dek_cache_partition *partition, int32_t suite_id, const void *ec,
-                       size_t ec_len, dek_cache_id *out);
+typedef enum { MEMO_ENCRYPTION = 0, MEMO_DECRYPTION = 1 } memo_slot;
 
-/* Remembers the ID of these inputs (contexts too large to keep are skipped). */
-void cache_id_memo_keep(const dek_cache_partition *partition, int32_t suite_id, const void *ec,
-                        size_t ec_len, const dek_cache_id *id);
+/* 1 and *out set when the slot holds exactly the inputs head then tail. */
+int cache_id_memo_find(memo_slot slot, const dek_cache_bytes *head, size_t head_count,
+                       const dek_cache_bytes *tail, size_t tail_count, dek_cache_id *out);
+
+/* Remembers the ID of these inputs (inputs too large to keep are skipped). */
+void cache_id_memo_keep(memo_slot slot, const dek_cache_bytes *head, size_t head_count,
+                        const dek_cache_bytes *tail, size_t tail_count, const dek_cache_id *id);
 
 #endif

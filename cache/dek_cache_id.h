@@ -14,9 +14,9 @@
  * encryption-context serialisation (zero bytes when empty) and serEDK the
  * header's EDK entry. An ID costs two or more SHA-512s (about 2 us): compute it
  * once per key and context, not once per message, where possible.
- * dek_cache_encryption_id remembers, per thread, its last inputs and ID, so a
- * thread encrypting message after message under one context pays a memcmp of
- * the context instead (contexts up to 2 KiB).
+ * Both ID functions remember, per thread, their last inputs and ID, so a thread
+ * handling message after message under one context (and one EDK list) pays a
+ * memcmp of the inputs instead (inputs up to about 4 KiB).
  * All functions are thread-safe (the memo is thread-local).
  */
 

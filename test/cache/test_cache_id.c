@@ -81,7 +81,7 @@ static void test_encryption_ids(void)
  * every input that differs (partition, suite, one EC byte, EC length) misses. */
 static void test_encryption_id_memo_is_exact(void)
 {
-    static unsigned char big_ec[3000];
+    static unsigned char big_ec[5000]; /* beyond what the memo keeps */
     memset(big_ec, 7, sizeof(big_ec));
     dek_cache_partition p1 = partition(), p2;
     CU_ASSERT_EQUAL(dek_cache_partition_from_name("other", 5, &p2), DEK_CACHE_OK);
@@ -160,6 +160,57 @@ static void test_decryption_ids(void)
     expect_b64(id.bytes, want);
 }
 
+/* Decryption IDs through the memo: equal only for equal inputs, whatever the
+ * order of the calls; EDK boundaries matter ({ab, c} is not {a, bc}). */
+static void test_decryption_id_memo_is_exact(void)
+{
+    dek_cache_partition p = partition();
+    unsigned char e1[128], e2[128];
+    size_t e1_len = edk(e1, "this is a provider ID", "this is some key info",
+                        "super secret key, now with encryption!");
+    size_t e2_len = edk(e2, "another provider ID!", "this is some different key info",
+                        "better super secret key, now with encryption!");
+    unsigned char e1_changed[128];
+    memcpy(e1_changed, e1, e1_len);
+    e1_changed[e1_len - 1] ^= 1;
+    dek_cache_bytes one[] = {{e1, e1_len}};
+    dek_cache_bytes both[] = {{e1, e1_len}, {e2, e2_len}};
+    dek_cache_bytes swapped[] = {{e2, e2_len}, {e1, e1_len}};
+    dek_cache_bytes changed[] = {{e1_changed, e1_len}, {e2, e2_len}};
+    dek_cache_bytes split_a[] = {{"ab", 2}, {"c", 1}};
+    dek_cache_bytes split_b[] = {{"a", 1}, {"bc", 2}};
+    struct {
+        const dek_cache_bytes *edks;
+        size_t count;
+    } inputs[] = {{one, 1}, {both, 2}, {changed, 2}, {split_a, 2}, {split_b, 2}};
+    enum { N = sizeof(inputs) / sizeof(inputs[0]) };
+    dek_cache_id first[N], again;
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(dek_cache_decryption_id(&p, 0x0114, inputs[i].edks, inputs[i].count, NULL,
+                                                0, &first[i]),
+                        DEK_CACHE_OK);
+        for (int j = 0; j < i; j++) {
+            CU_ASSERT_NOT_EQUAL(memcmp(first[i].bytes, first[j].bytes, DEK_CACHE_ID_LEN), 0);
+        }
+    }
+    for (int i = N - 1; i >= 0; i--) {
+        for (int twice = 0; twice < 2; twice++) {
+            CU_ASSERT_EQUAL(dek_cache_decryption_id(&p, 0x0114, inputs[i].edks, inputs[i].count,
+                                                    NULL, 0, &again),
+                            DEK_CACHE_OK);
+            CU_ASSERT_EQUAL(memcmp(again.bytes, first[i].bytes, DEK_CACHE_ID_LEN), 0);
+        }
+    }
+    /* Order-independent, memo or not. */
+    CU_ASSERT_EQUAL(dek_cache_decryption_id(&p, 0x0114, swapped, 2, NULL, 0, &again), DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(memcmp(again.bytes, first[1].bytes, DEK_CACHE_ID_LEN), 0);
+    /* Another suite or context misses the memo. */
+    CU_ASSERT_EQUAL(dek_cache_decryption_id(&p, 0x0378, both, 2, NULL, 0, &again), DEK_CACHE_OK);
+    CU_ASSERT_NOT_EQUAL(memcmp(again.bytes, first[1].bytes, DEK_CACHE_ID_LEN), 0);
+    CU_ASSERT_EQUAL(dek_cache_decryption_id(&p, 0x0114, both, 2, "x", 1, &again), DEK_CACHE_OK);
+    CU_ASSERT_NOT_EQUAL(memcmp(again.bytes, first[1].bytes, DEK_CACHE_ID_LEN), 0);
+}
+
 static void test_partitions_and_arguments(void)
 {
     dek_cache_partition a, b;
@@ -198,6 +249,7 @@ int main(void)
         {"encryption IDs (Python ESDK vectors)", test_encryption_ids},
         {"encryption ID memo is exact", test_encryption_id_memo_is_exact},
         {"decryption IDs (Python ESDK vectors)", test_decryption_ids},
+        {"decryption ID memo is exact", test_decryption_id_memo_is_exact},
         {"partitions and arguments", test_partitions_and_arguments},
         {"identity-KDF suites not cacheable", test_identity_kdf_suites_not_cacheable},
         {NULL, NULL}};
