@@ -90,8 +90,8 @@ static esdk_status process(esdk_decryptor *d, dec_window *w, const uint8_t *in, 
             size_t take = len;
             if (buffered && st == ESDK_OK && unit - avail < len)
                 take = unit - avail;
-            else if (buffered && d->stage != STAGE_HEADER && len > 32)
-                take = 32; /* enough to learn a frame's length */
+            else if (buffered && d->stage >= STAGE_BODY && len > 32)
+                take = 32; /* enough to learn a frame's or the footer's length */
             if (take == 0)
                 return ESDK_OK;
             if (!esdk_queue_push(&d->input, in, take))

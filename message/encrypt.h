@@ -68,7 +68,8 @@ esdk_status esdk_encrypt_update(esdk_encryptor *enc, const uint8_t *in, size_t i
  * out_cap bytes. Call again while esdk_encrypt_pending() > 0. No update after. */
 esdk_status esdk_encrypt_finish(esdk_encryptor *enc, uint8_t *out, size_t out_cap, size_t *out_len);
 
-/* Bytes produced but not yet written out. */
+/* Bytes of the message not yet written out (the header counts until the first
+ * call writes it; plaintext still buffered for an incomplete frame does not). */
 size_t esdk_encrypt_pending(const esdk_encryptor *enc);
 /* Length of the serialised header (known after esdk_encrypt_new). */
 size_t esdk_encrypt_header_len(const esdk_encryptor *enc);
