@@ -21,16 +21,24 @@
  * non-framed body) is held back until finish has verified the signature.
  *
  * Output model: like esdk_encrypt_*: an explicit budget per call, an internal
- * queue, esdk_decrypt_pending(). Worst cases (F = frame length):
- *   update: a call with n input bytes completes at most ceil(n / (F + 32))
- *           frames, i.e. at most ONE frame (<= F plaintext bytes) when n <= F;
- *           with out_cap >= F every call therefore drains the queue.
- *   finish: releases at most the final frame (<= F bytes, signed suites) plus
- *           what was still pending; unsigned framed messages release nothing new.
+ * queue, esdk_decrypt_pending(). Worst cases (F = frame length, n = input bytes
+ * of one update, b < F + 32 bytes of an incomplete frame left from before):
+ *   update: releases the plaintext of the frames it completes, at most
+ *           floor((b + n) / (F + 32)) regular frames of F bytes, plus (unsigned
+ *           suites) the final frame, fewer than n - 40 bytes; what exceeds
+ *           out_cap stays queued. With n <= F that is ONE regular frame.
+ *   finish: releases what is still queued plus, for signed suites, the final
+ *           frame (<= F bytes), held back until the signature verified.
  *   non-framed bodies are released whole (after the tag; signed: at finish), so
  *           their output can exceed any small budget: drain with repeated finish.
- * For the OpenSSL provider (F = 4096, n <= 4096, budgets 4384) every update and
- * the single finish fit in 4384 bytes for framed messages with F <= 4384.
+ * OpenSSL provider pattern (F = 4096, the frame length encrypt writes; n <= 4096;
+ * out_cap = 4384 for every update and for the single finish): an update
+ * releases <= 4096 bytes before the final frame (so the queue is empty after
+ * it) and <= 4096 + 4055 bytes when it also completes an unsigned final frame,
+ * leaving <= 3767 queued; finish therefore needs <= 4096 bytes (signed: the
+ * held final frame; unsigned: the rest of the queue) and one call drains the
+ * message. Tested with random pieces (test/message/test_roundtrip.c) and on
+ * every framed official vector with F <= 4096 (F = 512 and 4096).
  *
  * Header inspection: with options.cmm == NULL, update stops after parsing the
  * header (buffering further input and returning ESDK_OK with no output);
