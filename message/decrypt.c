@@ -158,9 +158,19 @@ esdk_status esdk_decrypt_finish(esdk_decryptor *d, uint8_t *out, size_t out_cap,
     *out_len = 0;
     if (d->error != ESDK_OK)
         return d->error;
-    esdk_status st = d->finished ? ESDK_OK : end_message(d);
+    esdk_status st = ESDK_OK;
+    if (!d->finished) {
+        drain(d, &w);
+        /* Units still buffered, e.g. when the CMM came after header inspection. */
+        st = process(d, &w, NULL, 0);
+        if (st == ESDK_OK)
+            st = end_message(d);
+    }
     if (st != ESDK_OK) {
+        d->error = st;
         esdk_queue_free(&d->output);
+        if (w.len > 0)
+            OPENSSL_cleanse(w.buf, w.len);
         return st;
     }
     drain(d, &w);

@@ -68,9 +68,11 @@ esdk_status esdk_decrypt_set_cmm(esdk_decryptor *dec, esdk_cmm *cmm);
 esdk_status esdk_decrypt_update(esdk_decryptor *dec, const uint8_t *in, size_t in_len, uint8_t *out,
                                 size_t out_cap, size_t *out_len);
 
-/* First call: the input is complete; fails with ESDK_ERR_TRUNCATED if the
- * message is not, verifies the signature, then releases held plaintext. Call
- * again while esdk_decrypt_pending() > 0. */
+/* First call: the input is complete. Processes whatever is still buffered
+ * (e.g. the whole message after header inspection and esdk_decrypt_set_cmm),
+ * fails with ESDK_ERR_TRUNCATED if the message is not complete, then releases
+ * the plaintext held back for the signature. Call again while
+ * esdk_decrypt_pending() > 0. */
 esdk_status esdk_decrypt_finish(esdk_decryptor *dec, uint8_t *out, size_t out_cap, size_t *out_len);
 
 size_t esdk_decrypt_pending(const esdk_decryptor *dec);

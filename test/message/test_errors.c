@@ -186,6 +186,14 @@ static void test_header_inspection(void)
     CU_ASSERT(n2 + n3 == 3000 && n3 == 3000 % 4096); /* signed: final frame held to the end */
     CU_ASSERT(esdk_decrypt_materials(d)->edk_index == 0);
     esdk_decrypt_free(d);
+
+    /* finish alone completes the message once the CMM is there. */
+    CU_ASSERT_FATAL(esdk_decrypt_new(&o, &d) == ESDK_OK);
+    CU_ASSERT(esdk_decrypt_update(d, ct, len, out, sizeof(out), &n1) == ESDK_OK && n1 == 0);
+    CU_ASSERT(esdk_decrypt_set_cmm(d, cmm) == ESDK_OK);
+    CU_ASSERT(esdk_decrypt_finish(d, out, sizeof(out), &n3) == ESDK_OK && n3 == 3000);
+    CU_ASSERT(esdk_decrypt_pending(d) == 0);
+    esdk_decrypt_free(d);
     OPENSSL_free(ct);
     esdk_cmm_free(cmm);
 }
