@@ -319,6 +319,42 @@ static void test_context_too_large(void)
     esdk_cmm_free(cmm);
 }
 
+/* Damage in each part of a signed message yields that part's error. */
+static void test_damage_codes(void)
+{
+    esdk_cmm *cmm = test_aes_cmm("codes");
+    size_t len = 0, header_len = 0;
+    uint8_t *ct = encrypt_sample(cmm, 0x0578, 64, 100, NULL, &len);
+    esdk_header h;
+    CU_ASSERT_FATAL(esdk_header_parse(ct, len, NULL, &h, &header_len, NULL, 0) == ESDK_OK);
+    size_t commit_at = h.body_len - 32;
+    esdk_header_clear(&h);
+    struct {
+        size_t offset;
+        esdk_status expect;
+    } cases[] = {
+        {commit_at + 5, ESDK_ERR_COMMITMENT},
+        {header_len - 3, ESDK_ERR_HEADER_AUTH}, /* header tag */
+        {header_len + 3, ESDK_ERR_BAD_FRAME},   /* sequence number of frame 1 */
+        {header_len + 10, ESDK_ERR_BAD_FRAME},  /* its IV */
+        {header_len + 40, ESDK_ERR_FRAME_AUTH}, /* its ciphertext */
+        {len - 50, ESDK_ERR_SIGNATURE},         /* the signature */
+    };
+    esdk_decrypt_options o = {.cmm = cmm};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct[cases[i].offset] ^= 0x10;
+        esdk_status st = decrypt_with(&o, ct, len);
+        CU_ASSERT(st == cases[i].expect);
+        if (st != cases[i].expect)
+            printf("\n  case %zu: %s\n", i, esdk_status_string(st));
+        ct[cases[i].offset] ^= 0x10;
+    }
+    CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_OK);
+    CU_ASSERT(decrypt_with(&o, ct, len - 1) == ESDK_ERR_TRUNCATED);
+    OPENSSL_free(ct);
+    esdk_cmm_free(cmm);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -330,6 +366,7 @@ int main(void)
         {"header fixed values", test_header_fixed_values},
         {"raw RSA keyring round trips, every padding", test_rsa_keyring_round_trip},
         {"encryption context above 65535 bytes", test_context_too_large},
+        {"damage in each part gives that part's error", test_damage_codes},
         {NULL, NULL}};
     dekcache_add_suite("message errors", NULL, NULL, tests);
     return dekcache_run_tests();
