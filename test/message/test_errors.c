@@ -355,6 +355,59 @@ static void test_damage_codes(void)
     esdk_cmm_free(cmm);
 }
 
+/* A CMM that breaks the aws-crypto-public-key rule on purpose: it adds a key
+ * to unsigned suites' materials, or drops it from signed ones. */
+typedef struct {
+    esdk_cmm base;
+    esdk_cmm *inner;
+} rule_breaker;
+
+static esdk_status breaker_get(esdk_cmm *cmm, const esdk_enc_request *req, esdk_enc_materials **out,
+                               char *detail, size_t detail_len)
+{
+    rule_breaker *b = (rule_breaker *)cmm;
+    esdk_status st = esdk_cmm_get_encryption_materials(b->inner, req, out, detail, detail_len);
+    if (st != ESDK_OK)
+        return st;
+    const char *name = ESDK_EC_PUBLIC_KEY;
+    if ((*out)->signing_key != NULL)
+        esdk_ec_remove(&(*out)->ec, name, strlen(name));
+    else
+        esdk_ec_set_str(&(*out)->ec, name,
+                        "A0vJh0lVa4rMEE8J8uLcHn8jYP2uq5ND1UUsbvqJw/kVtrBu7ZHlCKpYZjVmW1vtIw==");
+    return ESDK_OK;
+}
+
+static esdk_status breaker_decrypt(esdk_cmm *cmm, const esdk_dec_request *req,
+                                   esdk_dec_materials **out, char *detail, size_t detail_len)
+{
+    return esdk_cmm_decrypt_materials(((rule_breaker *)cmm)->inner, req, out, detail, detail_len);
+}
+
+static void breaker_destroy(esdk_cmm *cmm)
+{
+    esdk_cmm_free(((rule_breaker *)cmm)->inner);
+    OPENSSL_free(cmm);
+}
+
+static const esdk_cmm_vtable breaker_vtable = {"rule-breaker", breaker_get, breaker_decrypt,
+                                               breaker_destroy};
+
+static void test_public_key_rule(void)
+{
+    rule_breaker *b = OPENSSL_zalloc(sizeof(*b));
+    esdk_cmm_init(&b->base, &breaker_vtable);
+    b->inner = test_aes_cmm("rules");
+    esdk_decrypt_options o = {.cmm = b->inner};
+    for (int signed_suite = 0; signed_suite < 2; signed_suite++) {
+        size_t len = 0;
+        uint8_t *ct = encrypt_sample(&b->base, signed_suite ? 0x0578 : 0x0478, 0, 10, NULL, &len);
+        CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_ERR_PUBLIC_KEY);
+        OPENSSL_free(ct);
+    }
+    esdk_cmm_free(&b->base);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -367,6 +420,7 @@ int main(void)
         {"raw RSA keyring round trips, every padding", test_rsa_keyring_round_trip},
         {"encryption context above 65535 bytes", test_context_too_large},
         {"damage in each part gives that part's error", test_damage_codes},
+        {"aws-crypto-public-key: required when signed, forbidden otherwise", test_public_key_rule},
         {NULL, NULL}};
     dekcache_add_suite("message errors", NULL, NULL, tests);
     return dekcache_run_tests();
