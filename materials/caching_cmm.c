@@ -6,9 +6,9 @@
 
 #include "materials/materials_blob.h"
 
-/* Upstream error code the cache passes back when materials are too big to
- * store; the leader then uses the materials it kept aside. */
-#define UPSTREAM_TOO_LARGE (-1)
+/* Materials too big to store: the leader uses the ones it kept aside, and
+ * the cache sends the flight's waiters to fetch their own. */
+#define UPSTREAM_TOO_LARGE DEK_CACHE_UPSTREAM_UNCACHEABLE
 
 typedef struct {
     esdk_cmm base;

@@ -16,8 +16,8 @@
  * reproduced encryption context bypass the cache (their required-context pairs
  * are not part of the ID).
  * Materials larger than CACHING_CMM_MAX_BLOB bytes serialised are not cached:
- * the caller that fetched them uses them; callers waiting on that fetch fail
- * with ESDK_ERR_BAD_MATERIALS ("too large to cache"). */
+ * the caller that fetched them uses them, and callers waiting on that fetch
+ * fetch their own (DEK_CACHE_UPSTREAM_UNCACHEABLE). */
 
 #include <stdint.h>
 

@@ -4,8 +4,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
+#include "message/library_internal.h"
 #include "message/wire.h"
 
 #define MAX_HASH 64
@@ -14,9 +16,10 @@
  * duplicate one, which skips the fetch and parameter parsing. */
 static EVP_MAC_CTX *hmac_templates[3];
 static const char *const hash_names[3] = {"SHA256", "SHA384", "SHA512"};
-static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
+static _Atomic int templates_made;
+static pthread_mutex_t templates_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void make_templates(void)
+static void make_templates_locked(void)
 {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     for (int i = 0; mac != NULL && i < 3; i++) {
@@ -32,9 +35,33 @@ static void make_templates(void)
     EVP_MAC_free(mac);
 }
 
+/* Made once; the library's last release (message/library.h) frees them. */
+static void make_templates(void)
+{
+    if (atomic_load_explicit(&templates_made, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&templates_lock);
+    if (!atomic_load_explicit(&templates_made, memory_order_relaxed)) {
+        make_templates_locked();
+        atomic_store_explicit(&templates_made, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&templates_lock);
+}
+
+void esdk_kdf_free_globals(void)
+{
+    pthread_mutex_lock(&templates_lock);
+    for (int i = 0; i < 3; i++) {
+        EVP_MAC_CTX_free(hmac_templates[i]);
+        hmac_templates[i] = NULL;
+    }
+    atomic_store_explicit(&templates_made, 0, memory_order_release);
+    pthread_mutex_unlock(&templates_lock);
+}
+
 static EVP_MAC_CTX *hmac_new(const char *hash)
 {
-    pthread_once(&templates_once, make_templates);
+    make_templates();
     for (int i = 0; i < 3; i++) {
         if (strcmp(hash, hash_names[i]) == 0)
             return hmac_templates[i] ? EVP_MAC_CTX_dup(hmac_templates[i]) : NULL;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "message/library.h"
 #include "provider/algorithms.h"
 #include "provider/config.h"
 #include "provider/errors.h"
@@ -67,6 +68,7 @@ static void provctx_free(dekcache_provctx *ctx)
 static void dekcache_teardown(void *provctx)
 {
     provctx_free(provctx);
+    esdk_library_release();
 }
 
 static const OSSL_DISPATCH provider_functions[] = {
@@ -121,9 +123,11 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
     }
     ctx->handle = handle;
     pthread_mutex_init(&ctx->lock, NULL);
+    esdk_library_retain();
     if (!dekcache_config_load(&ctx->config, handle, core_get_params) ||
         !set_instance_property(ctx) || !dekcache_cache_setup(ctx)) {
         provctx_free(ctx);
+        esdk_library_release();
         return 0;
     }
     dekcache_algorithms_init(ctx);

@@ -3,8 +3,8 @@
 # version, both from the command line and from an openssl.cnf (the example).
 set -euo pipefail
 expected_version=$1
-openssl=${OPENSSL_PROGRAM:-openssl}
-export LD_PRELOAD=${DEKCACHE_PRELOAD:-}
+dekcache_openssl() { LD_PRELOAD=${DEKCACHE_PRELOAD:-} "${OPENSSL_PROGRAM:-openssl}" "$@"; }
+openssl=dekcache_openssl
 
 check() {
     local what=$1 out=$2

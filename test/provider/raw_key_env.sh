@@ -1,8 +1,10 @@
 # Sourced by script tests: a temporary work folder, a random raw AES wrapping
 # key and an openssl.cnf that loads default + dekcache with it; OPENSSL_CONF
 # points there. The folder is removed on exit.
-openssl=${OPENSSL_PROGRAM:-openssl}
-export LD_PRELOAD=${DEKCACHE_PRELOAD:-}
+# Only the openssl binary gets the sanitizer runtime preloaded (it loads our
+# instrumented module); coreutils would trip LeakSanitizer.
+dekcache_openssl() { LD_PRELOAD=${DEKCACHE_PRELOAD:-} "${OPENSSL_PROGRAM:-openssl}" "$@"; }
+openssl=dekcache_openssl
 work=$(mktemp -d /tmp/dekcache-test-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 head -c 32 /dev/urandom >"$work/aes.key"
