@@ -10,7 +10,8 @@ uint8_t *esdk_queue_reserve(esdk_byte_queue *q, size_t n)
     size_t len = esdk_queue_len(q);
     if (q->head > 0 && q->cap - len >= n) {
         memmove(q->buf, q->buf + q->head, len);
-        OPENSSL_cleanse(q->buf + len, q->cap - len);
+        if (!q->ciphertext_only)
+            OPENSSL_cleanse(q->buf + len, q->cap - len);
         q->head = 0;
         q->tail = len;
         return q->buf + q->tail;
@@ -52,7 +53,8 @@ int esdk_queue_push(esdk_byte_queue *q, const uint8_t *data, size_t n)
 
 void esdk_queue_consume(esdk_byte_queue *q, size_t n)
 {
-    OPENSSL_cleanse(q->buf + q->head, n);
+    if (!q->ciphertext_only)
+        OPENSSL_cleanse(q->buf + q->head, n);
     q->head += n;
     if (q->head == q->tail)
         q->head = q->tail = 0;

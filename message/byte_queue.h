@@ -1,8 +1,9 @@
 #ifndef DEKCACHE_MESSAGE_BYTE_QUEUE_H
 #define DEKCACHE_MESSAGE_BYTE_QUEUE_H
 
-/* Internal: a FIFO of bytes that may hold plaintext, so every buffer it drops
- * is cleansed. */
+/* Internal: a FIFO of bytes. A queue that may hold plaintext cleanses every
+ * byte it drops; one marked ciphertext_only (message bytes, public anyway)
+ * skips that work on the per-frame path. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -11,7 +12,8 @@ typedef struct {
     uint8_t *buf;
     size_t cap;
     size_t head; /* first unread byte */
-    size_t tail; /* one past the last byte */
+    size_t tail;         /* one past the last byte */
+    int ciphertext_only; /* set by the owner: nothing secret ever enters */
 } esdk_byte_queue;
 
 static inline size_t esdk_queue_len(const esdk_byte_queue *q)

@@ -23,6 +23,7 @@ esdk_status esdk_decrypt_new(const esdk_decrypt_options *options, esdk_decryptor
     esdk_decryptor *d = OPENSSL_zalloc(sizeof(*d));
     if (d == NULL)
         return ESDK_ERR_ALLOC;
+    d->input.ciphertext_only = 1;
     if (options != NULL)
         d->opt = *options;
     d->opt.reproduced_ec = NULL;

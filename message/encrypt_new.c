@@ -95,6 +95,7 @@ esdk_status esdk_encrypt_new(const esdk_encrypt_options *options, esdk_encryptor
     esdk_encryptor *e = OPENSSL_zalloc(sizeof(*e));
     if (e == NULL)
         return ESDK_ERR_ALLOC;
+    e->queue.ciphertext_only = 1; /* frames are sealed from `frame` into it */
     e->frame_len = options->frame_len ? options->frame_len : ESDK_DEFAULT_FRAME_LEN;
     e->declared_len = options->plaintext_len_known ? options->plaintext_len : ESDK_LENGTH_UNKNOWN;
     e->next_seq = 1;
