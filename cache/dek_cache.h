@@ -85,7 +85,7 @@
  * HIT PATH. One clock read, one fork-generation check (two loads), one stripe
  * lock, a chained-hash lookup (8-byte tag, then the 64-byte ID), charge, a copy
  * of the blob and a second-chance bit: no allocation and no write outside the
- * entry and the stripe. See docs/benchmarks/cache.md for figures.
+ * entry and the stripe. See docs/benchmarks.md for figures.
  */
 
 #include <limits.h>
