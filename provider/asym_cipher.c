@@ -15,7 +15,7 @@
 #include "provider/errors.h"
 #include "provider/keymgmt.h"
 #include "provider/keyref.h"
-#include "provider/materials_setup.h"
+#include "provider/message_start.h"
 
 typedef struct {
     dekcache_provctx *prov;
@@ -78,9 +78,7 @@ static int asym_init(void *vctx, void *keydata, const OSSL_PARAM params[])
 
 static int raise_esdk(asym_ctx *ctx, esdk_status status, const char *what, const char *detail)
 {
-    DEKCACHE_RAISE(ctx->prov->handle, dekcache_reason_for_esdk(status), "%s: %s%s%s", what,
-                   esdk_status_string(status), detail != NULL && detail[0] ? ": " : "",
-                   detail != NULL ? detail : "");
+    dekcache_raise_esdk(ctx->prov->handle, status, what, detail);
     return 0;
 }
 
@@ -89,25 +87,11 @@ static int prepare_encryption(asym_ctx *ctx, size_t inlen)
     if (ctx->enc != NULL && ctx->enc_input_len == inlen)
         return 1;
     drop_results(ctx);
-    esdk_cmm *cmm = dekcache_encrypt_cmm(ctx->prov, ctx->key->key_id[0] ? ctx->key->key_id : NULL);
-    if (cmm == NULL)
-        return 0;
-    esdk_encrypt_options options = {
-        .cmm = cmm,
-        .suite_id = ctx->suite_id,
-        .frame_len = ctx->frame_len,
-        .ec = &ctx->ec,
-        .plaintext_len = inlen,
-        .plaintext_len_known = 1,
-        .policy = (esdk_commitment_policy)ctx->prov->config.commitment_policy,
-    };
-    char detail[512] = "";
-    esdk_status status = esdk_encrypt_new(&options, &ctx->enc, detail, sizeof(detail));
-    esdk_cmm_free(cmm);
-    if (status != ESDK_OK)
-        return raise_esdk(ctx, status, "starting the message", detail);
+    dekcache_message_settings settings = {ctx->key->key_id, ctx->suite_id, ctx->frame_len, &ctx->ec,
+                                          inlen};
+    ctx->enc = dekcache_start_encryption(ctx->prov, &settings);
     ctx->enc_input_len = inlen;
-    return 1;
+    return ctx->enc != NULL;
 }
 
 /* The whole message's length, known before encrypting (encrypt.h). */
@@ -163,19 +147,13 @@ static int digest_of(const unsigned char *in, size_t inlen, unsigned char digest
 static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen)
 {
     drop_results(ctx);
-    esdk_cmm *cmm = dekcache_decrypt_cmm(ctx->prov);
-    if (cmm == NULL)
+    esdk_decrypt_options options;
+    if (!dekcache_decrypt_options(ctx->prov, &ctx->ec, inlen, &options))
         return 0;
-    esdk_decrypt_options options = {
-        .cmm = cmm,
-        .policy = (esdk_commitment_policy)ctx->prov->config.commitment_policy,
-        .reproduced_ec = ctx->ec.count > 0 ? &ctx->ec : NULL,
-        .max_body_len = inlen,
-    };
     char detail[512] = "";
     esdk_status status = esdk_decrypt_oneshot(&options, in, inlen, &ctx->plain, &ctx->plain_len,
                                               detail, sizeof(detail));
-    esdk_cmm_free(cmm);
+    esdk_cmm_free(options.cmm);
     if (status != ESDK_OK)
         return raise_esdk(ctx, status, "decrypting", detail);
     return digest_of(in, inlen, ctx->input_digest);

@@ -8,7 +8,7 @@
 #include "provider/cipher_ctx.h"
 #include "provider/error_map.h"
 #include "provider/errors.h"
-#include "provider/materials_setup.h"
+#include "provider/message_start.h"
 
 static void *cipher_newctx(void *provctx)
 {
@@ -99,49 +99,21 @@ static int cipher_decrypt_init(void *vctx, const unsigned char *key, size_t keyl
 static int fail(dekcache_cipher_ctx *ctx, esdk_status status, const char *what, const char *detail)
 {
     ctx->failed = 1;
-    DEKCACHE_RAISE(ctx->prov->handle, dekcache_reason_for_esdk(status), "%s: %s%s%s", what,
-                   esdk_status_string(status), detail != NULL && detail[0] ? ": " : "",
-                   detail != NULL ? detail : "");
+    dekcache_raise_esdk(ctx->prov->handle, status, what, detail);
     return 0;
 }
 
-static int start_encryption(dekcache_cipher_ctx *ctx)
+static int start_message(dekcache_cipher_ctx *ctx)
 {
-    esdk_cmm *cmm = dekcache_encrypt_cmm(ctx->prov, ctx->key_id);
-    if (cmm == NULL) {
-        ctx->failed = 1;
-        return 0;
+    if (ctx->encrypting) {
+        dekcache_message_settings settings = {ctx->key_id, ctx->suite_id, ctx->frame_len, &ctx->ec,
+                                              ctx->plaintext_length};
+        ctx->enc = dekcache_start_encryption(ctx->prov, &settings);
+    } else {
+        ctx->dec = dekcache_start_decryption(ctx->prov, &ctx->ec, 0);
     }
-    esdk_encrypt_options options = {
-        .cmm = cmm,
-        .suite_id = ctx->suite_id,
-        .frame_len = ctx->frame_len,
-        .ec = &ctx->ec,
-        .plaintext_len = ctx->plaintext_length,
-        .plaintext_len_known = ctx->plaintext_length != ESDK_LENGTH_UNKNOWN,
-        .policy = (esdk_commitment_policy)ctx->prov->config.commitment_policy,
-    };
-    char detail[512] = "";
-    esdk_status status = esdk_encrypt_new(&options, &ctx->enc, detail, sizeof(detail));
-    esdk_cmm_free(cmm);
-    return status == ESDK_OK ? 1 : fail(ctx, status, "starting the message", detail);
-}
-
-static int start_decryption(dekcache_cipher_ctx *ctx)
-{
-    esdk_cmm *cmm = dekcache_decrypt_cmm(ctx->prov);
-    if (cmm == NULL) {
-        ctx->failed = 1;
-        return 0;
-    }
-    esdk_decrypt_options options = {
-        .cmm = cmm,
-        .policy = (esdk_commitment_policy)ctx->prov->config.commitment_policy,
-        .reproduced_ec = ctx->ec.count > 0 ? &ctx->ec : NULL,
-    };
-    esdk_status status = esdk_decrypt_new(&options, &ctx->dec);
-    esdk_cmm_free(cmm);
-    return status == ESDK_OK ? 1 : fail(ctx, status, "starting decryption", NULL);
+    ctx->failed = ctx->enc == NULL && ctx->dec == NULL;
+    return !ctx->failed;
 }
 
 static int ensure_started(dekcache_cipher_ctx *ctx)
@@ -154,7 +126,7 @@ static int ensure_started(dekcache_cipher_ctx *ctx)
     }
     if (ctx->enc != NULL || ctx->dec != NULL)
         return 1;
-    return ctx->encrypting ? start_encryption(ctx) : start_decryption(ctx);
+    return start_message(ctx);
 }
 
 /* What one update may write: BIO_f_cipher's buffer holds DEKCACHE_BLOCK_SIZE

@@ -1,6 +1,7 @@
 #include "provider/error_map.h"
 
 #include "include/dekcache.h"
+#include "provider/errors.h"
 
 int dekcache_reason_for_esdk(esdk_status status)
 {
@@ -43,4 +44,12 @@ int dekcache_reason_for_esdk(esdk_status status)
     default:
         return DEKCACHE_R_INTERNAL_ERROR;
     }
+}
+
+void dekcache_raise_esdk(const OSSL_CORE_HANDLE *handle, esdk_status status, const char *what,
+                         const char *detail)
+{
+    int has_detail = detail != NULL && detail[0] != '\0';
+    DEKCACHE_RAISE(handle, dekcache_reason_for_esdk(status), "%s: %s%s%s", what,
+                   esdk_status_string(status), has_detail ? ": " : "", has_detail ? detail : "");
 }
