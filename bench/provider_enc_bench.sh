@@ -27,10 +27,7 @@ cleanup() {
 trap cleanup EXIT
 kms_server_start
 
-# The public test credentials of dekcache-kms-local (kms/README.md).
-export AWS_ACCESS_KEY_ID=AKIDEKCACHELOCAL AWS_SECRET_ACCESS_KEY=dekcache-local-secret-access-key
-export AWS_REGION=us-east-1
-unset AWS_SESSION_TOKEN
+kms_server_use_default_credentials
 cat >"$work/openssl.cnf" <<CNF
 openssl_conf = openssl_init
 [openssl_init]

@@ -59,9 +59,7 @@ trap cleanup EXIT
 # shellcheck disable=SC2119
 kms_server_start
 
-# The public test credentials of dekcache-kms-local (kms/README.md).
-export AWS_ACCESS_KEY_ID=AKIDEKCACHELOCAL AWS_SECRET_ACCESS_KEY=dekcache-local-secret-access-key
-export AWS_REGION=us-east-1
+kms_server_use_default_credentials
 head -c 32 /dev/urandom >"$work/aes.key"
 write_conf() { # name, keyring settings...
     local name=$1

@@ -48,3 +48,11 @@ kms_server_stop() {
     KMS_PID=
     return $rc
 }
+
+# Exports the public test credentials and region of a server started without
+# --config (kms/README.md), for clients that read the AWS environment.
+kms_server_use_default_credentials() {
+    export AWS_ACCESS_KEY_ID=AKIDEKCACHELOCAL AWS_SECRET_ACCESS_KEY=dekcache-local-secret-access-key
+    export AWS_REGION=us-east-1
+    unset AWS_SESSION_TOKEN
+}
