@@ -201,7 +201,7 @@ static int partition_setup(dekcache_provctx *ctx)
     return 1;
 }
 
-/* Builds the shared pieces once; caller holds ctx->lock. */
+/* Builds what encryption and decryption share, once; caller holds ctx->lock. */
 static int prepare_locked(dekcache_provctx *ctx)
 {
     if (ctx->materials_ready)
@@ -210,7 +210,18 @@ static int prepare_locked(dekcache_provctx *ctx)
         return 0;
     int failed = 0;
     ctx->raw_keyring = configured_raw_keyring(ctx, &failed);
-    if (failed)
+    ctx->materials_ready = !failed;
+    return ctx->materials_ready;
+}
+
+/* The decryption CMM, built on the first decryption only: resolving the
+ * allow-list asks KMS (DescribeKey), which an encrypting process need not
+ * pay. Caller holds ctx->lock. */
+static int prepare_decryption_locked(dekcache_provctx *ctx)
+{
+    if (ctx->decrypt_cmm != NULL)
+        return 1;
+    if (!prepare_locked(ctx))
         return 0;
     esdk_keyring *kms = NULL;
     if (dekcache_kms_configured(ctx) && (kms = dekcache_kms_decrypt_keyring(ctx)) == NULL)
@@ -223,7 +234,9 @@ static int prepare_locked(dekcache_provctx *ctx)
         if (status != ESDK_OK)
             return 0;
     } else {
-        decrypt = kms != NULL ? kms : esdk_keyring_up_ref(ctx->raw_keyring);
+        decrypt = kms != NULL                ? kms
+                  : ctx->raw_keyring != NULL ? esdk_keyring_up_ref(ctx->raw_keyring)
+                                             : NULL;
     }
     if (decrypt == NULL) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_NO_KEY_CONFIGURED,
@@ -232,8 +245,7 @@ static int prepare_locked(dekcache_provctx *ctx)
     }
     ctx->decrypt_cmm = caching_cmm_over(ctx, decrypt, &ctx->partition);
     esdk_keyring_free(decrypt);
-    ctx->materials_ready = ctx->decrypt_cmm != NULL;
-    return ctx->materials_ready;
+    return ctx->decrypt_cmm != NULL;
 }
 
 static esdk_cmm *find_key_cmm(dekcache_provctx *ctx, const char *key_id)
@@ -321,7 +333,7 @@ esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
 esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx)
 {
     pthread_mutex_lock(&ctx->lock);
-    esdk_cmm *cmm = prepare_locked(ctx) ? esdk_cmm_up_ref(ctx->decrypt_cmm) : NULL;
+    esdk_cmm *cmm = prepare_decryption_locked(ctx) ? esdk_cmm_up_ref(ctx->decrypt_cmm) : NULL;
     pthread_mutex_unlock(&ctx->lock);
     return cmm;
 }
