@@ -126,13 +126,54 @@ static esdk_status finish_writer(const blob_writer *w, size_t *len)
     return w->len <= w->cap ? ESDK_OK : ESDK_ERR_INVALID_ARGUMENT;
 }
 
+/* Both kinds start with the version, the suite and the data key ... */
+static void put_head(blob_writer *w, uint16_t suite_id, const uint8_t *key, size_t key_len)
+{
+    put_u32(w, BLOB_VERSION);
+    put_u32(w, suite_id);
+    put_field(w, key, key_len);
+}
+
+/* ... and end with the full and required contexts and the signing (private)
+ * or verification (public) key, with nothing after it. */
+static void put_tail(blob_writer *w, const esdk_enc_context *ec, const esdk_enc_context *required,
+                     EVP_PKEY *key, int private_key)
+{
+    put_ec(w, ec);
+    put_ec(w, required);
+    put_key(w, key, private_key);
+}
+
+/* The version check and the suite; the data key is left to the caller's
+ * setter (encryption or decryption materials). */
+static int take_head(blob_reader *r, uint16_t *suite_id, const uint8_t **key, size_t *key_len)
+{
+    if (take_u32(r) != BLOB_VERSION)
+        return 0;
+    *suite_id = (uint16_t)take_u32(r);
+    *key = take_field(r, key_len);
+    return !r->bad;
+}
+
+static esdk_status take_tail(blob_reader *r, esdk_enc_context *ec, esdk_enc_context *required,
+                             EVP_PKEY **key, int private_key)
+{
+    esdk_status status = take_ec(r, ec);
+    if (status == ESDK_OK)
+        status = take_ec(r, required);
+    int failed = 0;
+    if (status == ESDK_OK)
+        *key = take_key(r, private_key, &failed);
+    if (status == ESDK_OK && (r->bad || failed || r->pos != r->len))
+        status = ESDK_ERR_BAD_MATERIALS;
+    return status;
+}
+
 esdk_status materials_enc_to_blob(const esdk_enc_materials *mat, uint8_t *out, size_t cap,
                                   size_t *len)
 {
     blob_writer w = {out, cap, 0};
-    put_u32(&w, BLOB_VERSION);
-    put_u32(&w, mat->suite_id);
-    put_field(&w, mat->data_key, mat->data_key_len);
+    put_head(&w, mat->suite_id, mat->data_key, mat->data_key_len);
     put_u32(&w, (uint32_t)mat->edks.count);
     for (size_t i = 0; i < mat->edks.count; i++) {
         const esdk_edk *edk = &mat->edks.items[i];
@@ -140,9 +181,7 @@ esdk_status materials_enc_to_blob(const esdk_enc_materials *mat, uint8_t *out, s
         put_field(&w, edk->provider_info, edk->provider_info_len);
         put_field(&w, edk->ciphertext, edk->ciphertext_len);
     }
-    put_ec(&w, &mat->ec);
-    put_ec(&w, &mat->required_ec);
-    put_key(&w, mat->signing_key, 1);
+    put_tail(&w, &mat->ec, &mat->required_ec, mat->signing_key, 1);
     return finish_writer(&w, len);
 }
 
@@ -166,26 +205,19 @@ static esdk_status read_edks(blob_reader *r, esdk_edk_list *edks)
 esdk_status materials_enc_from_blob(const uint8_t *blob, size_t len, esdk_enc_materials **out)
 {
     blob_reader r = {blob, len, 0, 0};
-    if (take_u32(&r) != BLOB_VERSION)
+    uint16_t suite_id;
+    const uint8_t *key;
+    size_t key_len;
+    if (!take_head(&r, &suite_id, &key, &key_len))
         return ESDK_ERR_BAD_MATERIALS;
-    esdk_enc_materials *mat = esdk_enc_materials_new((uint16_t)take_u32(&r));
+    esdk_enc_materials *mat = esdk_enc_materials_new(suite_id);
     if (mat == NULL)
         return ESDK_ERR_ALLOC;
-    size_t key_len;
-    const uint8_t *key = take_field(&r, &key_len);
-    int failed = 0;
-    esdk_status status =
-        r.bad ? ESDK_ERR_BAD_MATERIALS : esdk_enc_materials_set_data_key(mat, key, key_len);
+    esdk_status status = esdk_enc_materials_set_data_key(mat, key, key_len);
     if (status == ESDK_OK)
         status = read_edks(&r, &mat->edks);
     if (status == ESDK_OK)
-        status = take_ec(&r, &mat->ec);
-    if (status == ESDK_OK)
-        status = take_ec(&r, &mat->required_ec);
-    if (status == ESDK_OK)
-        mat->signing_key = take_key(&r, 1, &failed);
-    if (status == ESDK_OK && (r.bad || failed || r.pos != len))
-        status = ESDK_ERR_BAD_MATERIALS;
+        status = take_tail(&r, &mat->ec, &mat->required_ec, &mat->signing_key, 1);
     if (status != ESDK_OK) {
         esdk_enc_materials_free(mat);
         return status;
@@ -198,38 +230,27 @@ esdk_status materials_dec_to_blob(const esdk_dec_materials *mat, uint8_t *out, s
                                   size_t *len)
 {
     blob_writer w = {out, cap, 0};
-    put_u32(&w, BLOB_VERSION);
-    put_u32(&w, mat->suite_id);
-    put_field(&w, mat->data_key, mat->data_key_len);
+    put_head(&w, mat->suite_id, mat->data_key, mat->data_key_len);
     put_u32(&w, (uint32_t)(mat->edk_index + 1));
-    put_ec(&w, &mat->ec);
-    put_ec(&w, &mat->required_ec);
-    put_key(&w, mat->verification_key, 0);
+    put_tail(&w, &mat->ec, &mat->required_ec, mat->verification_key, 0);
     return finish_writer(&w, len);
 }
 
 esdk_status materials_dec_from_blob(const uint8_t *blob, size_t len, esdk_dec_materials **out)
 {
     blob_reader r = {blob, len, 0, 0};
-    if (take_u32(&r) != BLOB_VERSION)
+    uint16_t suite_id;
+    const uint8_t *key;
+    size_t key_len;
+    if (!take_head(&r, &suite_id, &key, &key_len))
         return ESDK_ERR_BAD_MATERIALS;
-    esdk_dec_materials *mat = esdk_dec_materials_new((uint16_t)take_u32(&r));
+    esdk_dec_materials *mat = esdk_dec_materials_new(suite_id);
     if (mat == NULL)
         return ESDK_ERR_ALLOC;
-    size_t key_len;
-    const uint8_t *key = take_field(&r, &key_len);
-    int failed = 0;
-    esdk_status status =
-        r.bad ? ESDK_ERR_BAD_MATERIALS : esdk_dec_materials_set_data_key(mat, key, key_len);
+    esdk_status status = esdk_dec_materials_set_data_key(mat, key, key_len);
     mat->edk_index = (long)take_u32(&r) - 1;
     if (status == ESDK_OK)
-        status = take_ec(&r, &mat->ec);
-    if (status == ESDK_OK)
-        status = take_ec(&r, &mat->required_ec);
-    if (status == ESDK_OK)
-        mat->verification_key = take_key(&r, 0, &failed);
-    if (status == ESDK_OK && (r.bad || failed || r.pos != len))
-        status = ESDK_ERR_BAD_MATERIALS;
+        status = take_tail(&r, &mat->ec, &mat->required_ec, &mat->verification_key, 0);
     if (status != ESDK_OK) {
         esdk_dec_materials_free(mat);
         return status;
