@@ -6,10 +6,6 @@
 
 #include "materials/materials_blob.h"
 
-/* Materials too big to store: the leader uses the ones it kept aside, and
- * the cache sends the flight's waiters to fetch their own. */
-#define UPSTREAM_TOO_LARGE DEK_CACHE_UPSTREAM_UNCACHEABLE
-
 typedef struct {
     esdk_cmm base;
     esdk_cmm *upstream;
@@ -73,7 +69,7 @@ static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, siz
         snprintf(detail, detail_cap, "encryption materials of %zu bytes are too large to cache",
                  needed);
         miss->enc_oversized = mat;
-        return UPSTREAM_TOO_LARGE;
+        return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
     }
     int ok = store_blob(value, needed, write_enc, mat) == DEK_CACHE_OK &&
              tag_wrapping_keys(value, &mat->edks);
@@ -95,7 +91,7 @@ static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, siz
         snprintf(detail, detail_cap, "decryption materials of %zu bytes are too large to cache",
                  needed);
         miss->dec_oversized = mat;
-        return UPSTREAM_TOO_LARGE;
+        return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
     }
     size_t edk = (size_t)mat->edk_index;
     int ok = store_blob(value, needed, write_dec, mat) == DEK_CACHE_OK &&
@@ -115,8 +111,6 @@ static esdk_status cache_failure(dek_cache_status status, const dek_cache_result
         result->upstream_error < ESDK_STATUS_COUNT)
         return esdk_fail(detail, detail_len, (esdk_status)result->upstream_error, "%s",
                          result->detail);
-    if (status == DEK_CACHE_ERR_UPSTREAM && result->upstream_error == UPSTREAM_TOO_LARGE)
-        return esdk_fail(detail, detail_len, ESDK_ERR_BAD_MATERIALS, "%s", result->detail);
     if (status == DEK_CACHE_ERR_NO_MEMORY)
         return esdk_fail(detail, detail_len, ESDK_ERR_ALLOC, "data key cache: %s",
                          dek_cache_status_string(status));
