@@ -5,7 +5,6 @@
 #include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,7 @@
 
 #include "cunit_run.h"
 #include "include/dekcache.h"
-#include "message/header.h"
+#include "parallel_encrypt.h"
 #include "provider_fixture.h"
 
 static provider_fixture fx;
@@ -209,65 +208,6 @@ static void test_context_rules(void)
 
 /* 16 threads x 50 messages with their length declared and at most 10
  * messages per data key: exactly 80 data keys, none used more than 10 times. */
-#define THREADS             16
-#define MESSAGES_PER_THREAD 50
-
-typedef struct {
-    unsigned char edk[THREADS * MESSAGES_PER_THREAD][64];
-    size_t count;
-    pthread_mutex_t lock;
-    int failures;
-} edk_log;
-
-static void record_edk(edk_log *log, const unsigned char *ct, size_t ct_len)
-{
-    esdk_header header;
-    size_t consumed;
-    if (esdk_header_parse(ct, ct_len, NULL, &header, &consumed, NULL, 0) != ESDK_OK ||
-        header.edks.count != 1) {
-        pthread_mutex_lock(&log->lock);
-        log->failures++;
-        pthread_mutex_unlock(&log->lock);
-        return;
-    }
-    const esdk_edk *edk = &header.edks.items[0];
-    pthread_mutex_lock(&log->lock);
-    memset(log->edk[log->count], 0, 64);
-    memcpy(log->edk[log->count++], edk->ciphertext,
-           edk->ciphertext_len < 64 ? edk->ciphertext_len : 64);
-    pthread_mutex_unlock(&log->lock);
-    esdk_header_clear(&header);
-}
-
-static provider_fixture thread_fx;
-
-static void *encrypt_worker(void *arg)
-{
-    edk_log *log = arg;
-    unsigned char plain[1024] = {0};
-    uint64_t declared = sizeof(plain);
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
-                           OSSL_PARAM_construct_end()};
-    for (int i = 0; i < MESSAGES_PER_THREAD; i++) {
-        unsigned char *ct = NULL;
-        size_t ct_len = 0;
-        if (!fixture_cipher(&thread_fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len)) {
-            pthread_mutex_lock(&log->lock);
-            log->failures++;
-            pthread_mutex_unlock(&log->lock);
-            continue;
-        }
-        record_edk(log, ct, ct_len);
-        OPENSSL_free(ct);
-    }
-    return NULL;
-}
-
-static int compare_edk(const void *a, const void *b)
-{
-    return memcmp(a, b, 64);
-}
-
 static void test_cache_limits_under_threads(void)
 {
     /* A fresh instance: its cache holds no partly used data key. */
@@ -276,29 +216,16 @@ static void test_cache_limits_under_threads(void)
              "raw_aes_key_file = %s\nraw_aes_key_namespace = test-ns\nraw_aes_key_name = "
              "test-key\ncache_max_messages = 10\n",
              key_path);
+    provider_fixture thread_fx;
     CU_ASSERT_FATAL(provider_fixture_start(&thread_fx, lines));
-    static edk_log log;
-    memset(&log, 0, sizeof(log));
-    pthread_mutex_init(&log.lock, NULL);
-    pthread_t threads[THREADS];
-    for (int i = 0; i < THREADS; i++)
-        pthread_create(&threads[i], NULL, encrypt_worker, &log);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(threads[i], NULL);
-    CU_ASSERT_EQUAL(log.failures, 0);
-    CU_ASSERT_EQUAL_FATAL(log.count, THREADS * MESSAGES_PER_THREAD);
-    qsort(log.edk, log.count, 64, compare_edk);
-    size_t distinct = 0, run = 0, longest = 0;
-    for (size_t i = 0; i < log.count; i++) {
-        run = (i > 0 && memcmp(log.edk[i], log.edk[i - 1], 64) == 0) ? run + 1 : 1;
-        distinct += run == 1;
-        longest = run > longest ? run : longest;
-    }
-    printf("\n  %zu messages used %zu data keys, the busiest %zu times\n", log.count, distinct,
-           longest);
-    CU_ASSERT_EQUAL(distinct, THREADS * MESSAGES_PER_THREAD / 10);
-    CU_ASSERT(longest <= 10);
-    pthread_mutex_destroy(&log.lock);
+    key_usage usage;
+    parallel_encrypt(&thread_fx, 16, 50, &usage);
+    printf("\n  %zu messages used %zu data keys, the busiest %zu times\n", usage.messages,
+           usage.distinct_keys, usage.busiest_key);
+    CU_ASSERT_EQUAL(usage.failures, 0);
+    CU_ASSERT_EQUAL_FATAL(usage.messages, 800);
+    CU_ASSERT_EQUAL(usage.distinct_keys, 80);
+    CU_ASSERT(usage.busiest_key <= 10);
     provider_fixture_stop(&thread_fx);
 }
 

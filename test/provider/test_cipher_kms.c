@@ -14,7 +14,7 @@
 #include "cunit_run.h"
 #include "include/dekcache.h"
 #include "kms_fixture.h"
-#include "message/header.h"
+#include "parallel_encrypt.h"
 #include "provider_fixture.h"
 
 #define ACCESS_KEY "AKIDPROVIDERTEST"
@@ -75,78 +75,22 @@ static long op_calls(const char *op)
     return s == NULL ? -1 : s->calls;
 }
 
-#define THREADS             16
-#define MESSAGES_PER_THREAD 50
-
-typedef struct {
-    provider_fixture *fx;
-    unsigned char edks[THREADS * MESSAGES_PER_THREAD][64];
-    size_t count;
-    int failures;
-    pthread_mutex_t lock;
-} encrypt_run;
-
-static void *encrypt_worker(void *arg)
-{
-    encrypt_run *run = arg;
-    unsigned char plain[1024] = {7};
-    uint64_t declared = sizeof(plain);
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
-                           OSSL_PARAM_construct_end()};
-    for (int i = 0; i < MESSAGES_PER_THREAD; i++) {
-        unsigned char *ct = NULL;
-        size_t ct_len = 0;
-        esdk_header header;
-        size_t consumed;
-        int ok = fixture_cipher(run->fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len) &&
-                 esdk_header_parse(ct, ct_len, NULL, &header, &consumed, NULL, 0) == ESDK_OK;
-        pthread_mutex_lock(&run->lock);
-        if (ok && header.edks.count == 1) {
-            size_t n = header.edks.items[0].ciphertext_len;
-            memset(run->edks[run->count], 0, 64);
-            memcpy(run->edks[run->count++], header.edks.items[0].ciphertext, n < 64 ? n : 64);
-        } else {
-            run->failures++;
-        }
-        pthread_mutex_unlock(&run->lock);
-        if (ok)
-            esdk_header_clear(&header);
-        OPENSSL_free(ct);
-    }
-    return NULL;
-}
-
-static int compare_edk(const void *a, const void *b)
-{
-    return memcmp(a, b, 64);
-}
-
+/* 16 threads x 50 messages, at most 10 per data key: exactly 80 KMS calls. */
 static void test_generate_data_key_count(void)
 {
     provider_fixture fx;
     CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main\ncache_max_messages = 10"));
     CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
-    static encrypt_run run;
-    memset(&run, 0, sizeof(run));
-    run.fx = &fx;
-    pthread_mutex_init(&run.lock, NULL);
-    pthread_t threads[THREADS];
-    for (int i = 0; i < THREADS; i++)
-        pthread_create(&threads[i], NULL, encrypt_worker, &run);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(threads[i], NULL);
-    CU_ASSERT_EQUAL(run.failures, 0);
+    key_usage usage;
+    parallel_encrypt(&fx, 16, 50, &usage);
     long generate = op_calls("GenerateDataKey");
-    printf("\n  %d messages: %ld GenerateDataKey calls\n", THREADS * MESSAGES_PER_THREAD, generate);
-    CU_ASSERT_EQUAL(generate, THREADS * MESSAGES_PER_THREAD / 10);
-    qsort(run.edks, run.count, 64, compare_edk);
-    size_t run_len = 0, longest = 0;
-    for (size_t i = 0; i < run.count; i++) {
-        run_len = (i > 0 && memcmp(run.edks[i], run.edks[i - 1], 64) == 0) ? run_len + 1 : 1;
-        longest = run_len > longest ? run_len : longest;
-    }
-    CU_ASSERT(longest <= 10);
-    pthread_mutex_destroy(&run.lock);
+    printf("\n  %zu messages: %ld GenerateDataKey calls, %zu data keys, the busiest %zu times\n",
+           usage.messages, generate, usage.distinct_keys, usage.busiest_key);
+    CU_ASSERT_EQUAL(usage.failures, 0);
+    CU_ASSERT_EQUAL(usage.messages, 800);
+    CU_ASSERT_EQUAL(generate, 80);
+    CU_ASSERT_EQUAL(usage.distinct_keys, 80);
+    CU_ASSERT(usage.busiest_key <= 10);
     provider_fixture_stop(&fx);
 }
 
