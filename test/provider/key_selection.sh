@@ -44,19 +44,7 @@ if grep -q key-a "$work/ct_a"; then ok; else bad "-propquery provider=dek_a did 
 if DEKCACHE_KEY_ID=key-a "$openssl" enc -e -dekcache -K '' -propquery provider=dek_a -in "$work/plain" -out "$work/ct_env" &&
     grep -q key-a "$work/ct_env"; then ok; else bad "DEKCACHE_KEY_ID=key-a"; fi
 # An instance with no key at all says so instead of crashing or guessing.
-cat >"$work/nokey.cnf" <<CNF
-openssl_conf = init
-[init]
-providers = providers
-[providers]
-default = default_sect
-dekcache = dekcache_sect
-[default_sect]
-activate = 1
-[dekcache_sect]
-module = $DEKCACHE_MODULE_DIR/dekcache.so
-activate = 1
-CNF
+write_cnf "$work/nokey.cnf"
 for mode in -e -d; do
     if OPENSSL_CONF="$work/nokey.cnf" "$openssl" enc $mode -dekcache -K '' -in "$work/ct_b" -out "$work/x" 2>"$work/err"; then
         bad "enc $mode without any key succeeded"

@@ -8,22 +8,20 @@ openssl=dekcache_openssl
 work=$(mktemp -d /tmp/dekcache-test-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 head -c 32 /dev/urandom >"$work/aes.key"
-cat >"$work/openssl.cnf" <<CNF
-openssl_conf = init
-[init]
-providers = providers
-[providers]
-default = default_sect
-dekcache = dekcache_sect
-[default_sect]
-activate = 1
-[dekcache_sect]
-module = $DEKCACHE_MODULE_DIR/dekcache.so
-activate = 1
-raw_aes_key_file = $work/aes.key
-raw_aes_key_namespace = script-test
-raw_aes_key_name = key-1
-CNF
+# write_cnf FILE [LINE...]: an openssl.cnf loading default and one dekcache
+# instance whose section holds the given lines.
+write_cnf() {
+    local file=$1
+    shift
+    {
+        printf '%s\n' 'openssl_conf = init' '[init]' 'providers = providers' '[providers]' \
+            'default = default_sect' 'dekcache = dekcache_sect' '[default_sect]' 'activate = 1' \
+            '[dekcache_sect]' "module = $DEKCACHE_MODULE_DIR/dekcache.so" 'activate = 1'
+        [ $# -eq 0 ] || printf '%s\n' "$@"
+    } >"$file"
+}
+write_cnf "$work/openssl.cnf" "raw_aes_key_file = $work/aes.key" \
+    'raw_aes_key_namespace = script-test' 'raw_aes_key_name = key-1'
 export OPENSSL_CONF="$work/openssl.cnf"
 passed=0
 failed=0
