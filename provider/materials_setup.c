@@ -219,7 +219,7 @@ static int prepare_locked(dekcache_provctx *ctx)
  * pay. Caller holds ctx->lock. */
 static int prepare_decryption_locked(dekcache_provctx *ctx)
 {
-    if (ctx->decrypt_cmm != NULL)
+    if (__atomic_load_n(&ctx->decrypt_cmm, __ATOMIC_RELAXED) != NULL)
         return 1;
     if (!prepare_locked(ctx))
         return 0;
@@ -243,14 +243,20 @@ static int prepare_decryption_locked(dekcache_provctx *ctx)
                        "configure key_id (KMS) or raw_aes_key_file / raw_rsa_key_file");
         return 0;
     }
-    ctx->decrypt_cmm = caching_cmm_over(ctx, decrypt, &ctx->partition);
+    esdk_cmm *cmm = caching_cmm_over(ctx, decrypt, &ctx->partition);
     esdk_keyring_free(decrypt);
-    return ctx->decrypt_cmm != NULL;
+    /* Published once, never replaced until teardown: readers need no lock. */
+    __atomic_store_n(&ctx->decrypt_cmm, cmm, __ATOMIC_RELEASE);
+    return cmm != NULL;
 }
 
+/* Every message asks for its CMM, so lookups take no lock: entries are
+ * appended under ctx->lock, filled before the count that publishes them,
+ * and never change until teardown. */
 static esdk_cmm *find_key_cmm(dekcache_provctx *ctx, const char *key_id)
 {
-    for (size_t i = 0; i < ctx->n_key_cmms; i++) {
+    size_t published = __atomic_load_n(&ctx->n_key_cmms, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < published; i++) {
         if (strcmp(ctx->key_cmms[i].key_id, key_id) == 0)
             return ctx->key_cmms[i].cmm;
     }
@@ -312,19 +318,21 @@ esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
         key_id = secure_getenv("DEKCACHE_KEY_ID");
     if (key_id == NULL || key_id[0] == '\0')
         key_id = ctx->config.key_id != NULL ? ctx->config.key_id : "";
+    esdk_cmm *cmm = find_key_cmm(ctx, key_id);
+    if (cmm != NULL)
+        return esdk_cmm_up_ref(cmm);
     pthread_mutex_lock(&ctx->lock);
-    esdk_cmm *cmm = prepare_locked(ctx) ? find_key_cmm(ctx, key_id) : NULL;
-    if (cmm == NULL && ctx->materials_ready) {
-        cmm = new_key_cmm(ctx, key_id);
-        if (cmm != NULL && ctx->n_key_cmms < DEKCACHE_MAX_KEY_CMMS) {
-            char *copy = OPENSSL_strdup(key_id);
-            if (copy != NULL) {
-                ctx->key_cmms[ctx->n_key_cmms].key_id = copy;
-                ctx->key_cmms[ctx->n_key_cmms++].cmm = esdk_cmm_up_ref(cmm);
-            }
-        }
-    } else if (cmm != NULL) {
+    cmm = prepare_locked(ctx) ? find_key_cmm(ctx, key_id) : NULL;
+    if (cmm != NULL) {
         esdk_cmm_up_ref(cmm);
+    } else if (ctx->materials_ready && (cmm = new_key_cmm(ctx, key_id)) != NULL) {
+        size_t n = ctx->n_key_cmms;
+        char *copy = n < DEKCACHE_MAX_KEY_CMMS ? OPENSSL_strdup(key_id) : NULL;
+        if (copy != NULL) {
+            ctx->key_cmms[n].key_id = copy;
+            ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
+            __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
+        }
     }
     pthread_mutex_unlock(&ctx->lock);
     return cmm;
@@ -332,6 +340,9 @@ esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
 
 esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx)
 {
+    esdk_cmm *ready = __atomic_load_n(&ctx->decrypt_cmm, __ATOMIC_ACQUIRE);
+    if (ready != NULL)
+        return esdk_cmm_up_ref(ready);
     pthread_mutex_lock(&ctx->lock);
     esdk_cmm *cmm = prepare_decryption_locked(ctx) ? esdk_cmm_up_ref(ctx->decrypt_cmm) : NULL;
     pthread_mutex_unlock(&ctx->lock);
