@@ -384,7 +384,7 @@ static int parse_options(int argc, char **argv, options *opt)
 static double id_ns_per_op(int alternate, double seconds)
 {
     dek_cache_partition partition;
-    dek_cache_partition_from_name("bench", 5, &partition);
+    dek_cache_partition_from_name(NULL, "bench", 5, &partition);
     unsigned char ecs[2][128];
     memset(ecs[0], 'a', sizeof(ecs[0]));
     memset(ecs[1], 'b', sizeof(ecs[1]));

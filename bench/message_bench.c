@@ -92,8 +92,9 @@ static esdk_cmm *make_fixed_cmm(void)
     esdk_cmm *inner = NULL;
     fixed_cmm *f = calloc(1, sizeof(*f));
     esdk_enc_request req = {0x0478, NULL, ESDK_LENGTH_UNKNOWN, 0};
-    if (f == NULL || esdk_raw_aes_keyring_new("bench", "key", wrapping_key, 32, &kr) != ESDK_OK ||
-        esdk_default_cmm_new(kr, &inner) != ESDK_OK ||
+    if (f == NULL ||
+        esdk_raw_aes_keyring_new(NULL, "bench", "key", wrapping_key, 32, &kr) != ESDK_OK ||
+        esdk_default_cmm_new(NULL, kr, &inner) != ESDK_OK ||
         esdk_cmm_get_encryption_materials(inner, &req, &f->enc, NULL, 0) != ESDK_OK)
         die("materials");
     f->dec = esdk_dec_materials_new(0x0478);

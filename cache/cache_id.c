@@ -11,41 +11,46 @@
 
 #define SHA512_LEN DEK_CACHE_ID_LEN
 
-static int sha512(const void *data, size_t len, unsigned char out[SHA512_LEN])
+static int sha512(OSSL_LIB_CTX *libctx, const void *data, size_t len, unsigned char out[SHA512_LEN])
 {
-    unsigned int out_len = 0;
-    return EVP_Digest(data, len, out, &out_len, EVP_sha512(), NULL) == 1;
+    return EVP_Q_digest(libctx, "SHA512", NULL, data, len, out, NULL) == 1;
 }
 
 /* Hashes the concatenation of count parts. */
-static dek_cache_status sha512_parts(const dek_cache_bytes *parts, size_t count,
-                                     unsigned char out[SHA512_LEN])
+static dek_cache_status sha512_parts(OSSL_LIB_CTX *libctx, const dek_cache_bytes *parts,
+                                     size_t count, unsigned char out[SHA512_LEN])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha512(), NULL) == 1;
+    EVP_MD *md = EVP_MD_fetch(libctx, "SHA512", NULL);
+    EVP_MD_CTX *ctx = md != NULL ? EVP_MD_CTX_new() : NULL;
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) == 1;
     for (size_t i = 0; ok && i < count; i++) {
         ok = EVP_DigestUpdate(ctx, parts[i].data, parts[i].len) == 1;
     }
     ok = ok && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
     EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
     return ok ? DEK_CACHE_OK : DEK_CACHE_ERR_CRYPTO;
 }
 
-dek_cache_status dek_cache_partition_from_name(const void *name, size_t len,
+dek_cache_status dek_cache_partition_from_name(OSSL_LIB_CTX *libctx, const void *name, size_t len,
                                                dek_cache_partition *out)
 {
     if (out == NULL || (name == NULL && len != 0)) {
         return DEK_CACHE_ERR_ARGUMENT;
     }
-    return sha512(name != NULL ? name : "", len, out->hash) ? DEK_CACHE_OK : DEK_CACHE_ERR_CRYPTO;
+    out->libctx = libctx;
+    return sha512(libctx, name != NULL ? name : "", len, out->hash) ? DEK_CACHE_OK
+                                                                    : DEK_CACHE_ERR_CRYPTO;
 }
 
-dek_cache_status dek_cache_partition_random(dek_cache_partition *out)
+dek_cache_status dek_cache_partition_random(OSSL_LIB_CTX *libctx, dek_cache_partition *out)
 {
     if (out == NULL) {
         return DEK_CACHE_ERR_ARGUMENT;
     }
-    return RAND_bytes(out->hash, sizeof(out->hash)) == 1 ? DEK_CACHE_OK : DEK_CACHE_ERR_CRYPTO;
+    out->libctx = libctx;
+    return RAND_bytes_ex(libctx, out->hash, sizeof(out->hash), 0) == 1 ? DEK_CACHE_OK
+                                                                       : DEK_CACHE_ERR_CRYPTO;
 }
 
 dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, int32_t suite_id,
@@ -62,7 +67,7 @@ dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, i
         return DEK_CACHE_OK;
     }
     unsigned char ec_hash[SHA512_LEN];
-    if (!sha512(serialized_ec != NULL ? serialized_ec : "", ec_len, ec_hash)) {
+    if (!sha512(partition->libctx, serialized_ec != NULL ? serialized_ec : "", ec_len, ec_hash)) {
         return DEK_CACHE_ERR_CRYPTO;
     }
     unsigned char suite[3] = {0, (unsigned char)(suite_id >> 8), (unsigned char)suite_id};
@@ -73,7 +78,8 @@ dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, i
     }
     const dek_cache_bytes parts[] = {
         {partition->hash, SHA512_LEN}, {suite, suite_len}, {ec_hash, SHA512_LEN}};
-    dek_cache_status status = sha512_parts(parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
+    dek_cache_status status =
+        sha512_parts(partition->libctx, parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
     if (status == DEK_CACHE_OK) {
         cache_id_memo_keep(MEMO_ENCRYPTION, inputs, 3, NULL, 0, out);
     }
@@ -86,8 +92,8 @@ static int compare_hashes(const void *a, const void *b)
 }
 
 /* The per-EDK hashes, sorted byte-wise; the caller frees *out (not secret). */
-static dek_cache_status sorted_edk_hashes(const dek_cache_bytes *edks, size_t count,
-                                          unsigned char **out)
+static dek_cache_status sorted_edk_hashes(OSSL_LIB_CTX *libctx, const dek_cache_bytes *edks,
+                                          size_t count, unsigned char **out)
 {
     if (count > SIZE_MAX / SHA512_LEN) {
         return DEK_CACHE_ERR_ARGUMENT;
@@ -98,7 +104,7 @@ static dek_cache_status sorted_edk_hashes(const dek_cache_bytes *edks, size_t co
     }
     for (size_t i = 0; i < count; i++) {
         if ((edks[i].data == NULL && edks[i].len != 0) ||
-            !sha512(edks[i].data != NULL ? edks[i].data : "", edks[i].len,
+            !sha512(libctx, edks[i].data != NULL ? edks[i].data : "", edks[i].len,
                     hashes + i * SHA512_LEN)) {
             OPENSSL_free(hashes);
             return edks[i].data == NULL ? DEK_CACHE_ERR_ARGUMENT : DEK_CACHE_ERR_CRYPTO;
@@ -124,11 +130,12 @@ dek_cache_status dek_cache_decryption_id(const dek_cache_partition *partition, u
         return DEK_CACHE_OK;
     }
     unsigned char ec_hash[SHA512_LEN];
-    if (!sha512(serialized_ec != NULL ? serialized_ec : "", ec_len, ec_hash)) {
+    if (!sha512(partition->libctx, serialized_ec != NULL ? serialized_ec : "", ec_len, ec_hash)) {
         return DEK_CACHE_ERR_CRYPTO;
     }
     unsigned char *edk_hashes = NULL;
-    dek_cache_status status = sorted_edk_hashes(serialized_edks, edk_count, &edk_hashes);
+    dek_cache_status status =
+        sorted_edk_hashes(partition->libctx, serialized_edks, edk_count, &edk_hashes);
     if (status != DEK_CACHE_OK) {
         return status;
     }
@@ -139,7 +146,7 @@ dek_cache_status dek_cache_decryption_id(const dek_cache_partition *partition, u
                                      {edk_hashes, edk_count * SHA512_LEN},
                                      {zero_pad, SHA512_LEN},
                                      {ec_hash, SHA512_LEN}};
-    status = sha512_parts(parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
+    status = sha512_parts(partition->libctx, parts, sizeof(parts) / sizeof(parts[0]), out->bytes);
     OPENSSL_free(edk_hashes);
     if (status == DEK_CACHE_OK) {
         cache_id_memo_keep(MEMO_DECRYPTION, inputs, 3, serialized_edks, edk_count, out);

@@ -22,6 +22,7 @@
 
 #include "cache/dek_cache.h"
 
+#include <openssl/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,8 +32,11 @@ extern "C" {
 
 #define DEK_CACHE_SUITE_NONE (-1)
 
+/* The partition also names the library context its IDs are hashed in (NULL:
+ * the default one); it must outlive every use of the partition. */
 typedef struct {
     unsigned char hash[DEK_CACHE_ID_LEN];
+    OSSL_LIB_CTX *libctx;
 } dek_cache_partition;
 
 typedef struct {
@@ -41,10 +45,10 @@ typedef struct {
 } dek_cache_bytes;
 
 /* P = SHA512(name). */
-dek_cache_status dek_cache_partition_from_name(const void *name, size_t len,
+dek_cache_status dek_cache_partition_from_name(OSSL_LIB_CTX *libctx, const void *name, size_t len,
                                                dek_cache_partition *out);
-/* P = 64 bytes from RAND_bytes: a partition no other cache user can share. */
-dek_cache_status dek_cache_partition_random(dek_cache_partition *out);
+/* P = 64 bytes from RAND_bytes_ex: a partition no other cache user can share. */
+dek_cache_status dek_cache_partition_random(OSSL_LIB_CTX *libctx, dek_cache_partition *out);
 
 /* suite_id: 0..0xFFFF, or DEK_CACHE_SUITE_NONE when the caller requested none. */
 dek_cache_status dek_cache_encryption_id(const dek_cache_partition *partition, int32_t suite_id,

@@ -21,10 +21,10 @@ static esdk_cmm *fuzz_cmm(void)
                                         17, 18, 19, 20, 21, 22, 23, 24, 25, 32, 33,
                                         34, 35, 36, 37, 38, 39, 40, 41, 48, 49};
         esdk_keyring *kr = NULL;
-        if (esdk_raw_aes_keyring_new("aws-raw-vectors-persistant", "aes-256", key, sizeof(key),
-                                     &kr) != ESDK_OK)
+        if (esdk_raw_aes_keyring_new(NULL, "aws-raw-vectors-persistant", "aes-256", key,
+                                     sizeof(key), &kr) != ESDK_OK)
             abort();
-        if (esdk_default_cmm_new(kr, &cmm) != ESDK_OK)
+        if (esdk_default_cmm_new(NULL, kr, &cmm) != ESDK_OK)
             abort();
         esdk_keyring_free(kr);
     }

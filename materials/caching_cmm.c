@@ -174,7 +174,7 @@ static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_reque
         dek_cache_get_encryption(cmm->cache, &id, &cache_request, fetch_encryption, &miss, blob,
                                  sizeof(blob), &blob_len, &result);
     if (cs == DEK_CACHE_OK)
-        status = materials_enc_from_blob(blob, blob_len, out);
+        status = materials_enc_from_blob(cmm->partition.libctx, blob, blob_len, out);
     else if (miss.enc_oversized != NULL) {
         *out = miss.enc_oversized;
         miss.enc_oversized = NULL;
@@ -241,7 +241,7 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
         dek_cache_get_decryption(cmm->cache, &id, cmm->limits.max_age_ns, fetch_decryption, &miss,
                                  blob, sizeof(blob), &blob_len, &result);
     if (cs == DEK_CACHE_OK)
-        status = materials_dec_from_blob(blob, blob_len, out);
+        status = materials_dec_from_blob(cmm->partition.libctx, blob, blob_len, out);
     else if (miss.dec_oversized != NULL) {
         *out = miss.dec_oversized;
         miss.dec_oversized = NULL;

@@ -30,7 +30,7 @@
 typedef struct {
     esdk_cmm *upstream;                   /* required; the CMM takes a reference */
     dek_cache *cache;                     /* required; shared, must outlive the CMM */
-    const dek_cache_partition *partition; /* copied */
+    const dek_cache_partition *partition; /* copied; its libctx also decodes cached keys */
     uint64_t max_age_ns;                  /* > 0 */
     uint64_t max_messages;                /* 1 .. 2^32 */
     uint64_t max_bytes;                   /* 1 .. 2^63-1 */

@@ -38,6 +38,7 @@ typedef struct {
     size_t len;
     size_t pos;
     int bad;
+    OSSL_LIB_CTX *libctx; /* where keys are decoded */
 } blob_reader;
 
 static const uint8_t *take(blob_reader *r, size_t n)
@@ -113,8 +114,8 @@ static EVP_PKEY *take_key(blob_reader *r, int private_key, int *failed)
     const uint8_t *der = take_field(r, &n);
     if (r->bad || n == 0)
         return NULL;
-    EVP_PKEY *key =
-        private_key ? d2i_AutoPrivateKey(NULL, &der, (long)n) : d2i_PUBKEY(NULL, &der, (long)n);
+    EVP_PKEY *key = private_key ? d2i_AutoPrivateKey_ex(NULL, &der, (long)n, r->libctx, NULL)
+                                : d2i_PUBKEY_ex(NULL, &der, (long)n, r->libctx, NULL);
     if (key == NULL)
         *failed = 1;
     return key;
@@ -202,9 +203,10 @@ static esdk_status read_edks(blob_reader *r, esdk_edk_list *edks)
     return r->bad ? ESDK_ERR_BAD_MATERIALS : ESDK_OK;
 }
 
-esdk_status materials_enc_from_blob(const uint8_t *blob, size_t len, esdk_enc_materials **out)
+esdk_status materials_enc_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, size_t len,
+                                    esdk_enc_materials **out)
 {
-    blob_reader r = {blob, len, 0, 0};
+    blob_reader r = {blob, len, 0, 0, libctx};
     uint16_t suite_id;
     const uint8_t *key;
     size_t key_len;
@@ -236,9 +238,10 @@ esdk_status materials_dec_to_blob(const esdk_dec_materials *mat, uint8_t *out, s
     return finish_writer(&w, len);
 }
 
-esdk_status materials_dec_from_blob(const uint8_t *blob, size_t len, esdk_dec_materials **out)
+esdk_status materials_dec_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, size_t len,
+                                    esdk_dec_materials **out)
 {
-    blob_reader r = {blob, len, 0, 0};
+    blob_reader r = {blob, len, 0, 0, libctx};
     uint16_t suite_id;
     const uint8_t *key;
     size_t key_len;

@@ -18,9 +18,12 @@ esdk_status materials_enc_to_blob(const esdk_enc_materials *mat, uint8_t *out, s
 esdk_status materials_dec_to_blob(const esdk_dec_materials *mat, uint8_t *out, size_t cap,
                                   size_t *len);
 
-/* Fresh materials from a blob written by the functions above. */
-esdk_status materials_enc_from_blob(const uint8_t *blob, size_t len, esdk_enc_materials **out);
-esdk_status materials_dec_from_blob(const uint8_t *blob, size_t len, esdk_dec_materials **out);
+/* Fresh materials from a blob written by the functions above; signing and
+ * verification keys are decoded in libctx (NULL: the default context). */
+esdk_status materials_enc_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, size_t len,
+                                    esdk_enc_materials **out);
+esdk_status materials_dec_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, size_t len,
+                                    esdk_dec_materials **out);
 
 /* The header's encoding of one EDK (three u16-length-prefixed fields), as the
  * ESDK's decryption cache ID hashes it. Same contract as *_to_blob. */

@@ -2,60 +2,11 @@
 
 #include <limits.h>
 #include <openssl/crypto.h>
-#include <pthread.h>
-#include <stdatomic.h>
 
-#include "message/library_internal.h"
-
-static EVP_CIPHER *gcm_ciphers[3]; /* AES-128/192/256-GCM */
-static _Atomic int fetched;
-static pthread_mutex_t fetch_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Fetching is slow (a locked method-store lookup), so do it once; the
- * library's last release (message/library.h) frees them again. */
-static void fetch_ciphers(void)
+EVP_CIPHER_CTX *esdk_gcm_new(const esdk_crypto *crypto, const uint8_t *key, size_t key_len,
+                             int encrypt)
 {
-    if (atomic_load_explicit(&fetched, memory_order_acquire))
-        return;
-    pthread_mutex_lock(&fetch_lock);
-    if (!atomic_load_explicit(&fetched, memory_order_relaxed)) {
-        gcm_ciphers[0] = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
-        gcm_ciphers[1] = EVP_CIPHER_fetch(NULL, "AES-192-GCM", NULL);
-        gcm_ciphers[2] = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-        atomic_store_explicit(&fetched, 1, memory_order_release);
-    }
-    pthread_mutex_unlock(&fetch_lock);
-}
-
-void esdk_gcm_free_globals(void)
-{
-    pthread_mutex_lock(&fetch_lock);
-    for (int i = 0; i < 3; i++) {
-        EVP_CIPHER_free(gcm_ciphers[i]);
-        gcm_ciphers[i] = NULL;
-    }
-    atomic_store_explicit(&fetched, 0, memory_order_release);
-    pthread_mutex_unlock(&fetch_lock);
-}
-
-static const EVP_CIPHER *cipher_for(size_t key_len)
-{
-    fetch_ciphers();
-    switch (key_len) {
-    case 16:
-        return gcm_ciphers[0];
-    case 24:
-        return gcm_ciphers[1];
-    case 32:
-        return gcm_ciphers[2];
-    default:
-        return NULL;
-    }
-}
-
-EVP_CIPHER_CTX *esdk_gcm_new(const uint8_t *key, size_t key_len, int encrypt)
-{
-    const EVP_CIPHER *cipher = cipher_for(key_len);
+    const EVP_CIPHER *cipher = esdk_crypto_gcm(esdk_crypto_or_default(crypto), key_len);
     if (cipher == NULL)
         return NULL;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();

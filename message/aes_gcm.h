@@ -2,14 +2,18 @@
 #define DEKCACHE_MESSAGE_AES_GCM_H
 
 /* Internal: AES-GCM (12-byte IV, 16-byte tag) on a context keyed once and
- * re-IVed per operation, with the EVP_CIPHERs fetched once per process. */
+ * re-IVed per operation, with the EVP_CIPHER fetched once per library
+ * context (message/crypto.h). */
 
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "message/crypto.h"
+
 /* A new context keyed for encryption (encrypt = 1) or decryption; NULL on failure. */
-EVP_CIPHER_CTX *esdk_gcm_new(const uint8_t *key, size_t key_len, int encrypt);
+EVP_CIPHER_CTX *esdk_gcm_new(const esdk_crypto *crypto, const uint8_t *key, size_t key_len,
+                             int encrypt);
 
 /* ct may equal pt. Returns 1 on success. */
 int esdk_gcm_seal(EVP_CIPHER_CTX *ctx, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,

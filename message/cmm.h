@@ -74,6 +74,6 @@ esdk_status esdk_cmm_decrypt_materials(esdk_cmm *cmm, const esdk_dec_request *re
  * in the stored EC and decodes it (forbidden for unsigned suites); merges the
  * reproduced EC: stored keys must agree (ESDK_ERR_CONTEXT_MISMATCH), other
  * reproduced pairs become required-EC pairs; calls the keyring's on_decrypt. */
-esdk_status esdk_default_cmm_new(esdk_keyring *keyring, esdk_cmm **out);
+esdk_status esdk_default_cmm_new(const esdk_crypto *crypto, esdk_keyring *keyring, esdk_cmm **out);
 
 #endif

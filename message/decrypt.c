@@ -27,6 +27,7 @@ esdk_status esdk_decrypt_new(const esdk_decrypt_options *options, esdk_decryptor
     if (options != NULL)
         d->opt = *options;
     d->opt.reproduced_ec = NULL;
+    d->opt.crypto = esdk_crypto_or_default(d->opt.crypto);
     if (d->opt.max_frame_len == 0)
         d->opt.max_frame_len = ESDK_DEFAULT_MAX_FRAME_LEN;
     if (d->opt.max_frames == 0 || d->opt.max_frames > 0xFFFFFFFFu)

@@ -56,7 +56,8 @@ typedef struct {
     esdk_header_limits header_limits;      /* max EDKs, header size, EC size */
     uint32_t max_frame_len;                /* 0 = ESDK_DEFAULT_MAX_FRAME_LEN */
     uint64_t max_frames;                   /* 0 = 2^32 - 1 (the format's limit) */
-    uint64_t max_body_len; /* non-framed ciphertext; 0 = ESDK_DEFAULT_MAX_BODY_LEN */
+    uint64_t max_body_len;     /* non-framed ciphertext; 0 = ESDK_DEFAULT_MAX_BODY_LEN */
+    const esdk_crypto *crypto; /* NULL = the default library context */
 } esdk_decrypt_options;
 
 esdk_status esdk_decrypt_new(const esdk_decrypt_options *options, esdk_decryptor **out);

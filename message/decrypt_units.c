@@ -92,7 +92,7 @@ static esdk_status read_header(esdk_decryptor *d, const uint8_t *unit, size_t le
         return esdk_dec_fail(d, ESDK_ERR_POLICY,
                              "commitment policy forbids decrypting suite 0x%04x", suite->id);
     if (esdk_suite_is_signed(suite)) {
-        d->sig_hash = esdk_sig_hash_new(suite);
+        d->sig_hash = esdk_sig_hash_new(d->opt.crypto, suite);
         if (d->sig_hash == NULL || !EVP_DigestUpdate(d->sig_hash, unit, len))
             return esdk_dec_fail(d, ESDK_ERR_CRYPTO, "signature hash");
     }
@@ -134,13 +134,14 @@ esdk_status esdk_dec_authenticate_header(esdk_decryptor *d)
         return st;
     const esdk_suite *suite = d->header.suite;
     uint8_t enc_key[32], commit_key[32];
-    st = esdk_derive_keys(suite, d->mat->data_key, d->header.message_id, enc_key, commit_key);
+    st = esdk_derive_keys(d->opt.crypto, suite, d->mat->data_key, d->header.message_id, enc_key,
+                          commit_key);
     if (st != ESDK_OK) {
         st = esdk_dec_fail(d, st, "key derivation");
     } else if (suite->committing &&
                CRYPTO_memcmp(commit_key, d->header.commit_key, ESDK_COMMIT_KEY_LEN) != 0) {
         st = esdk_dec_fail(d, ESDK_ERR_COMMITMENT, "commit key does not match the data key");
-    } else if ((d->gcm = esdk_gcm_new(enc_key, suite->key_len, 0)) == NULL) {
+    } else if ((d->gcm = esdk_gcm_new(d->opt.crypto, enc_key, suite->key_len, 0)) == NULL) {
         st = esdk_dec_fail(d, ESDK_ERR_CRYPTO, "cipher setup");
     }
     OPENSSL_cleanse(enc_key, sizeof(enc_key));
@@ -232,7 +233,8 @@ static esdk_status read_single_block(esdk_decryptor *d, dec_window *w, const uin
 
 static esdk_status read_footer(esdk_decryptor *d, const uint8_t *unit, size_t len)
 {
-    if (esdk_sig_verify(d->sig_hash, d->mat->verification_key, unit + 2, len - 2) != ESDK_OK)
+    if (esdk_sig_verify(d->opt.crypto, d->sig_hash, d->mat->verification_key, unit + 2, len - 2) !=
+        ESDK_OK)
         return esdk_dec_fail(d, ESDK_ERR_SIGNATURE, "footer signature does not verify");
     d->stage = STAGE_DONE;
     return ESDK_OK;

@@ -6,15 +6,17 @@
 typedef struct {
     esdk_cmm base;
     esdk_keyring *keyring;
+    const esdk_crypto *crypto;
 } default_cmm;
 
 /* Signed suites: a fresh ECDSA key, its public half in the EC (never caller-set). */
-static esdk_status add_signing_key(esdk_enc_materials *mat, char *detail, size_t detail_len)
+static esdk_status add_signing_key(const esdk_crypto *crypto, esdk_enc_materials *mat, char *detail,
+                                   size_t detail_len)
 {
     if (esdk_ec_get(&mat->ec, ESDK_EC_PUBLIC_KEY, strlen(ESDK_EC_PUBLIC_KEY)) != NULL)
         return esdk_fail(detail, detail_len, ESDK_ERR_RESERVED_CONTEXT,
                          "encryption context already sets %s", ESDK_EC_PUBLIC_KEY);
-    esdk_status st = esdk_signing_key_generate(mat->suite_id, &mat->signing_key);
+    esdk_status st = esdk_signing_key_generate(crypto, mat->suite_id, &mat->signing_key);
     char *b64 = NULL;
     size_t b64_len = 0;
     if (st == ESDK_OK)
@@ -46,7 +48,7 @@ static esdk_status default_get_encryption_materials(esdk_cmm *cmm, const esdk_en
     if (st == ESDK_OK && req->ec != NULL)
         st = esdk_ec_copy(&mat->ec, req->ec);
     if (st == ESDK_OK && esdk_suite_is_signed(suite))
-        st = add_signing_key(mat, detail, detail_len);
+        st = add_signing_key(d->crypto, mat, detail, detail_len);
     if (st == ESDK_OK)
         st = esdk_keyring_on_encrypt(d->keyring, mat, detail, detail_len);
     if (st != ESDK_OK) {
@@ -82,9 +84,9 @@ static esdk_status merge_reproduced(esdk_dec_materials *mat, const esdk_enc_cont
 }
 
 /* aws-crypto-public-key: required (and decoded) for signed suites, forbidden otherwise. */
-static esdk_status load_verification_key(esdk_dec_materials *mat, const esdk_suite *suite,
-                                         const esdk_enc_context *stored, char *detail,
-                                         size_t detail_len)
+static esdk_status load_verification_key(const esdk_crypto *crypto, esdk_dec_materials *mat,
+                                         const esdk_suite *suite, const esdk_enc_context *stored,
+                                         char *detail, size_t detail_len)
 {
     const esdk_ec_pair *pk = esdk_ec_get(stored, ESDK_EC_PUBLIC_KEY, strlen(ESDK_EC_PUBLIC_KEY));
     if (!esdk_suite_is_signed(suite)) {
@@ -97,7 +99,7 @@ static esdk_status load_verification_key(esdk_dec_materials *mat, const esdk_sui
         return esdk_fail(detail, detail_len, ESDK_ERR_PUBLIC_KEY, "signed suite 0x%04x lacks %s",
                          suite->id, ESDK_EC_PUBLIC_KEY);
     esdk_status st =
-        esdk_public_key_decode(suite->id, pk->value, pk->value_len, &mat->verification_key);
+        esdk_public_key_decode(crypto, suite->id, pk->value, pk->value_len, &mat->verification_key);
     if (st != ESDK_OK)
         return esdk_fail(detail, detail_len, ESDK_ERR_PUBLIC_KEY, "%s is not a valid %s point",
                          ESDK_EC_PUBLIC_KEY, suite->sig_curve);
@@ -120,7 +122,7 @@ static esdk_status default_decrypt_materials(esdk_cmm *cmm, const esdk_dec_reque
     esdk_dec_materials *mat = esdk_dec_materials_new(req->suite_id);
     esdk_status st = mat ? esdk_ec_copy(&mat->ec, req->ec) : ESDK_ERR_ALLOC;
     if (st == ESDK_OK)
-        st = load_verification_key(mat, suite, req->ec, detail, detail_len);
+        st = load_verification_key(d->crypto, mat, suite, req->ec, detail, detail_len);
     if (st == ESDK_OK)
         st = merge_reproduced(mat, req->reproduced_ec, detail, detail_len);
     if (st == ESDK_OK)
@@ -144,7 +146,7 @@ static void default_destroy(esdk_cmm *cmm)
 static const esdk_cmm_vtable default_vtable = {"default", default_get_encryption_materials,
                                                default_decrypt_materials, default_destroy};
 
-esdk_status esdk_default_cmm_new(esdk_keyring *keyring, esdk_cmm **out)
+esdk_status esdk_default_cmm_new(const esdk_crypto *crypto, esdk_keyring *keyring, esdk_cmm **out)
 {
     *out = NULL;
     if (keyring == NULL)
@@ -154,6 +156,7 @@ esdk_status esdk_default_cmm_new(esdk_keyring *keyring, esdk_cmm **out)
         return ESDK_ERR_ALLOC;
     esdk_cmm_init(&d->base, &default_vtable);
     d->keyring = esdk_keyring_up_ref(keyring);
+    d->crypto = esdk_crypto_or_default(crypto);
     *out = &d->base;
     return ESDK_OK;
 }

@@ -1,7 +1,6 @@
 #include "message/encrypt.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 #include "message/aes_gcm.h"
@@ -166,7 +165,8 @@ static esdk_status emit_footer(esdk_encryptor *e, out_window *w)
 {
     uint8_t footer[2 + ESDK_SIG_MAX_LEN];
     size_t sig_len = 0;
-    if (esdk_sig_sign(e->sig_hash, e->mat->signing_key, e->suite, footer + 2, &sig_len) != ESDK_OK)
+    if (esdk_sig_sign(e->crypto, e->sig_hash, e->mat->signing_key, e->suite, footer + 2,
+                      &sig_len) != ESDK_OK)
         return fail(e, ESDK_ERR_CRYPTO, "signing");
     esdk_put_u16(footer, (uint16_t)sig_len);
     return emit_bytes(e, w, footer, 2 + sig_len, 0);

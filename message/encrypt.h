@@ -52,9 +52,10 @@ typedef struct {
     int plaintext_len_known;       /* 0 (default): unknown, the CMM sees ESDK_LENGTH_UNKNOWN */
     esdk_commitment_policy policy; /* default REQUIRE_ENCRYPT_REQUIRE_DECRYPT */
     size_t max_edks;               /* 0 = no cap; else more EDKs from the CMM fail */
+    const esdk_crypto *crypto;     /* NULL = the default library context */
 } esdk_encrypt_options;
 
-/* Obtains materials from the CMM, draws the message ID (RAND_bytes), derives
+/* Obtains materials from the CMM, draws the message ID (RAND_bytes_ex), derives
  * the keys and prepares the header. Nothing is output yet. */
 esdk_status esdk_encrypt_new(const esdk_encrypt_options *options, esdk_encryptor **out,
                              char *detail, size_t detail_len);

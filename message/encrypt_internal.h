@@ -10,6 +10,7 @@
 #include "message/encrypt.h"
 
 struct esdk_encryptor {
+    const esdk_crypto *crypto; /* never NULL */
     esdk_enc_materials *mat;
     const esdk_suite *suite;
     uint32_t frame_len;

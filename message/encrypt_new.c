@@ -65,10 +65,13 @@ static esdk_status prepare(esdk_encryptor *e, char *detail, size_t detail_len)
     uint8_t enc_key[32], commit_key[32];
     size_t body_len = 0;
     esdk_status st =
-        RAND_bytes(e->message_id, sizeof(e->message_id)) == 1 ? ESDK_OK : ESDK_ERR_CRYPTO;
+        RAND_bytes_ex(esdk_crypto_libctx(e->crypto), e->message_id, sizeof(e->message_id), 0) == 1
+            ? ESDK_OK
+            : ESDK_ERR_CRYPTO;
     if (st == ESDK_OK)
-        st = esdk_derive_keys(e->suite, e->mat->data_key, e->message_id, enc_key, commit_key);
-    if (st == ESDK_OK && (e->gcm = esdk_gcm_new(enc_key, e->suite->key_len, 1)) == NULL)
+        st = esdk_derive_keys(e->crypto, e->suite, e->mat->data_key, e->message_id, enc_key,
+                              commit_key);
+    if (st == ESDK_OK && (e->gcm = esdk_gcm_new(e->crypto, enc_key, e->suite->key_len, 1)) == NULL)
         st = ESDK_ERR_CRYPTO;
     if (st == ESDK_OK)
         st = esdk_header_write_v2(e->mat, e->message_id, e->frame_len, commit_key, &e->header,
@@ -78,7 +81,7 @@ static esdk_status prepare(esdk_encryptor *e, char *detail, size_t detail_len)
     if (st == ESDK_OK)
         st = seal_header(e, body_len);
     if (st == ESDK_OK && esdk_suite_is_signed(e->suite) &&
-        (e->sig_hash = esdk_sig_hash_new(e->suite)) == NULL)
+        (e->sig_hash = esdk_sig_hash_new(e->crypto, e->suite)) == NULL)
         st = ESDK_ERR_CRYPTO;
     if (st == ESDK_OK && (e->frame = OPENSSL_malloc(e->frame_len)) == NULL)
         st = ESDK_ERR_ALLOC;
@@ -95,6 +98,7 @@ esdk_status esdk_encrypt_new(const esdk_encrypt_options *options, esdk_encryptor
     esdk_encryptor *e = OPENSSL_zalloc(sizeof(*e));
     if (e == NULL)
         return ESDK_ERR_ALLOC;
+    e->crypto = esdk_crypto_or_default(options->crypto);
     e->queue.ciphertext_only = 1; /* frames are sealed from `frame` into it */
     e->frame_len = options->frame_len ? options->frame_len : ESDK_DEFAULT_FRAME_LEN;
     e->declared_len = options->plaintext_len_known ? options->plaintext_len : ESDK_LENGTH_UNKNOWN;

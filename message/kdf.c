@@ -1,73 +1,12 @@
 #include "message/kdf.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 
-#include "message/library_internal.h"
 #include "message/wire.h"
 
 #define MAX_HASH 64
-
-/* HMAC contexts with the digest already set, one per hash; per derivation we
- * duplicate one, which skips the fetch and parameter parsing. */
-static EVP_MAC_CTX *hmac_templates[3];
-static const char *const hash_names[3] = {"SHA256", "SHA384", "SHA512"};
-static _Atomic int templates_made;
-static pthread_mutex_t templates_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void make_templates_locked(void)
-{
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    for (int i = 0; mac != NULL && i < 3; i++) {
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)hash_names[i], 0),
-            OSSL_PARAM_construct_end()};
-        hmac_templates[i] = EVP_MAC_CTX_new(mac);
-        if (hmac_templates[i] != NULL && !EVP_MAC_CTX_set_params(hmac_templates[i], params)) {
-            EVP_MAC_CTX_free(hmac_templates[i]);
-            hmac_templates[i] = NULL;
-        }
-    }
-    EVP_MAC_free(mac);
-}
-
-/* Made once; the library's last release (message/library.h) frees them. */
-static void make_templates(void)
-{
-    if (atomic_load_explicit(&templates_made, memory_order_acquire))
-        return;
-    pthread_mutex_lock(&templates_lock);
-    if (!atomic_load_explicit(&templates_made, memory_order_relaxed)) {
-        make_templates_locked();
-        atomic_store_explicit(&templates_made, 1, memory_order_release);
-    }
-    pthread_mutex_unlock(&templates_lock);
-}
-
-void esdk_kdf_free_globals(void)
-{
-    pthread_mutex_lock(&templates_lock);
-    for (int i = 0; i < 3; i++) {
-        EVP_MAC_CTX_free(hmac_templates[i]);
-        hmac_templates[i] = NULL;
-    }
-    atomic_store_explicit(&templates_made, 0, memory_order_release);
-    pthread_mutex_unlock(&templates_lock);
-}
-
-static EVP_MAC_CTX *hmac_new(const char *hash)
-{
-    make_templates();
-    for (int i = 0; i < 3; i++) {
-        if (strcmp(hash, hash_names[i]) == 0)
-            return hmac_templates[i] ? EVP_MAC_CTX_dup(hmac_templates[i]) : NULL;
-    }
-    return NULL;
-}
 
 /* out = HMAC(key, a || b || c); key NULL reuses the context's previous key. */
 static int hmac3(EVP_MAC_CTX *ctx, const uint8_t *key, size_t key_len, const void *a, size_t alen,
@@ -110,14 +49,15 @@ static int derive_v2(EVP_MAC_CTX *ctx, const esdk_suite *suite, const uint8_t *p
            hmac3(ctx, NULL, 0, "COMMITKEY", 9, NULL, 0, &one, 1, okm_commit);
 }
 
-esdk_status esdk_derive_keys(const esdk_suite *suite, const uint8_t *data_key,
-                             const uint8_t *message_id, uint8_t *enc_key, uint8_t *commit_key)
+esdk_status esdk_derive_keys(const esdk_crypto *crypto, const esdk_suite *suite,
+                             const uint8_t *data_key, const uint8_t *message_id, uint8_t *enc_key,
+                             uint8_t *commit_key)
 {
     if (suite->kdf == ESDK_KDF_IDENTITY) {
         memcpy(enc_key, data_key, suite->key_len);
         return ESDK_OK;
     }
-    EVP_MAC_CTX *ctx = hmac_new(suite->kdf_hash);
+    EVP_MAC_CTX *ctx = esdk_crypto_hmac_new(esdk_crypto_or_default(crypto), suite->kdf_hash);
     if (ctx == NULL)
         return ESDK_ERR_CRYPTO;
     size_t hash_len = hash_size(suite->kdf_hash);

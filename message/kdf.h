@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "message/crypto.h"
 #include "message/status.h"
 #include "message/suite.h"
 
@@ -13,7 +14,8 @@
  * committing suites, the 32-byte commit key. HKDF runs on reused HMAC
  * contexts: one extract and one expand per output (every output is shorter
  * than the hash, so each expand is a single HMAC block). */
-esdk_status esdk_derive_keys(const esdk_suite *suite, const uint8_t *data_key,
-                             const uint8_t *message_id, uint8_t *enc_key, uint8_t *commit_key);
+esdk_status esdk_derive_keys(const esdk_crypto *crypto, const esdk_suite *suite,
+                             const uint8_t *data_key, const uint8_t *message_id, uint8_t *enc_key,
+                             uint8_t *commit_key);
 
 #endif

@@ -55,8 +55,9 @@ esdk_status esdk_keyring_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
     return ESDK_OK;
 }
 
-esdk_status esdk_keyring_generate_and_wrap(esdk_keyring *keyring, esdk_enc_materials *mat,
-                                           esdk_wrap_fn wrap, char *detail, size_t detail_len)
+esdk_status esdk_keyring_generate_and_wrap(const esdk_crypto *crypto, esdk_keyring *keyring,
+                                           esdk_enc_materials *mat, esdk_wrap_fn wrap, char *detail,
+                                           size_t detail_len)
 {
     const esdk_suite *suite = esdk_suite_by_id(mat->suite_id);
     if (suite == NULL)
@@ -64,7 +65,8 @@ esdk_status esdk_keyring_generate_and_wrap(esdk_keyring *keyring, esdk_enc_mater
     int generated = 0;
     if (mat->data_key == NULL) {
         uint8_t key[32];
-        esdk_status st = RAND_priv_bytes(key, (int)suite->key_len) == 1
+        esdk_status st = RAND_priv_bytes_ex(esdk_crypto_libctx(esdk_crypto_or_default(crypto)), key,
+                                            suite->key_len, 0) == 1
                              ? esdk_enc_materials_set_data_key(mat, key, suite->key_len)
                              : ESDK_ERR_CRYPTO;
         OPENSSL_cleanse(key, sizeof(key));

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "message/crypto.h"
 #include "message/materials.h"
 #include "message/status.h"
 
@@ -64,8 +65,9 @@ esdk_status esdk_keyring_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
  * materials as they were. */
 typedef esdk_status (*esdk_wrap_fn)(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
                                     size_t detail_len);
-esdk_status esdk_keyring_generate_and_wrap(esdk_keyring *keyring, esdk_enc_materials *mat,
-                                           esdk_wrap_fn wrap, char *detail, size_t detail_len);
+esdk_status esdk_keyring_generate_and_wrap(const esdk_crypto *crypto, esdk_keyring *keyring,
+                                           esdk_enc_materials *mat, esdk_wrap_fn wrap, char *detail,
+                                           size_t detail_len);
 
 /* Multi-keyring: on encrypt the generator (may be NULL if the materials already
  * carry a data key) runs first, then every child wraps the same data key; any

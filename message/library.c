@@ -18,8 +18,7 @@ void esdk_library_release(void)
 {
     pthread_mutex_lock(&users_lock);
     if (users > 0 && --users == 0) {
-        esdk_gcm_free_globals();
-        esdk_kdf_free_globals();
+        esdk_crypto_free_default();
     }
     pthread_mutex_unlock(&users_lock);
 }

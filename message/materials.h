@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "message/crypto.h"
 #include "message/status.h"
 
 /* ---------------------------------------------------------------------------
@@ -154,12 +155,12 @@ esdk_status esdk_dec_materials_check(const esdk_dec_materials *mat, char *detail
  * Signing keys (ECDSA) and the aws-crypto-public-key encoding.
  * ------------------------------------------------------------------------- */
 /* Generates an ECDSA key on the suite's curve (P-256 or P-384). */
-esdk_status esdk_signing_key_generate(uint16_t suite_id, EVP_PKEY **out);
+esdk_status esdk_signing_key_generate(const esdk_crypto *crypto, uint16_t suite_id, EVP_PKEY **out);
 /* Base64 (standard, padded) of the SEC1 compressed public point, NUL-terminated,
  * OPENSSL_free()d by the caller. */
 esdk_status esdk_public_key_encode(const EVP_PKEY *key, char **out_b64, size_t *out_len);
 /* Decodes the EC value back into a public key on the suite's curve. */
-esdk_status esdk_public_key_decode(uint16_t suite_id, const uint8_t *b64, size_t b64_len,
-                                   EVP_PKEY **out);
+esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id, const uint8_t *b64,
+                                   size_t b64_len, EVP_PKEY **out);
 
 #endif

@@ -14,6 +14,7 @@
 
 typedef struct {
     esdk_keyring base;
+    const esdk_crypto *crypto;
     char *key_namespace;
     char *key_name;
     uint8_t *wrapping_key; /* secure memory */
@@ -51,8 +52,9 @@ static esdk_status wrap(esdk_keyring *keyring, esdk_enc_materials *mat, char *de
         memcpy(info, k->key_name, name_len);
         esdk_put_u32(info + name_len, 128);
         esdk_put_u32(info + name_len + 4, 12);
-        ctx = esdk_gcm_new(k->wrapping_key, k->wrapping_key_len, 1);
-        if (ctx == NULL || RAND_bytes(info + name_len + 8, 12) != 1 ||
+        ctx = esdk_gcm_new(k->crypto, k->wrapping_key, k->wrapping_key_len, 1);
+        if (ctx == NULL ||
+            RAND_bytes_ex(esdk_crypto_libctx(k->crypto), info + name_len + 8, 12, 0) != 1 ||
             !esdk_gcm_seal(ctx, info + name_len + 8, aad, aad_len, mat->data_key, mat->data_key_len,
                            ct, ct + mat->data_key_len))
             st = esdk_fail(detail, detail_len, ESDK_ERR_CRYPTO, "raw AES keyring %s: wrap failed",
@@ -70,7 +72,8 @@ static esdk_status wrap(esdk_keyring *keyring, esdk_enc_materials *mat, char *de
 static esdk_status raw_aes_on_encrypt(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
                                       size_t detail_len)
 {
-    return esdk_keyring_generate_and_wrap(keyring, mat, wrap, detail, detail_len);
+    raw_aes_keyring *k = (raw_aes_keyring *)keyring;
+    return esdk_keyring_generate_and_wrap(k->crypto, keyring, mat, wrap, detail, detail_len);
 }
 
 /* Whether this EDK was written by this keyring (namespace, name, tag and IV lengths). */
@@ -98,7 +101,7 @@ static esdk_status raw_aes_on_decrypt(esdk_keyring *keyring, esdk_dec_materials 
     size_t aad_len = 0;
     esdk_status st = serialize_ec(&mat->ec, &aad, &aad_len);
     EVP_CIPHER_CTX *ctx =
-        st == ESDK_OK ? esdk_gcm_new(k->wrapping_key, k->wrapping_key_len, 0) : NULL;
+        st == ESDK_OK ? esdk_gcm_new(k->crypto, k->wrapping_key, k->wrapping_key_len, 0) : NULL;
     if (st == ESDK_OK && ctx == NULL)
         st = ESDK_ERR_CRYPTO;
     size_t name_len = strlen(k->key_name);
@@ -138,9 +141,9 @@ static void raw_aes_destroy(esdk_keyring *keyring)
 static const esdk_keyring_vtable raw_aes_vtable = {"raw-aes", raw_aes_on_encrypt,
                                                    raw_aes_on_decrypt, raw_aes_destroy};
 
-esdk_status esdk_raw_aes_keyring_new(const char *key_namespace, const char *key_name,
-                                     const uint8_t *wrapping_key, size_t wrapping_key_len,
-                                     esdk_keyring **out)
+esdk_status esdk_raw_aes_keyring_new(const esdk_crypto *crypto, const char *key_namespace,
+                                     const char *key_name, const uint8_t *wrapping_key,
+                                     size_t wrapping_key_len, esdk_keyring **out)
 {
     *out = NULL;
     if (key_namespace == NULL || key_name == NULL || wrapping_key == NULL ||
@@ -151,6 +154,7 @@ esdk_status esdk_raw_aes_keyring_new(const char *key_namespace, const char *key_
     raw_aes_keyring *k = OPENSSL_zalloc(sizeof(*k));
     if (k == NULL)
         return ESDK_ERR_ALLOC;
+    k->crypto = esdk_crypto_or_default(crypto);
     k->key_namespace = OPENSSL_strdup(key_namespace);
     k->key_name = OPENSSL_strdup(key_name);
     k->wrapping_key = OPENSSL_secure_malloc(wrapping_key_len);

@@ -4,7 +4,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 
 typedef struct {
     esdk_keyring base;
+    const esdk_crypto *crypto;
     char *key_namespace;
     char *key_name;
     esdk_rsa_padding padding;
@@ -41,7 +41,9 @@ static const char *oaep_digest(esdk_rsa_padding padding)
 static EVP_PKEY_CTX *rsa_ctx(const raw_rsa_keyring *k, int encrypt)
 {
     EVP_PKEY *key = encrypt ? k->public_key : k->private_key;
-    EVP_PKEY_CTX *ctx = key ? EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL) : NULL;
+    EVP_PKEY_CTX *ctx = key ? EVP_PKEY_CTX_new_from_pkey(esdk_crypto_libctx(k->crypto), key,
+                                                         esdk_crypto_propq(k->crypto))
+                            : NULL;
     if (ctx == NULL)
         return NULL;
     int ok = encrypt ? EVP_PKEY_encrypt_init(ctx) > 0 : EVP_PKEY_decrypt_init(ctx) > 0;
@@ -86,7 +88,8 @@ static esdk_status rsa_wrap(esdk_keyring *keyring, esdk_enc_materials *mat, char
 static esdk_status raw_rsa_on_encrypt(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
                                       size_t detail_len)
 {
-    return esdk_keyring_generate_and_wrap(keyring, mat, rsa_wrap, detail, detail_len);
+    raw_rsa_keyring *k = (raw_rsa_keyring *)keyring;
+    return esdk_keyring_generate_and_wrap(k->crypto, keyring, mat, rsa_wrap, detail, detail_len);
 }
 
 static int edk_is_ours(const raw_rsa_keyring *k, const esdk_edk *edk)
@@ -149,9 +152,10 @@ static void raw_rsa_destroy(esdk_keyring *keyring)
 static const esdk_keyring_vtable raw_rsa_vtable = {"raw-rsa", raw_rsa_on_encrypt,
                                                    raw_rsa_on_decrypt, raw_rsa_destroy};
 
-esdk_status esdk_raw_rsa_keyring_new(const char *key_namespace, const char *key_name,
-                                     esdk_rsa_padding padding, EVP_PKEY *public_key,
-                                     EVP_PKEY *private_key, esdk_keyring **out)
+esdk_status esdk_raw_rsa_keyring_new(const esdk_crypto *crypto, const char *key_namespace,
+                                     const char *key_name, esdk_rsa_padding padding,
+                                     EVP_PKEY *public_key, EVP_PKEY *private_key,
+                                     esdk_keyring **out)
 {
     *out = NULL;
     if (key_namespace == NULL || key_name == NULL || (public_key == NULL && private_key == NULL) ||
@@ -162,6 +166,7 @@ esdk_status esdk_raw_rsa_keyring_new(const char *key_namespace, const char *key_
     if (k == NULL)
         return ESDK_ERR_ALLOC;
     esdk_keyring_init(&k->base, &raw_rsa_vtable);
+    k->crypto = esdk_crypto_or_default(crypto);
     k->key_namespace = OPENSSL_strdup(key_namespace);
     k->key_name = OPENSSL_strdup(key_name);
     k->padding = padding;
@@ -178,16 +183,20 @@ esdk_status esdk_raw_rsa_keyring_new(const char *key_namespace, const char *key_
     return ESDK_OK;
 }
 
-esdk_status esdk_rsa_key_from_pem(const char *pem, size_t pem_len, int is_private, EVP_PKEY **out)
+esdk_status esdk_rsa_key_from_pem(const esdk_crypto *crypto, const char *pem, size_t pem_len,
+                                  int is_private, EVP_PKEY **out)
 {
+    crypto = esdk_crypto_or_default(crypto);
+    OSSL_LIB_CTX *libctx = esdk_crypto_libctx(crypto);
+    const char *propq = esdk_crypto_propq(crypto);
     *out = NULL;
     if (pem_len > INT32_MAX)
         return ESDK_ERR_INVALID_ARGUMENT;
     BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
     if (bio == NULL)
         return ESDK_ERR_ALLOC;
-    *out = is_private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-                      : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    *out = is_private ? PEM_read_bio_PrivateKey_ex(bio, NULL, NULL, NULL, libctx, propq)
+                      : PEM_read_bio_PUBKEY_ex(bio, NULL, NULL, NULL, libctx, propq);
     BIO_free(bio);
     return *out ? ESDK_OK : ESDK_ERR_INVALID_ARGUMENT;
 }

@@ -19,11 +19,13 @@ typedef enum {
  * ciphertext = RSA encryption of the data key (no AAD). public_key encrypts,
  * private_key decrypts; either may be NULL (then that direction fails). The
  * keyring takes a new reference on each key (EVP_PKEY_up_ref). */
-esdk_status esdk_raw_rsa_keyring_new(const char *key_namespace, const char *key_name,
-                                     esdk_rsa_padding padding, EVP_PKEY *public_key,
-                                     EVP_PKEY *private_key, esdk_keyring **out);
+esdk_status esdk_raw_rsa_keyring_new(const esdk_crypto *crypto, const char *key_namespace,
+                                     const char *key_name, esdk_rsa_padding padding,
+                                     EVP_PKEY *public_key, EVP_PKEY *private_key,
+                                     esdk_keyring **out);
 
 /* Loads a PEM key (PKCS#8 private or SPKI public) from memory. */
-esdk_status esdk_rsa_key_from_pem(const char *pem, size_t pem_len, int is_private, EVP_PKEY **out);
+esdk_status esdk_rsa_key_from_pem(const esdk_crypto *crypto, const char *pem, size_t pem_len,
+                                  int is_private, EVP_PKEY **out);
 
 #endif

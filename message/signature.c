@@ -6,9 +6,11 @@
 
 #define MAX_SIGN_ATTEMPTS 256
 
-EVP_MD_CTX *esdk_sig_hash_new(const esdk_suite *suite)
+EVP_MD_CTX *esdk_sig_hash_new(const esdk_crypto *crypto, const esdk_suite *suite)
 {
-    EVP_MD *md = EVP_MD_fetch(NULL, suite->sig_hash, NULL);
+    crypto = esdk_crypto_or_default(crypto);
+    EVP_MD *md =
+        EVP_MD_fetch(esdk_crypto_libctx(crypto), suite->sig_hash, esdk_crypto_propq(crypto));
     EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
     if (ctx != NULL && !EVP_DigestInit_ex(ctx, md, NULL)) {
         EVP_MD_CTX_free(ctx);
@@ -18,9 +20,11 @@ EVP_MD_CTX *esdk_sig_hash_new(const esdk_suite *suite)
     return ctx;
 }
 
-static EVP_PKEY_CTX *pkey_ctx(EVP_PKEY *key, int sign)
+static EVP_PKEY_CTX *pkey_ctx(const esdk_crypto *crypto, EVP_PKEY *key, int sign)
 {
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    crypto = esdk_crypto_or_default(crypto);
+    EVP_PKEY_CTX *ctx =
+        EVP_PKEY_CTX_new_from_pkey(esdk_crypto_libctx(crypto), key, esdk_crypto_propq(crypto));
     if (ctx != NULL && (sign ? EVP_PKEY_sign_init(ctx) : EVP_PKEY_verify_init(ctx)) > 0)
         return ctx;
     EVP_PKEY_CTX_free(ctx);
@@ -54,13 +58,15 @@ static int normalize_low_s(const BIGNUM *order, uint8_t *sig, size_t *sig_len)
     return ok;
 }
 
-esdk_status esdk_sig_sign(EVP_MD_CTX *hash, EVP_PKEY *key, const esdk_suite *suite, uint8_t *sig,
-                          size_t *sig_len)
+esdk_status esdk_sig_sign(const esdk_crypto *crypto, EVP_MD_CTX *hash, EVP_PKEY *key,
+                          const esdk_suite *suite, uint8_t *sig, size_t *sig_len)
 {
     uint8_t digest[EVP_MAX_MD_SIZE];
     unsigned digest_len = 0;
-    EC_GROUP *group = EC_GROUP_new_by_curve_name(suite->sig_nid);
-    EVP_PKEY_CTX *ctx = pkey_ctx(key, 1);
+    const esdk_crypto *c = esdk_crypto_or_default(crypto);
+    EC_GROUP *group =
+        EC_GROUP_new_by_curve_name_ex(esdk_crypto_libctx(c), esdk_crypto_propq(c), suite->sig_nid);
+    EVP_PKEY_CTX *ctx = pkey_ctx(c, key, 1);
     esdk_status st = ESDK_ERR_CRYPTO;
     if (group == NULL || ctx == NULL || !EVP_DigestFinal_ex(hash, digest, &digest_len))
         goto done;
@@ -80,11 +86,12 @@ done:
     return st;
 }
 
-esdk_status esdk_sig_verify(EVP_MD_CTX *hash, EVP_PKEY *key, const uint8_t *sig, size_t sig_len)
+esdk_status esdk_sig_verify(const esdk_crypto *crypto, EVP_MD_CTX *hash, EVP_PKEY *key,
+                            const uint8_t *sig, size_t sig_len)
 {
     uint8_t digest[EVP_MAX_MD_SIZE];
     unsigned digest_len = 0;
-    EVP_PKEY_CTX *ctx = pkey_ctx(key, 0);
+    EVP_PKEY_CTX *ctx = pkey_ctx(crypto, key, 0);
     int ok = ctx != NULL && EVP_DigestFinal_ex(hash, digest, &digest_len) &&
              EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len) == 1;
     EVP_PKEY_CTX_free(ctx);

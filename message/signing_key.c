@@ -9,13 +9,15 @@
 
 #define MAX_POINT_LEN 97 /* uncompressed P-384: 04 || X(48) || Y(48) */
 
-esdk_status esdk_signing_key_generate(uint16_t suite_id, EVP_PKEY **out)
+esdk_status esdk_signing_key_generate(const esdk_crypto *crypto, uint16_t suite_id, EVP_PKEY **out)
 {
     const esdk_suite *suite = esdk_suite_by_id(suite_id);
     *out = NULL;
     if (suite == NULL || suite->sig_curve == NULL)
         return ESDK_ERR_UNSUPPORTED_SUITE;
-    *out = EVP_EC_gen(suite->sig_curve);
+    crypto = esdk_crypto_or_default(crypto);
+    *out = EVP_PKEY_Q_keygen(esdk_crypto_libctx(crypto), esdk_crypto_propq(crypto), "EC",
+                             suite->sig_curve);
     return *out ? ESDK_OK : ESDK_ERR_CRYPTO;
 }
 
@@ -59,8 +61,8 @@ static int decode_base64(const uint8_t *b64, size_t len, uint8_t *out, size_t ca
     return (size_t)m == len && memcmp(check, b64, len) == 0;
 }
 
-esdk_status esdk_public_key_decode(uint16_t suite_id, const uint8_t *b64, size_t b64_len,
-                                   EVP_PKEY **out)
+esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id, const uint8_t *b64,
+                                   size_t b64_len, EVP_PKEY **out)
 {
     const esdk_suite *suite = esdk_suite_by_id(suite_id);
     uint8_t point[MAX_POINT_LEN + 3];
@@ -74,7 +76,9 @@ esdk_status esdk_public_key_decode(uint16_t suite_id, const uint8_t *b64, size_t
         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)suite->sig_curve, 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, point_len),
         OSSL_PARAM_construct_end()};
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    crypto = esdk_crypto_or_default(crypto);
+    EVP_PKEY_CTX *ctx =
+        EVP_PKEY_CTX_new_from_name(esdk_crypto_libctx(crypto), "EC", esdk_crypto_propq(crypto));
     esdk_status st = ESDK_ERR_PUBLIC_KEY;
     if (ctx != NULL && EVP_PKEY_fromdata_init(ctx) > 0 &&
         EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) > 0)

@@ -138,10 +138,10 @@ static int asym_encrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
     return 1;
 }
 
-static int digest_of(const unsigned char *in, size_t inlen, unsigned char digest[32])
+static int digest_of(OSSL_LIB_CTX *libctx, const unsigned char *in, size_t inlen,
+                     unsigned char digest[32])
 {
-    unsigned int len = 32;
-    return EVP_Digest(in, inlen, digest, &len, EVP_sha256(), NULL);
+    return EVP_Q_digest(libctx, "SHA256", NULL, in, inlen, digest, NULL);
 }
 
 static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen)
@@ -156,7 +156,7 @@ static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen)
     esdk_cmm_free(options.cmm);
     if (status != ESDK_OK)
         return raise_esdk(ctx, status, "decrypting", detail);
-    return digest_of(in, inlen, ctx->input_digest);
+    return digest_of(ctx->prov->libctx, in, inlen, ctx->input_digest);
 }
 
 static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t outsize,
@@ -164,7 +164,7 @@ static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
 {
     asym_ctx *ctx = vctx;
     unsigned char digest[32];
-    int reuse = ctx->plain != NULL && digest_of(in, inlen, digest) &&
+    int reuse = ctx->plain != NULL && digest_of(ctx->prov->libctx, in, inlen, digest) &&
                 CRYPTO_memcmp(digest, ctx->input_digest, sizeof(digest)) == 0;
     if (!reuse && !decrypt_whole(ctx, in, inlen))
         return 0;

@@ -24,6 +24,7 @@ static kms_client *client_of(dekcache_provctx *ctx)
         return ctx->kms;
     const dekcache_config *cfg = &ctx->config;
     kms_client_config kc = {
+        .libctx = ctx->libctx,
         .region = cfg->region,
         .endpoint = cfg->kms_endpoint,
         .ca_file = cfg->ca_file,

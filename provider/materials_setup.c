@@ -63,7 +63,7 @@ static esdk_keyring *raw_aes_keyring(dekcache_provctx *ctx)
         return NULL;
     esdk_keyring *keyring = NULL;
     esdk_status status = esdk_raw_aes_keyring_new(
-        cfg->raw_aes_key_namespace != NULL ? cfg->raw_aes_key_namespace : "dekcache",
+        ctx->crypto, cfg->raw_aes_key_namespace != NULL ? cfg->raw_aes_key_namespace : "dekcache",
         cfg->raw_aes_key_name != NULL ? cfg->raw_aes_key_name : "raw-aes", key, len, &keyring);
     free_key_file(key);
     if (status != ESDK_OK)
@@ -108,8 +108,8 @@ static esdk_keyring *raw_rsa_keyring(dekcache_provctx *ctx)
     if (pem == NULL)
         return NULL;
     EVP_PKEY *private_key = NULL, *public_key = NULL;
-    if (esdk_rsa_key_from_pem((const char *)pem, len, 1, &private_key) != ESDK_OK &&
-        esdk_rsa_key_from_pem((const char *)pem, len, 0, &public_key) != ESDK_OK) {
+    if (esdk_rsa_key_from_pem(ctx->crypto, (const char *)pem, len, 1, &private_key) != ESDK_OK &&
+        esdk_rsa_key_from_pem(ctx->crypto, (const char *)pem, len, 0, &public_key) != ESDK_OK) {
         free_key_file(pem);
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
                        "raw_rsa_key_file %s holds no PEM RSA key", cfg->raw_rsa_key_file);
@@ -118,7 +118,7 @@ static esdk_keyring *raw_rsa_keyring(dekcache_provctx *ctx)
     free_key_file(pem);
     esdk_keyring *keyring = NULL;
     esdk_status status = esdk_raw_rsa_keyring_new(
-        cfg->raw_rsa_key_namespace != NULL ? cfg->raw_rsa_key_namespace : "dekcache",
+        ctx->crypto, cfg->raw_rsa_key_namespace != NULL ? cfg->raw_rsa_key_namespace : "dekcache",
         cfg->raw_rsa_key_name != NULL ? cfg->raw_rsa_key_name : "raw-rsa", padding,
         public_key != NULL ? public_key : private_key, private_key, &keyring);
     EVP_PKEY_free(private_key);
@@ -164,7 +164,7 @@ static esdk_cmm *caching_cmm_over(dekcache_provctx *ctx, esdk_keyring *keyring,
                                   const dek_cache_partition *partition)
 {
     esdk_cmm *base = NULL, *caching = NULL;
-    esdk_status status = esdk_default_cmm_new(keyring, &base);
+    esdk_status status = esdk_default_cmm_new(ctx->crypto, keyring, &base);
     if (status == ESDK_OK) {
         const dekcache_config *cfg = &ctx->config;
         caching_cmm_config cc = {
@@ -191,8 +191,9 @@ static int partition_setup(dekcache_provctx *ctx)
 {
     const char *name = ctx->config.cache_partition;
     dek_cache_status status =
-        name != NULL ? dek_cache_partition_from_name(name, strlen(name), &ctx->partition)
-                     : dek_cache_partition_random(&ctx->partition);
+        name != NULL
+            ? dek_cache_partition_from_name(ctx->libctx, name, strlen(name), &ctx->partition)
+            : dek_cache_partition_random(ctx->libctx, &ctx->partition);
     if (status != DEK_CACHE_OK) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_CACHE_ERROR, "creating the cache partition: %s",
                        dek_cache_status_string(status));
@@ -206,6 +207,11 @@ static int prepare_locked(dekcache_provctx *ctx)
 {
     if (ctx->materials_ready)
         return 1;
+    if (ctx->crypto == NULL && (ctx->crypto = esdk_crypto_new(ctx->libctx, NULL)) == NULL) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_INTERNAL_ERROR,
+                       "fetching AES-GCM and HMAC from the application's providers");
+        return 0;
+    }
     if (!partition_setup(ctx))
         return 0;
     int failed = 0;
@@ -292,7 +298,7 @@ static int key_partition(const dekcache_provctx *ctx, const char *key_id, dek_ca
         return 0;
     memcpy(name, ctx->partition.hash, sizeof(ctx->partition.hash));
     memcpy(name + sizeof(ctx->partition.hash), key_id, key_len);
-    int ok = dek_cache_partition_from_name(name, len, out) == DEK_CACHE_OK;
+    int ok = dek_cache_partition_from_name(ctx->libctx, name, len, out) == DEK_CACHE_OK;
     OPENSSL_free(name);
     return ok;
 }
@@ -361,4 +367,6 @@ void dekcache_materials_free(dekcache_provctx *ctx)
     dekcache_kms_free(ctx);
     dek_cache_free(ctx->cache);
     ctx->cache = NULL;
+    esdk_crypto_free(ctx->crypto);
+    ctx->crypto = NULL;
 }

@@ -19,6 +19,7 @@ esdk_encryptor *dekcache_start_encryption(dekcache_provctx *prov,
         .plaintext_len = settings->plaintext_length,
         .plaintext_len_known = settings->plaintext_length != ESDK_LENGTH_UNKNOWN,
         .policy = (esdk_commitment_policy)prov->config.commitment_policy,
+        .crypto = prov->crypto,
     };
     char detail[512] = "";
     esdk_encryptor *enc = NULL;
@@ -40,6 +41,7 @@ int dekcache_decrypt_options(dekcache_provctx *prov, const esdk_enc_context *rep
         .policy = (esdk_commitment_policy)prov->config.commitment_policy,
         .reproduced_ec = reproduced != NULL && reproduced->count > 0 ? reproduced : NULL,
         .max_body_len = max_body_len,
+        .crypto = prov->crypto,
     };
     return 1;
 }

@@ -8,6 +8,7 @@
 #include "cache/dek_cache.h"
 #include "cache/dek_cache_id.h"
 #include "message/cmm.h"
+#include "message/crypto.h"
 #include "provider/config.h"
 
 /* A CMM built for one wrapping key named by the application. */
@@ -22,6 +23,9 @@ typedef struct {
  * section names, each with its own configuration, cache and context. */
 typedef struct dekcache_provctx {
     const OSSL_CORE_HANDLE *handle;
+    /* A child of the library context that loaded us: all our crypto runs on
+     * the providers the application chose, never on the default context. */
+    OSSL_LIB_CTX *libctx;
     dekcache_config config;
     /* "provider=<name this instance was loaded as>", so -propquery picks it. */
     char *property;
@@ -35,6 +39,7 @@ typedef struct dekcache_provctx {
     /* Built on first use (so `openssl list` needs no keys), under lock. */
     pthread_mutex_t lock;
     int materials_ready;
+    esdk_crypto *crypto; /* the message library's fetches from libctx */
     struct kms_client *kms;
     esdk_keyring *raw_keyring; /* raw AES and/or RSA keys from the configuration */
     esdk_cmm *decrypt_cmm;

@@ -59,6 +59,7 @@ static void provctx_free(dekcache_provctx *ctx)
     if (ctx == NULL)
         return;
     dekcache_materials_free(ctx);
+    OSSL_LIB_CTX_free(ctx->libctx);
     pthread_mutex_destroy(&ctx->lock);
     OPENSSL_free(ctx->property);
     dekcache_config_free(&ctx->config);
@@ -124,6 +125,12 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
     ctx->handle = handle;
     pthread_mutex_init(&ctx->lock, NULL);
     esdk_library_retain();
+    if ((ctx->libctx = OSSL_LIB_CTX_new_child(handle, in)) == NULL) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_INTERNAL_ERROR, "creating a child library context");
+        provctx_free(ctx);
+        esdk_library_release();
+        return 0;
+    }
     if (!dekcache_config_load(&ctx->config, handle, core_get_params) ||
         !set_instance_property(ctx) || !dekcache_cache_setup(ctx)) {
         provctx_free(ctx);

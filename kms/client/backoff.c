@@ -14,11 +14,11 @@ long backoff_ceiling_ms(int retry, long base_ms, long cap_ms)
     return ceiling < cap_ms ? ceiling : cap_ms;
 }
 
-long backoff_delay_ms(int retry, long base_ms, long cap_ms)
+long backoff_delay_ms(OSSL_LIB_CTX *libctx, int retry, long base_ms, long cap_ms)
 {
     long ceiling = backoff_ceiling_ms(retry, base_ms, cap_ms);
     uint32_t r = 0;
-    if (ceiling <= 0 || RAND_bytes((unsigned char *)&r, sizeof(r)) != 1) {
+    if (ceiling <= 0 || RAND_bytes_ex(libctx, (unsigned char *)&r, sizeof(r), 0) != 1) {
         return ceiling > 0 ? ceiling : 0;
     }
     return (long)((uint64_t)r * (uint64_t)(ceiling + 1) >> 32);

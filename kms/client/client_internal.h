@@ -19,6 +19,7 @@ struct kms_client {
     int max_attempts;
     long backoff_base_ms;
     long backoff_cap_ms;
+    OSSL_LIB_CTX *libctx;
 };
 
 /* One KMS operation with its retries: signs and POSTs body with X-Amz-Target

@@ -68,7 +68,7 @@ static int sign(const kms_client *c, const call_route *route, const secure_buffe
                                route->region, "kms"};
     memset(h, 0, sizeof(*h));
     if (sigv4_format_amz_date(time(NULL), amz_date, sizeof(amz_date)) != SIGV4_OK ||
-        sigv4_authorization(&creds, "POST", "/", "", to_sign, token != NULL ? 5 : 4,
+        sigv4_authorization(c->libctx, &creds, "POST", "/", "", to_sign, token != NULL ? 5 : 4,
                             (const unsigned char *)body->data, body->len, amz_date, auth,
                             sizeof(auth)) != SIGV4_OK) {
         return 0;
@@ -127,7 +127,9 @@ static void attempt(kms_client *c, const call_route *route, const secure_buffer 
     if (!sign(c, route, body, &h)) {
         free_signed_headers(&h);
         outcome->status = KMS_CLIENT_ERR_NO_MEMORY;
-        snprintf(outcome->message, sizeof(outcome->message), "cannot sign the request");
+        snprintf(outcome->message, sizeof(outcome->message),
+                 "cannot sign the request: SHA-256 or HMAC-SHA256 failed (unavailable "
+                 "in the library context, or out of memory)");
         return;
     }
     transport_post(c->transport, route->url, h.lines, h.n, body->data, body->len, timeout_ms,
@@ -175,7 +177,7 @@ static int wait_for_retry(const kms_client *c, call_outcome *o, long long deadli
     if (!error_type_is_retryable(o->status) || o->attempts >= c->max_attempts) {
         return 0;
     }
-    long delay = backoff_delay_ms(o->attempts, c->backoff_base_ms, c->backoff_cap_ms);
+    long delay = backoff_delay_ms(c->libctx, o->attempts, c->backoff_base_ms, c->backoff_cap_ms);
     if (backoff_now_ms() + delay >= deadline) {
         o->deadline_reached = 1;
         return 0;

@@ -63,6 +63,7 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     c->max_attempts = (int)or_default(config->max_attempts, 3);
     c->backoff_base_ms = or_default(config->backoff_base_ms, 50);
     c->backoff_cap_ms = or_default(config->backoff_cap_ms, 2000);
+    c->libctx = config->libctx;
     status = credentials_resolve(config, &c->creds, detail, detail_cap);
     if (status == KMS_CLIENT_OK && config->endpoint != NULL &&
         (c->endpoint = strdup(config->endpoint)) == NULL) {

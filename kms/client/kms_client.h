@@ -7,6 +7,7 @@
  * alive across calls and threads. Plaintext data keys come back in OpenSSL's
  * secure heap and are cleansed by kms_client_result_clear(). */
 
+#include <openssl/types.h>
 #include <stddef.h>
 
 typedef enum {
@@ -62,6 +63,10 @@ typedef struct {
     size_t max_response_bytes; /* default 65536 */
     /* Benchmarks only: a fresh connection for every call. */
     int disable_connection_reuse;
+    /* Where request signing (SHA-256, HMAC) and retry jitter run; NULL = the
+     * default library context. Must outlive the client. TLS is libcurl's and
+     * uses libssl's default context (libcurl offers no way to pass one). */
+    OSSL_LIB_CTX *libctx;
 } kms_client_config;
 
 typedef struct kms_client kms_client;

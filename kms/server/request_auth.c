@@ -78,12 +78,12 @@ static int check_signature(const kms_credential *cred, const http_request_view *
                            kms_error *err)
 {
     char hash[SIGV4_SHA256_HEX_LEN + 1];
-    if (sigv4_payload_hash(r->body, r->body_len, hash) != SIGV4_OK) {
+    if (sigv4_payload_hash(NULL, r->body, r->body_len, hash) != SIGV4_OK) {
         kms_error_set(err, "KMSInternalException", "hashing failed");
         return -1;
     }
     sigv4_request req = {r->method, r->path, r->query, r->headers, r->n_headers, hash};
-    int rc = sigv4_verify(&req, a, cred->secret_access_key, amz_date);
+    int rc = sigv4_verify(NULL, &req, a, cred->secret_access_key, amz_date);
     if (rc == SIGV4_OK)
         return 0;
     if (rc == SIGV4_ERR_MISSING_HEADER)

@@ -5,6 +5,7 @@
 #ifndef DEKCACHE_KMS_SIGV4_H
 #define DEKCACHE_KMS_SIGV4_H
 
+#include <openssl/types.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -66,10 +67,10 @@ const char *sigv4_status_string(int status);
    Signature=...") for the request. amz_date is "YYYYMMDDTHHMMSSZ". headers: every header to sign
    (names any case; must include host and x-amz-date, and x-amz-security-token when a session token
    is used). Returns 0 on success, a sigv4 status otherwise. */
-int sigv4_authorization(const sigv4_credentials *creds, const char *method, const char *path,
-                        const char *query, const sigv4_header *headers, size_t n_headers,
-                        const unsigned char *payload, size_t payload_len, const char *amz_date,
-                        char *out, size_t out_cap);
+int sigv4_authorization(OSSL_LIB_CTX *libctx, const sigv4_credentials *creds, const char *method,
+                        const char *path, const char *query, const sigv4_header *headers,
+                        size_t n_headers, const unsigned char *payload, size_t payload_len,
+                        const char *amz_date, char *out, size_t out_cap);
 
 /* Formats t (UTC) as "YYYYMMDDTHHMMSSZ"; out needs SIGV4_AMZ_DATE_LEN + 1 bytes. */
 int sigv4_format_amz_date(time_t t, char *out, size_t out_cap);
@@ -77,7 +78,7 @@ int sigv4_format_amz_date(time_t t, char *out, size_t out_cap);
 int sigv4_parse_amz_date(const char *amz_date, time_t *out);
 
 /* Lowercase hex SHA-256 of the payload (payload may be NULL when len is 0). */
-int sigv4_payload_hash(const unsigned char *payload, size_t len,
+int sigv4_payload_hash(OSSL_LIB_CTX *libctx, const unsigned char *payload, size_t len,
                        char out[SIGV4_SHA256_HEX_LEN + 1]);
 
 /* Semicolon-separated, sorted, lowercase, de-duplicated names of all headers. */
@@ -95,17 +96,18 @@ int sigv4_scope(const char *amz_date, const char *region, const char *service, c
                 size_t out_cap);
 
 /* "AWS4-HMAC-SHA256\n<amz_date>\n<scope>\n<hex sha256(canonical request)>". */
-int sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request,
-                         char **out);
+int sigv4_string_to_sign(OSSL_LIB_CTX *libctx, const char *amz_date, const char *scope,
+                         const char *canonical_request, char **out);
 
 /* kSigning = HMAC chain over "AWS4"+secret, date (YYYYMMDD), region, service, "aws4_request".
  * The caller should OPENSSL_cleanse the key when done. */
-int sigv4_signing_key(const char *secret_access_key, const char *date8, const char *region,
-                      const char *service, unsigned char out[SIGV4_SIGNING_KEY_LEN]);
+int sigv4_signing_key(OSSL_LIB_CTX *libctx, const char *secret_access_key, const char *date8,
+                      const char *region, const char *service,
+                      unsigned char out[SIGV4_SIGNING_KEY_LEN]);
 
 /* Lowercase hex HMAC-SHA256(signing key, string to sign). */
-int sigv4_signature(const unsigned char key[SIGV4_SIGNING_KEY_LEN], const char *string_to_sign,
-                    char out[SIGV4_SHA256_HEX_LEN + 1]);
+int sigv4_signature(OSSL_LIB_CTX *libctx, const unsigned char key[SIGV4_SIGNING_KEY_LEN],
+                    const char *string_to_sign, char out[SIGV4_SHA256_HEX_LEN + 1]);
 
 /* Parses an Authorization header value. Rejects other algorithms, missing or
  * duplicated parts, over-long fields and a signature that is not 64 hex digits. */
@@ -115,7 +117,8 @@ int sigv4_parse_authorization(const char *value, sigv4_parsed_authorization *out
  * secret and compares it with auth->signature in constant time (CRYPTO_memcmp).
  * amz_date is the request's X-Amz-Date. Does not check scope or clock skew:
  * that policy belongs to the caller (the date in the scope must match amz_date). */
-int sigv4_verify(const sigv4_request *req, const sigv4_parsed_authorization *auth,
-                 const char *secret_access_key, const char *amz_date);
+int sigv4_verify(OSSL_LIB_CTX *libctx, const sigv4_request *req,
+                 const sigv4_parsed_authorization *auth, const char *secret_access_key,
+                 const char *amz_date);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,29 +17,32 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-int sigv4_payload_hash(const unsigned char *payload, size_t len, char out[SIGV4_SHA256_HEX_LEN + 1])
+int sigv4_payload_hash(OSSL_LIB_CTX *libctx, const unsigned char *payload, size_t len,
+                       char out[SIGV4_SHA256_HEX_LEN + 1])
 {
     unsigned char md[32];
     if (out == NULL || (payload == NULL && len > 0))
         return SIGV4_ERR_ARGUMENT;
-    if (!EVP_Digest(payload ? (const void *)payload : "", len, md, NULL, EVP_sha256(), NULL))
+    if (!EVP_Q_digest(libctx, "SHA256", NULL, payload ? (const void *)payload : "", len, md, NULL))
         return SIGV4_ERR_CRYPTO;
     to_hex(md, sizeof(md), out);
     return SIGV4_OK;
 }
 
-static int hmac(const unsigned char *key, size_t key_len, const char *msg, unsigned char out[32])
+static int hmac(OSSL_LIB_CTX *libctx, const unsigned char *key, size_t key_len, const char *msg,
+                unsigned char out[32])
 {
-    unsigned int out_len = 0;
-    if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, strlen(msg), out,
-             &out_len) == NULL ||
+    size_t out_len = 0;
+    if (EVP_Q_mac(libctx, "HMAC", NULL, "SHA256", NULL, key, key_len, (const unsigned char *)msg,
+                  strlen(msg), out, 32, &out_len) == NULL ||
         out_len != 32)
         return SIGV4_ERR_CRYPTO;
     return SIGV4_OK;
 }
 
-int sigv4_signing_key(const char *secret_access_key, const char *date8, const char *region,
-                      const char *service, unsigned char out[SIGV4_SIGNING_KEY_LEN])
+int sigv4_signing_key(OSSL_LIB_CTX *libctx, const char *secret_access_key, const char *date8,
+                      const char *region, const char *service,
+                      unsigned char out[SIGV4_SIGNING_KEY_LEN])
 {
     if (!secret_access_key || !date8 || !region || !service || !out)
         return SIGV4_ERR_ARGUMENT;
@@ -51,25 +53,25 @@ int sigv4_signing_key(const char *secret_access_key, const char *date8, const ch
         return SIGV4_ERR_NO_MEMORY;
     memcpy(k_secret, "AWS4", 4);
     memcpy(k_secret + 4, secret_access_key, secret_len - 4);
-    int rc = hmac(k_secret, secret_len, date8, k);
+    int rc = hmac(libctx, k_secret, secret_len, date8, k);
     if (rc == SIGV4_OK)
-        rc = hmac(k, sizeof(k), region, k);
+        rc = hmac(libctx, k, sizeof(k), region, k);
     if (rc == SIGV4_OK)
-        rc = hmac(k, sizeof(k), service, k);
+        rc = hmac(libctx, k, sizeof(k), service, k);
     if (rc == SIGV4_OK)
-        rc = hmac(k, sizeof(k), "aws4_request", out);
+        rc = hmac(libctx, k, sizeof(k), "aws4_request", out);
     OPENSSL_clear_free(k_secret, secret_len);
     OPENSSL_cleanse(k, sizeof(k));
     return rc;
 }
 
-int sigv4_signature(const unsigned char key[SIGV4_SIGNING_KEY_LEN], const char *string_to_sign,
-                    char out[SIGV4_SHA256_HEX_LEN + 1])
+int sigv4_signature(OSSL_LIB_CTX *libctx, const unsigned char key[SIGV4_SIGNING_KEY_LEN],
+                    const char *string_to_sign, char out[SIGV4_SHA256_HEX_LEN + 1])
 {
     unsigned char mac[32];
     if (key == NULL || string_to_sign == NULL || out == NULL)
         return SIGV4_ERR_ARGUMENT;
-    int rc = hmac(key, SIGV4_SIGNING_KEY_LEN, string_to_sign, mac);
+    int rc = hmac(libctx, key, SIGV4_SIGNING_KEY_LEN, string_to_sign, mac);
     if (rc == SIGV4_OK)
         to_hex(mac, sizeof(mac), out);
     return rc;
@@ -90,14 +92,14 @@ int sigv4_scope(const char *amz_date, const char *region, const char *service, c
     return n < 0 || (size_t)n >= out_cap ? SIGV4_ERR_BUFFER_TOO_SMALL : SIGV4_OK;
 }
 
-int sigv4_string_to_sign(const char *amz_date, const char *scope, const char *canonical_request,
-                         char **out)
+int sigv4_string_to_sign(OSSL_LIB_CTX *libctx, const char *amz_date, const char *scope,
+                         const char *canonical_request, char **out)
 {
     char hash[SIGV4_SHA256_HEX_LEN + 1];
     if (!valid_amz_date(amz_date) || !scope || !canonical_request || !out)
         return SIGV4_ERR_ARGUMENT;
-    int rc = sigv4_payload_hash((const unsigned char *)canonical_request, strlen(canonical_request),
-                                hash);
+    int rc = sigv4_payload_hash(libctx, (const unsigned char *)canonical_request,
+                                strlen(canonical_request), hash);
     if (rc != SIGV4_OK)
         return rc;
     size_t cap = sizeof(SIGV4_ALGORITHM) + SIGV4_AMZ_DATE_LEN + strlen(scope) + sizeof(hash) + 4;
@@ -110,9 +112,10 @@ int sigv4_string_to_sign(const char *amz_date, const char *scope, const char *ca
 
 /* Signature of req over the given signed header list, with a scope built from
  * amz_date, region and service. */
-static int compute_signature(const sigv4_request *req, const char *signed_headers,
-                             const char *secret, const char *region, const char *service,
-                             const char *amz_date, char sig[SIGV4_SHA256_HEX_LEN + 1])
+static int compute_signature(OSSL_LIB_CTX *libctx, const sigv4_request *req,
+                             const char *signed_headers, const char *secret, const char *region,
+                             const char *service, const char *amz_date,
+                             char sig[SIGV4_SHA256_HEX_LEN + 1])
 {
     char scope[256];
     char *canonical = NULL, *to_sign = NULL;
@@ -121,37 +124,37 @@ static int compute_signature(const sigv4_request *req, const char *signed_header
     if (rc == SIGV4_OK)
         rc = sigv4_canonical_request(req, signed_headers, &canonical);
     if (rc == SIGV4_OK)
-        rc = sigv4_string_to_sign(amz_date, scope, canonical, &to_sign);
+        rc = sigv4_string_to_sign(libctx, amz_date, scope, canonical, &to_sign);
     if (rc == SIGV4_OK) {
         char date8[9];
         memcpy(date8, amz_date, 8);
         date8[8] = '\0';
-        rc = sigv4_signing_key(secret, date8, region, service, key);
+        rc = sigv4_signing_key(libctx, secret, date8, region, service, key);
     }
     if (rc == SIGV4_OK)
-        rc = sigv4_signature(key, to_sign, sig);
+        rc = sigv4_signature(libctx, key, to_sign, sig);
     OPENSSL_cleanse(key, sizeof(key));
     free(canonical);
     free(to_sign);
     return rc;
 }
 
-int sigv4_authorization(const sigv4_credentials *creds, const char *method, const char *path,
-                        const char *query, const sigv4_header *headers, size_t n_headers,
-                        const unsigned char *payload, size_t payload_len, const char *amz_date,
-                        char *out, size_t out_cap)
+int sigv4_authorization(OSSL_LIB_CTX *libctx, const sigv4_credentials *creds, const char *method,
+                        const char *path, const char *query, const sigv4_header *headers,
+                        size_t n_headers, const unsigned char *payload, size_t payload_len,
+                        const char *amz_date, char *out, size_t out_cap)
 {
     char hash[SIGV4_SHA256_HEX_LEN + 1], sig[SIGV4_SHA256_HEX_LEN + 1];
     char *signed_headers = NULL;
     if (creds == NULL || !creds->access_key_id || !creds->secret_access_key || out == NULL)
         return SIGV4_ERR_ARGUMENT;
-    int rc = sigv4_payload_hash(payload, payload_len, hash);
+    int rc = sigv4_payload_hash(libctx, payload, payload_len, hash);
     if (rc == SIGV4_OK)
         rc = sigv4_signed_headers_list(headers, n_headers, &signed_headers);
     if (rc == SIGV4_OK) {
         sigv4_request req = {method, path, query, headers, n_headers, hash};
-        rc = compute_signature(&req, signed_headers, creds->secret_access_key, creds->region,
-                               creds->service, amz_date, sig);
+        rc = compute_signature(libctx, &req, signed_headers, creds->secret_access_key,
+                               creds->region, creds->service, amz_date, sig);
     }
     if (rc == SIGV4_OK) {
         int n = snprintf(out, out_cap,
@@ -166,15 +169,16 @@ int sigv4_authorization(const sigv4_credentials *creds, const char *method, cons
     return rc;
 }
 
-int sigv4_verify(const sigv4_request *req, const sigv4_parsed_authorization *auth,
-                 const char *secret_access_key, const char *amz_date)
+int sigv4_verify(OSSL_LIB_CTX *libctx, const sigv4_request *req,
+                 const sigv4_parsed_authorization *auth, const char *secret_access_key,
+                 const char *amz_date)
 {
     char sig[SIGV4_SHA256_HEX_LEN + 1];
     if (req == NULL || auth == NULL || secret_access_key == NULL || amz_date == NULL)
         return SIGV4_ERR_ARGUMENT;
     if (strlen(amz_date) < 8 || memcmp(amz_date, auth->date, 8) != 0)
         return SIGV4_ERR_SIGNATURE_MISMATCH;
-    int rc = compute_signature(req, auth->signed_headers, secret_access_key, auth->region,
+    int rc = compute_signature(libctx, req, auth->signed_headers, secret_access_key, auth->region,
                                auth->service, amz_date, sig);
     if (rc != SIGV4_OK)
         return rc;

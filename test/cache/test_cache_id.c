@@ -48,7 +48,8 @@ static size_t edk(unsigned char *out, const char *provider, const char *info, co
 static dek_cache_partition partition(void)
 {
     dek_cache_partition p;
-    CU_ASSERT_EQUAL(dek_cache_partition_from_name(PARTITION, strlen(PARTITION), &p), DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(dek_cache_partition_from_name(NULL, PARTITION, strlen(PARTITION), &p),
+                    DEK_CACHE_OK);
     return p;
 }
 
@@ -84,7 +85,7 @@ static void test_encryption_id_memo_is_exact(void)
     static unsigned char big_ec[5000]; /* beyond what the memo keeps */
     memset(big_ec, 7, sizeof(big_ec));
     dek_cache_partition p1 = partition(), p2;
-    CU_ASSERT_EQUAL(dek_cache_partition_from_name("other", 5, &p2), DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(dek_cache_partition_from_name(NULL, "other", 5, &p2), DEK_CACHE_OK);
     unsigned char ec[128];
     size_t ec_len = full_ec(ec);
     unsigned char ec_changed[128];
@@ -214,8 +215,8 @@ static void test_decryption_id_memo_is_exact(void)
 static void test_partitions_and_arguments(void)
 {
     dek_cache_partition a, b;
-    CU_ASSERT_EQUAL(dek_cache_partition_random(&a), DEK_CACHE_OK);
-    CU_ASSERT_EQUAL(dek_cache_partition_random(&b), DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(dek_cache_partition_random(NULL, &a), DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(dek_cache_partition_random(NULL, &b), DEK_CACHE_OK);
     CU_ASSERT_NOT_EQUAL(memcmp(a.hash, b.hash, sizeof(a.hash)), 0);
     dek_cache_id ida, idb;
     CU_ASSERT_EQUAL(dek_cache_encryption_id(&a, 0x0578, NULL, 0, &ida), DEK_CACHE_OK);
@@ -230,7 +231,7 @@ static void test_partitions_and_arguments(void)
     dek_cache_bytes bad[] = {{NULL, 5}};
     CU_ASSERT_EQUAL(dek_cache_decryption_id(&a, 0x0578, bad, 1, NULL, 0, &ida),
                     DEK_CACHE_ERR_ARGUMENT);
-    CU_ASSERT_EQUAL(dek_cache_partition_from_name(NULL, 1, &a), DEK_CACHE_ERR_ARGUMENT);
+    CU_ASSERT_EQUAL(dek_cache_partition_from_name(NULL, NULL, 1, &a), DEK_CACHE_ERR_ARGUMENT);
 }
 
 static void test_identity_kdf_suites_not_cacheable(void)

@@ -105,7 +105,7 @@ static esdk_status seal(esdk_keyring *k, uint16_t suite, const char *text, uint8
     esdk_cmm *cmm = NULL;
     esdk_enc_context ec;
     fill_ec(&ec);
-    CU_ASSERT_EQUAL_FATAL(esdk_default_cmm_new(k, &cmm), ESDK_OK);
+    CU_ASSERT_EQUAL_FATAL(esdk_default_cmm_new(NULL, k, &cmm), ESDK_OK);
     esdk_encrypt_options opts = {.cmm = cmm, .suite_id = suite, .ec = &ec};
     esdk_status st = esdk_encrypt_oneshot(&opts, (const uint8_t *)text, strlen(text), out, out_len,
                                           detail, detail_len);
@@ -118,7 +118,7 @@ static esdk_status open_message(esdk_keyring *k, const uint8_t *msg, size_t len,
                                 size_t *out_len, char *detail, size_t detail_len)
 {
     esdk_cmm *cmm = NULL;
-    CU_ASSERT_EQUAL_FATAL(esdk_default_cmm_new(k, &cmm), ESDK_OK);
+    CU_ASSERT_EQUAL_FATAL(esdk_default_cmm_new(NULL, k, &cmm), ESDK_OK);
     esdk_decrypt_options opts = {.cmm = cmm};
     esdk_status st = esdk_decrypt_oneshot(&opts, msg, len, out, out_len, detail, detail_len);
     esdk_cmm_free(cmm);

@@ -36,8 +36,8 @@ esdk_cmm *test_aes_cmm(const char *key_name)
                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
     esdk_keyring *kr = NULL;
     esdk_cmm *cmm = NULL;
-    if (esdk_raw_aes_keyring_new("test-ns", key_name, key, sizeof(key), &kr) == ESDK_OK)
-        esdk_default_cmm_new(kr, &cmm);
+    if (esdk_raw_aes_keyring_new(NULL, "test-ns", key_name, key, sizeof(key), &kr) == ESDK_OK)
+        esdk_default_cmm_new(NULL, kr, &cmm);
     esdk_keyring_free(kr);
     return cmm;
 }

@@ -64,10 +64,10 @@ static void test_limits(void)
     static const uint8_t k2[16] = {9};
     esdk_keyring *a = NULL, *b = NULL, *multi = NULL;
     esdk_cmm *cmm2 = NULL;
-    esdk_raw_aes_keyring_new("ns", "a", k2, 16, &a);
-    esdk_raw_aes_keyring_new("ns", "b", k2, 16, &b);
+    esdk_raw_aes_keyring_new(NULL, "ns", "a", k2, 16, &a);
+    esdk_raw_aes_keyring_new(NULL, "ns", "b", k2, 16, &b);
     CU_ASSERT_FATAL(esdk_multi_keyring_new(a, &b, 1, &multi) == ESDK_OK);
-    CU_ASSERT_FATAL(esdk_default_cmm_new(multi, &cmm2) == ESDK_OK);
+    CU_ASSERT_FATAL(esdk_default_cmm_new(NULL, multi, &cmm2) == ESDK_OK);
     ct = encrypt_sample(cmm2, 0, 0, 10, NULL, &len);
     o = (esdk_decrypt_options){.cmm = cmm2};
     CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_OK);
@@ -78,7 +78,7 @@ static void test_limits(void)
     CU_ASSERT(esdk_encrypt_new(&eo, &e, NULL, 0) == ESDK_ERR_TOO_MANY_EDKS);
     /* A keyring holding only b still decrypts (tries EDKs in order). */
     esdk_cmm *only_b = NULL;
-    esdk_default_cmm_new(b, &only_b);
+    esdk_default_cmm_new(NULL, b, &only_b);
     o = (esdk_decrypt_options){.cmm = only_b};
     CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_OK);
     OPENSSL_free(ct);
@@ -150,8 +150,8 @@ static void test_policy_and_keys(void)
     static const uint8_t k[32] = {42};
     esdk_keyring *kr = NULL;
     esdk_cmm *imposter = NULL;
-    esdk_raw_aes_keyring_new("test-ns", "policy", k, 32, &kr);
-    esdk_default_cmm_new(kr, &imposter);
+    esdk_raw_aes_keyring_new(NULL, "test-ns", "policy", k, 32, &kr);
+    esdk_default_cmm_new(NULL, kr, &imposter);
     o.cmm = imposter;
     CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_ERR_NO_KEYRING_DECRYPT);
     OPENSSL_free(ct);
@@ -275,12 +275,12 @@ static void test_rsa_keyring_round_trip(void)
     for (size_t i = 0; i < sizeof(paddings) / sizeof(paddings[0]); i++) {
         esdk_keyring *enc_kr = NULL, *dec_kr = NULL;
         esdk_cmm *enc_cmm = NULL, *dec_cmm = NULL;
-        CU_ASSERT_FATAL(esdk_raw_rsa_keyring_new("rsa-ns", "rsa-key", paddings[i], key, NULL,
+        CU_ASSERT_FATAL(esdk_raw_rsa_keyring_new(NULL, "rsa-ns", "rsa-key", paddings[i], key, NULL,
                                                  &enc_kr) == ESDK_OK);
-        CU_ASSERT_FATAL(esdk_raw_rsa_keyring_new("rsa-ns", "rsa-key", paddings[i], NULL, key,
+        CU_ASSERT_FATAL(esdk_raw_rsa_keyring_new(NULL, "rsa-ns", "rsa-key", paddings[i], NULL, key,
                                                  &dec_kr) == ESDK_OK);
-        esdk_default_cmm_new(enc_kr, &enc_cmm);
-        esdk_default_cmm_new(dec_kr, &dec_cmm);
+        esdk_default_cmm_new(NULL, enc_kr, &enc_cmm);
+        esdk_default_cmm_new(NULL, dec_kr, &dec_cmm);
         size_t len = 0;
         uint8_t *ct = encrypt_sample(enc_cmm, 0x0578, 0, 100, NULL, &len);
         esdk_decrypt_options o = {.cmm = dec_cmm};

@@ -46,7 +46,7 @@ static esdk_keyring *aes_keyring(const char *ns, const char *key_name, const cha
         return NULL;
     n -= (b64[b64_len - 1] == '=') + (b64[b64_len - 2] == '=');
     esdk_keyring *kr = NULL;
-    esdk_raw_aes_keyring_new(ns, key_name, key, (size_t)n, &kr);
+    esdk_raw_aes_keyring_new(NULL, ns, key_name, key, (size_t)n, &kr);
     OPENSSL_cleanse(key, sizeof(key));
     return kr;
 }
@@ -87,10 +87,10 @@ static esdk_keyring *rsa_keyring(const char *ns, const char *key_name, json_obje
         return NULL;
     int is_private = strcmp(type, "private") == 0;
     EVP_PKEY *pkey = NULL;
-    if (esdk_rsa_key_from_pem(pem, strlen(pem), is_private, &pkey) != ESDK_OK)
+    if (esdk_rsa_key_from_pem(NULL, pem, strlen(pem), is_private, &pkey) != ESDK_OK)
         return NULL;
     esdk_keyring *kr = NULL;
-    esdk_raw_rsa_keyring_new(ns, key_name, padding, is_private ? NULL : pkey,
+    esdk_raw_rsa_keyring_new(NULL, ns, key_name, padding, is_private ? NULL : pkey,
                              is_private ? pkey : NULL, &kr);
     EVP_PKEY_free(pkey);
     return kr;
@@ -132,7 +132,7 @@ esdk_cmm *vector_cmm(json_object *master_keys, json_object *keys, const char **w
     esdk_keyring *multi = NULL;
     esdk_cmm *cmm = NULL;
     if (esdk_multi_keyring_new(rings[0], rings + 1, count - 1, &multi) == ESDK_OK)
-        esdk_default_cmm_new(multi, &cmm);
+        esdk_default_cmm_new(NULL, multi, &cmm);
     esdk_keyring_free(multi);
     for (size_t i = 0; i < count; i++)
         esdk_keyring_free(rings[i]);

@@ -66,15 +66,6 @@ static int start_provider(provider_fixture *fx, const char *extra)
     return ok;
 }
 
-static long op_calls(const char *op)
-{
-    kms_fixture_stats stats;
-    if (kms_fixture_stats_get(&server, &stats) != 0)
-        return -1;
-    const kms_fixture_op_stats *s = kms_fixture_stats_op(&stats, op);
-    return s == NULL ? -1 : s->calls;
-}
-
 /* 16 threads x 50 messages, at most 10 per data key: exactly 80 KMS calls. */
 static void test_generate_data_key_count(void)
 {
@@ -83,7 +74,7 @@ static void test_generate_data_key_count(void)
     CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
     key_usage usage;
     parallel_encrypt(&fx, 16, 50, &usage);
-    long generate = op_calls("GenerateDataKey");
+    long generate = kms_fixture_op_calls(&server, "GenerateDataKey");
     printf("\n  %zu messages: %ld GenerateDataKey calls, %zu data keys, the busiest %zu times\n",
            usage.messages, generate, usage.distinct_keys, usage.busiest_key);
     CU_ASSERT_EQUAL(usage.failures, 0);
@@ -140,7 +131,7 @@ static void test_parallel_decrypt_one_kms_call(void)
         pthread_join(threads[i], NULL);
         CU_ASSERT(jobs[i].ok);
     }
-    CU_ASSERT_EQUAL(op_calls("Decrypt"), 1);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 1);
     pthread_barrier_destroy(&start);
     OPENSSL_free(ct);
     provider_fixture_stop(&enc_fx);

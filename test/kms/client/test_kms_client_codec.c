@@ -204,7 +204,7 @@ static void test_backoff(void)
     CU_ASSERT_EQUAL(backoff_ceiling_ms(30, 50, 2000), 2000);
     long max_seen = 0;
     for (int i = 0; i < 200; i++) {
-        long d = backoff_delay_ms(4, 50, 2000);
+        long d = backoff_delay_ms(NULL, 4, 50, 2000);
         CU_ASSERT_TRUE(d >= 0 && d <= 400);
         max_seen = d > max_seen ? d : max_seen;
     }

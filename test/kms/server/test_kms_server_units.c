@@ -215,8 +215,8 @@ static int auth_at(const sigv4_credentials *creds, time_t signed_at, time_t now,
                          {"X-Amz-Target", "TrentService.Decrypt"},
                          {"X-Amz-Security-Token", token_header}};
     size_t n = token_header ? 5 : 4;
-    if (sigv4_authorization(creds, "POST", "/", "", h, n, (const unsigned char *)body, 2, date,
-                            auth, sizeof(auth)) != SIGV4_OK)
+    if (sigv4_authorization(NULL, creds, "POST", "/", "", h, n, (const unsigned char *)body, 2,
+                            date, auth, sizeof(auth)) != SIGV4_OK)
         return -2;
     sigv4_header all[6];
     memcpy(all, h, sizeof(h));

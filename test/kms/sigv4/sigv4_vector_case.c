@@ -169,7 +169,7 @@ static void add_signer_headers(vector_case *c)
         add_header(r, "X-Amz-Security-Token", 20, c->token, strlen(c->token));
     if (c->sign_body) {
         char hash[SIGV4_SHA256_HEX_LEN + 1];
-        sigv4_payload_hash((const unsigned char *)r->body, r->body_len, hash);
+        sigv4_payload_hash(NULL, (const unsigned char *)r->body, r->body_len, hash);
         add_header(r, "x-amz-content-sha256", 20, hash, strlen(hash));
     }
 }

@@ -82,39 +82,39 @@ static void test_sign_then_verify(void)
     const char *body = "{\"KeyId\":\"alias/x\"}";
     char auth[1024], hash[SIGV4_SHA256_HEX_LEN + 1];
     sigv4_parsed_authorization parsed;
-    CU_ASSERT_EQUAL_FATAL(sigv4_authorization(&kms_creds, "POST", "/", NULL, kms_headers, 4,
+    CU_ASSERT_EQUAL_FATAL(sigv4_authorization(NULL, &kms_creds, "POST", "/", NULL, kms_headers, 4,
                                               (const unsigned char *)body, strlen(body),
                                               "20240102T030405Z", auth, sizeof(auth)),
                           SIGV4_OK);
     CU_ASSERT_EQUAL_FATAL(sigv4_parse_authorization(auth, &parsed), SIGV4_OK);
     CU_ASSERT_STRING_EQUAL(parsed.signed_headers, "content-type;host;x-amz-date;x-amz-target");
-    sigv4_payload_hash((const unsigned char *)body, strlen(body), hash);
+    sigv4_payload_hash(NULL, (const unsigned char *)body, strlen(body), hash);
     sigv4_request req = {"POST", "/", "", kms_headers, 4, hash};
-    CU_ASSERT_EQUAL(sigv4_verify(&req, &parsed, "secret", "20240102T030405Z"), SIGV4_OK);
+    CU_ASSERT_EQUAL(sigv4_verify(NULL, &req, &parsed, "secret", "20240102T030405Z"), SIGV4_OK);
     /* A different body, date, or a header dropped in transit all fail. */
-    sigv4_payload_hash((const unsigned char *)"{}", 2, hash);
-    CU_ASSERT_EQUAL(sigv4_verify(&req, &parsed, "secret", "20240102T030405Z"),
+    sigv4_payload_hash(NULL, (const unsigned char *)"{}", 2, hash);
+    CU_ASSERT_EQUAL(sigv4_verify(NULL, &req, &parsed, "secret", "20240102T030405Z"),
                     SIGV4_ERR_SIGNATURE_MISMATCH);
-    sigv4_payload_hash((const unsigned char *)body, strlen(body), hash);
-    CU_ASSERT_EQUAL(sigv4_verify(&req, &parsed, "secret", "20240103T030405Z"),
+    sigv4_payload_hash(NULL, (const unsigned char *)body, strlen(body), hash);
+    CU_ASSERT_EQUAL(sigv4_verify(NULL, &req, &parsed, "secret", "20240103T030405Z"),
                     SIGV4_ERR_SIGNATURE_MISMATCH);
     req.n_headers = 3;
-    CU_ASSERT_EQUAL(sigv4_verify(&req, &parsed, "secret", "20240102T030405Z"),
+    CU_ASSERT_EQUAL(sigv4_verify(NULL, &req, &parsed, "secret", "20240102T030405Z"),
                     SIGV4_ERR_MISSING_HEADER);
 }
 
 static void test_small_buffer_and_bad_args(void)
 {
     char auth[32];
-    CU_ASSERT_EQUAL(sigv4_authorization(&kms_creds, "POST", "/", NULL, kms_headers, 4, NULL, 0,
-                                        "20240102T030405Z", auth, sizeof(auth)),
+    CU_ASSERT_EQUAL(sigv4_authorization(NULL, &kms_creds, "POST", "/", NULL, kms_headers, 4, NULL,
+                                        0, "20240102T030405Z", auth, sizeof(auth)),
                     SIGV4_ERR_BUFFER_TOO_SMALL);
-    CU_ASSERT_EQUAL(sigv4_authorization(&kms_creds, "POST", "/", NULL, kms_headers, 4, NULL, 0,
-                                        "yesterday", auth, sizeof(auth)),
+    CU_ASSERT_EQUAL(sigv4_authorization(NULL, &kms_creds, "POST", "/", NULL, kms_headers, 4, NULL,
+                                        0, "yesterday", auth, sizeof(auth)),
                     SIGV4_ERR_ARGUMENT);
     sigv4_header bad_name[] = {{"Bad Name", "x"}};
     char big[1024];
-    CU_ASSERT_EQUAL(sigv4_authorization(&kms_creds, "POST", "/", NULL, bad_name, 1, NULL, 0,
+    CU_ASSERT_EQUAL(sigv4_authorization(NULL, &kms_creds, "POST", "/", NULL, bad_name, 1, NULL, 0,
                                         "20240102T030405Z", big, sizeof(big)),
                     SIGV4_ERR_ARGUMENT);
     CU_ASSERT_STRING_EQUAL(sigv4_status_string(SIGV4_ERR_SIGNATURE_MISMATCH),

@@ -19,6 +19,15 @@ const kms_fixture_op_stats *kms_fixture_stats_op(const kms_fixture_stats *s, con
     return NULL;
 }
 
+long kms_fixture_op_calls(const kms_fixture_server *srv, const char *op)
+{
+    kms_fixture_stats stats;
+    if (kms_fixture_stats_get(srv, &stats) != 0)
+        return -1;
+    const kms_fixture_op_stats *s = kms_fixture_stats_op(&stats, op);
+    return s == NULL ? -1 : s->calls;
+}
+
 static long get_long(json_object *o, const char *name)
 {
     json_object *v;

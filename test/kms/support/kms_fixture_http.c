@@ -133,9 +133,9 @@ static struct curl_slist *kms_headers(const kms_fixture_client *c, const sigv4_c
     struct curl_slist *list = curl_slist_append(NULL, "Expect:");
     for (size_t i = 0; i < n; i++)
         list = add_header(list, signed_headers[i].name, signed_headers[i].value);
-    if (creds &&
-        sigv4_authorization(creds, "POST", "/", "", signed_headers, n, (const unsigned char *)body,
-                            strlen(body), amz_date, auth, sizeof(auth)) == SIGV4_OK)
+    if (creds && sigv4_authorization(NULL, creds, "POST", "/", "", signed_headers, n,
+                                     (const unsigned char *)body, strlen(body), amz_date, auth,
+                                     sizeof(auth)) == SIGV4_OK)
         list = add_header(list, "Authorization", auth);
     return list;
 }
