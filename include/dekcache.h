@@ -11,6 +11,13 @@
 #define DEKCACHE_PROVIDER_NAME "dekcache"
 #define DEKCACHE_CIPHER_NAME   "DEKCACHE"
 
+/* Provider parameter (OSSL_PROVIDER_get_params, UTF-8 string into a buffer of
+ * at least 1024 bytes): a JSON document of the instance's counters, e.g.
+ * {"cache": {"hits": 9, "misses": 1, "coalesced_waits": 0, "bypasses": 0, ...,
+ *  "entries": 1, "evictions": {"lru": 0, "ttl": 0, "exhausted": 0, ...}},
+ *  "kms": {"calls": {"GenerateDataKey": 1, ...}, "failures": {...}, "retries": 0}} */
+#define DEKCACHE_PROV_PARAM_STATS "stats"
+
 /* Cipher context parameters (settable). */
 #define DEKCACHE_PARAM_KEY_ID             "key-id"             /* UTF-8: key ARN, id or alias */
 #define DEKCACHE_PARAM_ENCRYPTION_CONTEXT "encryption-context" /* UTF-8, see docs */

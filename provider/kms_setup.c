@@ -32,13 +32,16 @@ static kms_client *client_of(dekcache_provctx *ctx)
         .max_attempts = (int)cfg->kms_max_attempts,
     };
     char detail[512] = "";
-    kms_client_status status = kms_client_new(&kc, &ctx->kms, detail, sizeof(detail));
+    kms_client *client = NULL;
+    kms_client_status status = kms_client_new(&kc, &client, detail, sizeof(detail));
     if (status != KMS_CLIENT_OK) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "KMS client: %s: %s",
                        kms_client_status_string(status), detail);
-        ctx->kms = NULL;
+        return NULL;
     }
-    return ctx->kms;
+    /* Published for the stats reader, which takes no lock. */
+    __atomic_store_n(&ctx->kms, client, __ATOMIC_RELEASE);
+    return client;
 }
 
 static esdk_keyring *keyring_or_raise(dekcache_provctx *ctx, esdk_status status,

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/dekcache.h"
 #include "message/library.h"
 #include "provider/algorithms.h"
 #include "provider/config.h"
 #include "provider/errors.h"
 #include "provider/materials_setup.h"
 #include "provider/provctx.h"
+#include "provider/stats.h"
 #include "provider/version.h"
 
 static OSSL_FUNC_core_get_params_fn *core_get_params;
@@ -23,6 +25,7 @@ static const OSSL_PARAM gettable_params[] = {
     OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
     OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL, 0),
     OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+    OSSL_PARAM_DEFN(DEKCACHE_PROV_PARAM_STATS, OSSL_PARAM_UTF8_STRING, NULL, 0),
     OSSL_PARAM_END,
 };
 
@@ -46,6 +49,13 @@ static int dekcache_get_params(void *provctx, OSSL_PARAM params[])
     p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
     if (p != NULL && !OSSL_PARAM_set_int(p, 1))
         return 0;
+    p = OSSL_PARAM_locate(params, DEKCACHE_PROV_PARAM_STATS);
+    if (p != NULL) {
+        char json[DEKCACHE_STATS_MAX_LEN];
+        if (!dekcache_stats_json(provctx, json, sizeof(json)) ||
+            !OSSL_PARAM_set_utf8_string(p, json))
+            return 0;
+    }
     return 1;
 }
 

@@ -20,6 +20,9 @@ struct kms_client {
     long backoff_base_ms;
     long backoff_cap_ms;
     OSSL_LIB_CTX *libctx;
+    _Atomic uint64_t calls[KMS_OP_COUNT];
+    _Atomic uint64_t failures[KMS_OP_COUNT];
+    _Atomic uint64_t retries;
 };
 
 /* One KMS operation with its retries: signs and POSTs body with X-Amz-Target

@@ -186,6 +186,36 @@ static int wait_for_retry(const kms_client *c, call_outcome *o, long long deadli
     return 1;
 }
 
+static const char *const operation_names[KMS_OP_COUNT] = {"GenerateDataKey", "Encrypt", "Decrypt",
+                                                          "DescribeKey"};
+
+const char *kms_client_operation_name(kms_client_operation op)
+{
+    return op < KMS_OP_COUNT ? operation_names[op] : "Unknown";
+}
+
+void kms_client_get_stats(const kms_client *c, kms_client_stats *out)
+{
+    for (int i = 0; i < KMS_OP_COUNT; i++) {
+        out->calls[i] = atomic_load_explicit(&c->calls[i], memory_order_relaxed);
+        out->failures[i] = atomic_load_explicit(&c->failures[i], memory_order_relaxed);
+    }
+    out->retries = atomic_load_explicit(&c->retries, memory_order_relaxed);
+}
+
+static void count(kms_client *c, const char *operation, const call_outcome *o)
+{
+    for (int i = 0; i < KMS_OP_COUNT; i++) {
+        if (strcmp(operation, operation_names[i]) != 0)
+            continue;
+        atomic_fetch_add_explicit(&c->calls[i], 1, memory_order_relaxed);
+        if (o->status != KMS_CLIENT_OK)
+            atomic_fetch_add_explicit(&c->failures[i], 1, memory_order_relaxed);
+    }
+    if (o->attempts > 1)
+        atomic_fetch_add_explicit(&c->retries, (uint64_t)(o->attempts - 1), memory_order_relaxed);
+}
+
 kms_client_status kms_call(kms_client *c, const char *operation, const char *key_id,
                            const secure_buffer *body, secure_buffer *response, char *detail,
                            size_t detail_cap)
@@ -208,6 +238,7 @@ kms_client_status kms_call(kms_client *c, const char *operation, const char *key
         long timeout = remaining < c->attempt_timeout_ms ? (long)remaining : c->attempt_timeout_ms;
         attempt(c, &route, body, timeout, response, &outcome);
     } while (outcome.status != KMS_CLIENT_OK && wait_for_retry(c, &outcome, deadline));
+    count(c, operation, &outcome);
     if (outcome.status != KMS_CLIENT_OK) {
         describe(&route, &outcome, detail, detail_cap);
     }

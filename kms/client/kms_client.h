@@ -9,6 +9,7 @@
 
 #include <openssl/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     KMS_CLIENT_OK = 0,
@@ -137,5 +138,27 @@ typedef struct {
 kms_client_status kms_client_describe_key(kms_client *client, const char *key_id,
                                           kms_client_key_info *out, char *detail,
                                           size_t detail_cap);
+
+typedef enum {
+    KMS_OP_GENERATE_DATA_KEY,
+    KMS_OP_ENCRYPT,
+    KMS_OP_DECRYPT,
+    KMS_OP_DESCRIBE_KEY,
+    KMS_OP_COUNT
+} kms_client_operation;
+
+/* Counters since the client was made. An operation counts once however many
+ * attempts it took; retries counts the attempts beyond the first. */
+typedef struct {
+    uint64_t calls[KMS_OP_COUNT];
+    uint64_t failures[KMS_OP_COUNT]; /* operations that failed after their retries */
+    uint64_t retries;
+} kms_client_stats;
+
+/* The wire name of an operation ("GenerateDataKey", ...). */
+const char *kms_client_operation_name(kms_client_operation op);
+
+/* Each counter is exact; the set is not one snapshot while calls run. Thread-safe. */
+void kms_client_get_stats(const kms_client *client, kms_client_stats *out);
 
 #endif

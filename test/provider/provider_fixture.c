@@ -1,5 +1,6 @@
 #include "provider_fixture.h"
 
+#include <json-c/json.h>
 #include <openssl/err.h>
 #include <openssl/provider.h>
 #include <openssl/store.h>
@@ -42,6 +43,34 @@ int provider_fixture_start(provider_fixture *fx, const char *section_lines)
         return 0;
     fx->cipher = EVP_CIPHER_fetch(fx->libctx, DEKCACHE_CIPHER_NAME, NULL);
     return fx->cipher != NULL;
+}
+
+int fixture_stats(const provider_fixture *fx, char *buf, size_t cap)
+{
+    OSSL_PROVIDER *prov = OSSL_PROVIDER_load(fx->libctx, DEKCACHE_PROVIDER_NAME);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PROV_PARAM_STATS, buf, cap),
+                           OSSL_PARAM_construct_end()};
+    int ok = prov != NULL && OSSL_PROVIDER_get_params(prov, params);
+    OSSL_PROVIDER_unload(prov);
+    return ok;
+}
+
+long long fixture_stat(const char *json, const char *path)
+{
+    json_object *root = json_tokener_parse(json), *node = root;
+    char copy[128];
+    snprintf(copy, sizeof(copy), "%s", path);
+    char *save = NULL;
+    for (char *part = strtok_r(copy, ".", &save); node != NULL && part != NULL;
+         part = strtok_r(NULL, ".", &save)) {
+        if (!json_object_object_get_ex(node, part, &node))
+            node = NULL;
+    }
+    long long value = node != NULL && json_object_is_type(node, json_type_int)
+                          ? (long long)json_object_get_int64(node)
+                          : -1;
+    json_object_put(root);
+    return value;
 }
 
 void provider_fixture_stop(provider_fixture *fx)

@@ -39,6 +39,12 @@ int fixture_pkey_cipher(const provider_fixture *fx, EVP_PKEY *key, int encrypt,
                         const OSSL_PARAM *params, const unsigned char *in, size_t in_len,
                         unsigned char **out, size_t *out_len);
 
+/* The instance's "stats" provider parameter (a JSON document) into buf. */
+int fixture_stats(const provider_fixture *fx, char *buf, size_t cap);
+/* One number of that document by its dotted path ("cache.hits",
+ * "kms.calls.Decrypt"); -1 when the path is missing. */
+long long fixture_stat(const char *json, const char *path);
+
 /* Every error on the queue as text, one per line ("" if none); clears the queue. */
 const char *fixture_last_error(char *buf, size_t len);
 

@@ -82,6 +82,15 @@ static void test_generate_data_key_count(void)
     CU_ASSERT_EQUAL(generate, 80);
     CU_ASSERT_EQUAL(usage.distinct_keys, 80);
     CU_ASSERT(usage.busiest_key <= 10);
+    char stats[1024];
+    CU_ASSERT_FATAL(fixture_stats(&fx, stats, sizeof(stats)));
+    printf("  stats: %s\n", stats);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.calls.GenerateDataKey"), generate);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.upstream_calls"), 80);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.hits") + fixture_stat(stats, "cache.misses"), 800);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.bypasses"), 0);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.failures.GenerateDataKey"), 0);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.retries"), 0);
     provider_fixture_stop(&fx);
 }
 
@@ -132,6 +141,12 @@ static void test_parallel_decrypt_one_kms_call(void)
         CU_ASSERT(jobs[i].ok);
     }
     CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 1);
+    char stats[1024];
+    CU_ASSERT_FATAL(fixture_stats(&dec_fx, stats, sizeof(stats)));
+    printf("\n  stats: %s\n", stats);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.calls.Decrypt"), 1);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.upstream_calls"), 1);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.entries"), 1);
     pthread_barrier_destroy(&start);
     OPENSSL_free(ct);
     provider_fixture_stop(&enc_fx);

@@ -1,0 +1,84 @@
+#include "provider/stats.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cache/dek_cache.h"
+#include "kms/client/kms_client.h"
+
+typedef struct {
+    char *out;
+    size_t cap;
+    size_t len;
+    int overflow;
+} json_writer;
+
+static void put(json_writer *w, const char *key, uint64_t value, const char *after)
+{
+    if (w->overflow)
+        return;
+    int n = snprintf(w->out + w->len, w->cap - w->len, "\"%s\": %" PRIu64 "%s", key, value, after);
+    if (n < 0 || (size_t)n >= w->cap - w->len)
+        w->overflow = 1;
+    else
+        w->len += (size_t)n;
+}
+
+static void raw(json_writer *w, const char *text)
+{
+    if (w->overflow)
+        return;
+    int n = snprintf(w->out + w->len, w->cap - w->len, "%s", text);
+    if (n < 0 || (size_t)n >= w->cap - w->len)
+        w->overflow = 1;
+    else
+        w->len += (size_t)n;
+}
+
+static void put_cache(json_writer *w, const dek_cache *cache)
+{
+    dek_cache_stats s = {0};
+    if (cache != NULL)
+        dek_cache_get_stats(cache, &s);
+    raw(w, "\"cache\": {");
+    put(w, "hits", s.hits, ", ");
+    put(w, "misses", s.misses, ", ");
+    put(w, "coalesced_waits", s.coalesced_waits, ", ");
+    put(w, "bypasses", s.bypasses, ", ");
+    put(w, "upstream_calls", s.upstream_calls, ", ");
+    put(w, "upstream_failures", s.upstream_failures, ", ");
+    put(w, "wait_timeouts", s.wait_timeouts, ", ");
+    put(w, "entries", s.entries, ", ");
+    raw(w, "\"evictions\": {");
+    put(w, "lru", s.evicted_lru, ", ");
+    put(w, "ttl", s.evicted_ttl, ", ");
+    put(w, "exhausted", s.evicted_exhausted, ", ");
+    put(w, "invalidated", s.evicted_invalidated, ", ");
+    put(w, "fork", s.evicted_fork, "}}");
+}
+
+/* Zeros before the first KMS call: the client is made on first use. */
+static void put_kms(json_writer *w, const kms_client *client)
+{
+    kms_client_stats s = {0};
+    if (client != NULL)
+        kms_client_get_stats(client, &s);
+    raw(w, "\"kms\": {\"calls\": {");
+    for (int op = 0; op < KMS_OP_COUNT; op++)
+        put(w, kms_client_operation_name(op), s.calls[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
+    raw(w, "\"failures\": {");
+    for (int op = 0; op < KMS_OP_COUNT; op++)
+        put(w, kms_client_operation_name(op), s.failures[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
+    put(w, "retries", s.retries, "}");
+}
+
+int dekcache_stats_json(const dekcache_provctx *ctx, char *out, size_t cap)
+{
+    json_writer w = {out, cap, 0, cap == 0};
+    raw(&w, "{");
+    put_cache(&w, ctx->cache);
+    raw(&w, ", ");
+    put_kms(&w, __atomic_load_n(&ctx->kms, __ATOMIC_ACQUIRE));
+    raw(&w, "}");
+    return !w.overflow;
+}
