@@ -3,24 +3,48 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 typedef struct pooled_handle {
     CURL *easy;
+    CURLSH *share; /* of the connection state the handle was made for */
     struct pooled_handle *next;
 } pooled_handle;
+
+/* What is tied to one process's connections: the idle handles (each holding
+ * its live sockets, TLS included) and the share handle (DNS, TLS sessions)
+ * with the locks it calls back. After fork() the child replaces the whole of
+ * it rather than touching it; see adopt(). */
+typedef struct conn_state {
+    CURLSH *share;
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+    pooled_handle *idle;
+    struct conn_state *next_abandoned;
+} conn_state;
 
 struct transport {
     transport_options options;
     char *ca_file;
     char *ca_path;
-    CURLSH *share;
-    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
-    pthread_mutex_t pool_lock;
-    pooled_handle *idle;
+    pthread_mutex_t pool_lock; /* guards owner and state */
+    pid_t owner;               /* the process state's connections belong to */
+    conn_state *state;
 };
+
+/* Connection states a fork child inherited and set aside. They are kept,
+ * reachable, and never freed, on purpose: curl_easy_cleanup of an inherited
+ * handle would close its connections, and for TLS send close_notify
+ * (SSL_shutdown) or read on a socket the parent is still using, corrupting
+ * the parent's session; curl_share_cleanup would refuse anyway while those
+ * handles are attached. The memory is a copy that is the child's own, so
+ * keeping it costs the child its size and nothing else. Lock-free so that no
+ * lock inherited in a held state can block a child here. */
+static conn_state *_Atomic abandoned_states;
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
@@ -40,28 +64,99 @@ static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access acces
 {
     (void)handle;
     (void)access;
-    transport *t = user;
-    pthread_mutex_lock(&t->share_locks[data]);
+    conn_state *state = user;
+    pthread_mutex_lock(&state->share_locks[data]);
 }
 
 static void share_unlock(CURL *handle, curl_lock_data data, void *user)
 {
     (void)handle;
-    transport *t = user;
-    pthread_mutex_unlock(&t->share_locks[data]);
+    conn_state *state = user;
+    pthread_mutex_unlock(&state->share_locks[data]);
 }
 
-static int setup_share(transport *t)
+static int setup_share(conn_state *state)
 {
-    t->share = curl_share_init();
-    if (t->share == NULL) {
+    CURLSH *share = state->share = curl_share_init();
+    if (share == NULL) {
         return 0;
     }
-    return curl_share_setopt(t->share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
-           curl_share_setopt(t->share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
-           curl_share_setopt(t->share, CURLSHOPT_USERDATA, t) == CURLSHE_OK &&
-           curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
-           curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK;
+    return curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
+           curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
+           curl_share_setopt(share, CURLSHOPT_USERDATA, state) == CURLSHE_OK &&
+           curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
+           curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK;
+}
+
+/* Only the process that made state may call this: it closes connections. */
+static void conn_state_free(conn_state *state)
+{
+    while (state->idle != NULL) {
+        pooled_handle *h = state->idle;
+        state->idle = h->next;
+        curl_easy_cleanup(h->easy);
+        free(h);
+    }
+    if (state->share != NULL) {
+        curl_share_cleanup(state->share);
+    }
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        pthread_mutex_destroy(&state->share_locks[i]);
+    }
+    free(state);
+}
+
+static conn_state *conn_state_new(void)
+{
+    conn_state *state = calloc(1, sizeof(*state));
+    if (state == NULL) {
+        return NULL;
+    }
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        pthread_mutex_init(&state->share_locks[i], NULL);
+    }
+    if (!setup_share(state)) {
+        conn_state_free(state);
+        return NULL;
+    }
+    return state;
+}
+
+/* Sets an inherited state aside without touching it (see abandoned_states). */
+static void abandon(conn_state *state)
+{
+    conn_state *head = atomic_load(&abandoned_states);
+    do {
+        state->next_abandoned = head;
+    } while (!atomic_compare_exchange_weak(&abandoned_states, &head, state));
+}
+
+/* Called with pool_lock held, before the pool is used. In a fork child, the
+ * inherited idle handles' sockets are the parent's: reusing one would put the
+ * child's requests on the parent's connection (for TLS, two processes driving
+ * one session: desynchronised records, reused nonces). So the child sets the
+ * inherited state aside and starts an empty one of its own. The share handle
+ * is replaced too, giving up its TLS session cache: resuming is not unsafe
+ * (each handshake has fresh randoms and keys), but parent and child would
+ * present the same TLS 1.3 ticket, which RFC 8446 C.4 advises against
+ * (linkable, and single-use tickets get rejected); and the fresh share comes
+ * with fresh locks, where an inherited one may have been held by another
+ * thread of the parent at the fork. The cost is one full handshake per child.
+ * Returns 0 when memory runs out (the inherited state stays untouched). */
+static int adopt(transport *t)
+{
+    pid_t self = getpid();
+    if (t->owner == self) {
+        return 1;
+    }
+    conn_state *fresh = conn_state_new();
+    if (fresh == NULL) {
+        return 0;
+    }
+    abandon(t->state);
+    t->state = fresh;
+    t->owner = self;
+    return 1;
 }
 
 static char *dup_or_null(const char *text)
@@ -82,12 +177,11 @@ kms_client_status transport_new(const transport_options *options, transport **ou
     t->options = *options;
     t->ca_file = dup_or_null(options->ca_file);
     t->ca_path = dup_or_null(options->ca_path);
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) {
-        pthread_mutex_init(&t->share_locks[i], NULL);
-    }
     pthread_mutex_init(&t->pool_lock, NULL);
+    t->owner = getpid();
+    t->state = conn_state_new();
     if ((options->ca_file != NULL && t->ca_file == NULL) ||
-        (options->ca_path != NULL && t->ca_path == NULL) || !setup_share(t)) {
+        (options->ca_path != NULL && t->ca_path == NULL) || t->state == NULL) {
         transport_free(t);
         return KMS_CLIENT_ERR_NO_MEMORY;
     }
@@ -100,17 +194,11 @@ void transport_free(transport *t)
     if (t == NULL) {
         return;
     }
-    while (t->idle != NULL) {
-        pooled_handle *h = t->idle;
-        t->idle = h->next;
-        curl_easy_cleanup(h->easy);
-        free(h);
-    }
-    if (t->share != NULL) {
-        curl_share_cleanup(t->share);
-    }
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) {
-        pthread_mutex_destroy(&t->share_locks[i]);
+    /* In a fork child that never adopted, the state is the parent's. */
+    if (t->state != NULL && t->owner == getpid()) {
+        conn_state_free(t->state);
+    } else if (t->state != NULL) {
+        abandon(t->state);
     }
     pthread_mutex_destroy(&t->pool_lock);
     free(t->ca_file);
@@ -118,30 +206,47 @@ void transport_free(transport *t)
     free(t);
 }
 
-static pooled_handle *borrow(transport *t)
+static pooled_handle *new_handle(CURLSH *share)
 {
-    pthread_mutex_lock(&t->pool_lock);
-    pooled_handle *h = t->idle;
-    if (h != NULL) {
-        t->idle = h->next;
+    pooled_handle *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        return NULL;
     }
-    pthread_mutex_unlock(&t->pool_lock);
-    if (h != NULL) {
-        return h;
-    }
-    h = calloc(1, sizeof(*h));
-    if (h != NULL && (h->easy = curl_easy_init()) == NULL) {
+    h->share = share;
+    if ((h->easy = curl_easy_init()) == NULL) {
         free(h);
-        h = NULL;
+        return NULL;
     }
     return h;
 }
 
+static pooled_handle *borrow(transport *t)
+{
+    pooled_handle *h = NULL;
+    CURLSH *share = NULL;
+    pthread_mutex_lock(&t->pool_lock);
+    if (adopt(t)) {
+        share = t->state->share;
+        h = t->state->idle;
+        if (h != NULL) {
+            t->state->idle = h->next;
+        }
+    }
+    pthread_mutex_unlock(&t->pool_lock);
+    if (h != NULL || share == NULL) {
+        return h;
+    }
+    return new_handle(share);
+}
+
+/* h comes back in the process that borrowed it (only the forking thread lives
+ * on in a child, and it does not fork from inside transport_post), so it
+ * belongs to the current state: borrow() adopted before handing it out. */
 static void give_back(transport *t, pooled_handle *h)
 {
     pthread_mutex_lock(&t->pool_lock);
-    h->next = t->idle;
-    t->idle = h;
+    h->next = t->state->idle;
+    t->state->idle = h;
     pthread_mutex_unlock(&t->pool_lock);
 }
 
@@ -153,14 +258,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     return secure_buffer_append(body, data, len) ? len : 0;
 }
 
-static void set_options(transport *t, CURL *easy, const char *url, struct curl_slist *headers,
-                        const char *body, size_t body_len, long timeout_ms,
-                        transport_response *resp)
+static void set_options(transport *t, const pooled_handle *h, const char *url,
+                        struct curl_slist *headers, const char *body, size_t body_len,
+                        long timeout_ms, transport_response *resp)
 {
+    CURL *easy = h->easy;
     curl_easy_setopt(easy, CURLOPT_URL, url);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_SHARE, t->share);
+    curl_easy_setopt(easy, CURLOPT_SHARE, h->share);
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -260,7 +366,7 @@ void transport_post(transport *t, const char *url, const char *const *header_lin
     }
     /* reset keeps the handle's live connections; only the options go. */
     curl_easy_reset(h->easy);
-    set_options(t, h->easy, url, headers, body, body_len, timeout_ms, resp);
+    set_options(t, h, url, headers, body, body_len, timeout_ms, resp);
     CURLcode code = curl_easy_perform(h->easy);
     resp->status = classify(h->easy, code, resp);
     if (resp->status == KMS_CLIENT_OK) {

@@ -9,6 +9,22 @@
  * one, so steady state needs no new TCP or TLS handshake) plus a share handle
  * for DNS and TLS sessions. TLS peer and host verification are always on. */
 
+/* fork(): connections belong to the process that opened them. A child that
+ * uses (or frees) a transport it inherited first sets every inherited idle
+ * handle and the share handle aside, untouched and deliberately never freed
+ * (cleaning one up would close, or for TLS shut down, the parent's connection),
+ * and continues with fresh handles, connections and DNS/TLS-session caches of
+ * its own. The parent is unaffected. The child keeps its copies of the
+ * parent's socket descriptors until it exits, so the server sees such a
+ * connection closed only when both processes have closed it.
+ * The usual POSIX rule for fork() in a threaded program applies: fork only
+ * while no other thread is inside transport_post on a transport the child
+ * will use, since a lock held at the fork (our pool lock, held briefly around
+ * each borrow and return) stays held forever in the child. No pthread_atfork
+ * handler is installed for it: that would take a global registry of live
+ * transports, and libcurl's, OpenSSL's and the caller's own locks would stay
+ * exposed the same way regardless. */
+
 typedef struct {
     const char *ca_file;
     const char *ca_path;
