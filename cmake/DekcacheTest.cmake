@@ -4,7 +4,8 @@
 # dekcache_add_script_test(NAME COMMAND ... [THREADS] [TIMEOUT s])
 #   Any other CTest test (shell scripts driving the openssl binary, servers).
 # Every test gets DEKCACHE_SHARED_DIR (../shared), DEKCACHE_BUILD_DIR, the
-# module directory and OPENSSL_PROGRAM in its environment.
+# module directory, OPENSSL_PROGRAM and DEKCACHE_SANITIZE (the sanitizers this
+# build instruments with; empty in a plain build) in its environment.
 set(DEKCACHE_SHARED_DIR "${PROJECT_SOURCE_DIR}/../shared" CACHE PATH "Shared specs and vectors")
 
 function(_dekcache_test_properties name threads timeout)
@@ -21,6 +22,7 @@ function(_dekcache_test_properties name threads timeout)
       "DEKCACHE_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
       "DEKCACHE_MODULE_DIR=${PROJECT_BINARY_DIR}/provider"
       "DEKCACHE_PRELOAD=${DEKCACHE_PRELOAD}"
+      "DEKCACHE_SANITIZE=${DEKCACHE_SANITIZE}"
       "OPENSSL_PROGRAM=${OPENSSL_PROGRAM}"
       "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1"
       "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
