@@ -229,6 +229,38 @@ static void test_cache_limits_under_threads(void)
     provider_fixture_stop(&thread_fx);
 }
 
+/* With the application's secure heap enabled, cached materials (data keys)
+ * live in it while cached, and leave nothing there once the instance is gone. */
+static void test_cache_uses_secure_heap(void)
+{
+    if (!CRYPTO_secure_malloc_initialized())
+        CU_ASSERT_FATAL(CRYPTO_secure_malloc_init(1 << 20, 32) != 0);
+    provider_fixture own;
+    char lines[512];
+    snprintf(lines, sizeof(lines), "raw_aes_key_file = %s\nraw_aes_key_name = secure-heap\n",
+             key_path);
+    CU_ASSERT_FATAL(provider_fixture_start(&own, lines));
+    size_t before = CRYPTO_secure_used();
+    uint64_t len = 1000;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &len),
+                           OSSL_PARAM_construct_end()};
+    unsigned char plain[1000] = {1}, *ct = NULL, *ct2 = NULL;
+    size_t ct_len = 0;
+    /* Without a declared length nothing is cached: what stays is the keyring's
+     * wrapping key. With one, the cache entry is added. */
+    CU_ASSERT(fixture_cipher(&own, 1, NULL, plain, sizeof(plain), NULL, 0, &ct2, &ct_len));
+    size_t keyring_only = CRYPTO_secure_used();
+    CU_ASSERT(fixture_cipher(&own, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
+    size_t cached = CRYPTO_secure_used();
+    printf("\n  secure heap: %zu bytes before, %zu with the keyring, %zu with one cached entry\n",
+           before, keyring_only, cached);
+    CU_ASSERT(cached >= keyring_only + 32); /* at least the entry's data key */
+    OPENSSL_free(ct2);
+    OPENSSL_free(ct);
+    provider_fixture_stop(&own);
+    CU_ASSERT_EQUAL(CRYPTO_secure_used(), before);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -239,6 +271,7 @@ int main(void)
         {"tampered and truncated messages fail", test_tampered_and_truncated_fail},
         {"context parameters, copying and length checks", test_context_rules},
         {"16 threads x 50 messages use exactly 80 data keys", test_cache_limits_under_threads},
+        {"cached data keys live in the secure heap when enabled", test_cache_uses_secure_heap},
         {NULL, NULL},
     };
     dekcache_add_suite("DEKCACHE cipher over EVP", suite_init, suite_cleanup, tests);
