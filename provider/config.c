@@ -4,8 +4,11 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "provider/errors.h"
 
@@ -21,6 +24,9 @@ typedef struct {
     uint64_t min;
     uint64_t max;
     const char *const *choices; /* KEY_CHOICE: index is the stored value */
+    /* KEY_STRING: an optional check, and what it allows (for the error). */
+    int (*valid)(const char *value);
+    const char *allowed;
 } config_key;
 
 static const char *const commitment_policies[] = {"require-encrypt-require-decrypt",
@@ -29,25 +35,99 @@ static const char *const commitment_policies[] = {"require-encrypt-require-decry
 
 #define STR(field)                                                                                 \
     {                                                                                              \
-#field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL                        \
+#field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL, NULL, NULL            \
+    }
+#define CHECKED(field, check, text)                                                                \
+    {                                                                                              \
+#field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL, check, text           \
     }
 #define UINT(field, def, lo, hi)                                                                   \
     {                                                                                              \
-#field, KEY_UINT, offsetof(dekcache_config, field), def, lo, hi, NULL                      \
+#field, KEY_UINT, offsetof(dekcache_config, field), def, lo, hi, NULL, NULL, NULL          \
     }
 
+/* Checked at load so that a typo fails there, naming the key, rather than
+ * at the first message. Files are checked, not read: key material is read
+ * only when first needed. */
+static int is_url(const char *v)
+{
+    const char *host = strncmp(v, "https://", 8) == 0  ? v + 8
+                       : strncmp(v, "http://", 7) == 0 ? v + 7
+                                                       : NULL;
+    return host != NULL && host[0] != '\0' && host[0] != '/' && strpbrk(v, " \t\r\n") == NULL;
+}
+
+static int is_name(const char *v, const char *extra)
+{
+    for (const char *c = v; *c != '\0'; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || strchr(extra, *c) != NULL))
+            return 0;
+    }
+    return strlen(v) <= 64;
+}
+
+static int is_region(const char *v)
+{
+    return is_name(v, "-");
+}
+
+static int is_account_list(const char *v)
+{
+    size_t digits = 0;
+    for (const char *c = v;; c++) {
+        if (*c >= '0' && *c <= '9') {
+            digits++;
+        } else if ((*c == ',' || *c == '\0') && digits == 12) {
+            digits = 0;
+        } else if (*c != ' ' || digits != 0) {
+            return 0;
+        }
+        if (*c == '\0')
+            return 1;
+    }
+}
+
+static int is_partition(const char *v)
+{
+    return is_name(v, "-") && strspn(v, "0123456789") == 0;
+}
+
+static int is_readable_file(const char *v)
+{
+    struct stat st;
+    return stat(v, &st) == 0 && S_ISREG(st.st_mode) && access(v, R_OK) == 0;
+}
+
+static int is_aes_key_file(const char *v)
+{
+    struct stat st;
+    return is_readable_file(v) && stat(v, &st) == 0 &&
+           (st.st_size == 16 || st.st_size == 24 || st.st_size == 32);
+}
+
+static int is_rsa_padding(const char *v)
+{
+    static const char *const paddings[] = {"oaep-sha1", "oaep-sha256", "oaep-sha384", "oaep-sha512",
+                                           "pkcs1"};
+    for (size_t i = 0; i < sizeof(paddings) / sizeof(paddings[0]); i++) {
+        if (OPENSSL_strcasecmp(v, paddings[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static const config_key config_keys[] = {
-    STR(kms_endpoint),
-    STR(region),
+    CHECKED(kms_endpoint, is_url, "an http:// or https:// URL"),
+    CHECKED(region, is_region, "an AWS region name such as us-east-1"),
     STR(key_id),
     STR(decrypt_keys),
-    {"discovery", KEY_BOOL, offsetof(dekcache_config, discovery), 0, 0, 1, NULL},
-    STR(discovery_accounts),
-    STR(discovery_partition),
+    {"discovery", KEY_BOOL, offsetof(dekcache_config, discovery), 0, 0, 1, NULL, NULL, NULL},
+    CHECKED(discovery_accounts, is_account_list, "comma-separated 12-digit AWS account IDs"),
+    CHECKED(discovery_partition, is_partition, "an AWS partition such as aws or aws-cn"),
     UINT(algorithm_suite, 0x0478, 0x0478, 0x0578),
     UINT(frame_length, 4096, 1, 4096),
     {"commitment_policy", KEY_CHOICE, offsetof(dekcache_config, commitment_policy), 0, 0, 2,
-     commitment_policies},
+     commitment_policies, NULL, NULL},
     UINT(cache_capacity, 1000, 1, 10000000),
     UINT(cache_max_age, 300, 1, 86400 * 365),
     UINT(cache_max_messages, 1000, 1, UINT64_C(4294967296)),
@@ -56,14 +136,15 @@ static const config_key config_keys[] = {
     UINT(cache_stripes, 0, 0, 4096),
     UINT(kms_timeout_ms, 10000, 1, 600000),
     UINT(kms_max_attempts, 3, 1, 10),
-    STR(ca_file),
-    STR(raw_aes_key_file),
+    CHECKED(ca_file, is_readable_file, "a readable file"),
+    CHECKED(raw_aes_key_file, is_aes_key_file, "a readable file of 16, 24 or 32 bytes"),
     STR(raw_aes_key_namespace),
     STR(raw_aes_key_name),
-    STR(raw_rsa_key_file),
+    CHECKED(raw_rsa_key_file, is_readable_file, "a readable PEM file"),
     STR(raw_rsa_key_namespace),
     STR(raw_rsa_key_name),
-    STR(raw_rsa_padding),
+    CHECKED(raw_rsa_padding, is_rsa_padding,
+            "one of oaep-sha1, oaep-sha256, oaep-sha384, oaep-sha512, pkcs1"),
 };
 
 #define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -138,7 +219,7 @@ static void describe_range(const config_key *key, char *buf, size_t len)
         break;
     }
     case KEY_STRING:
-        snprintf(buf, len, "a non-empty string");
+        snprintf(buf, len, "%s", key->allowed != NULL ? key->allowed : "a non-empty string");
         break;
     }
 }
@@ -151,7 +232,7 @@ static int store_value(dekcache_config *config, const config_key *key, const cha
     int ok = 0;
     switch (key->kind) {
     case KEY_STRING:
-        if (value[0] == '\0')
+        if (value[0] == '\0' || (key->valid != NULL && !key->valid(value)))
             break;
         *(char **)field = OPENSSL_strdup(value);
         if (*(char **)field == NULL) {

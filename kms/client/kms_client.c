@@ -30,10 +30,22 @@ static kms_client_status check_endpoint(const char *endpoint, char *detail, size
     return KMS_CLIENT_OK;
 }
 
+/* The configured value, else the first set environment variable (as the AWS
+ * SDKs read AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL and AWS_CA_BUNDLE). */
+static const char *configured_or_env(const char *configured, const char *env1, const char *env2)
+{
+    const char *v = configured;
+    if (v == NULL || v[0] == '\0')
+        v = env1 != NULL ? getenv(env1) : NULL;
+    if ((v == NULL || v[0] == '\0') && env2 != NULL)
+        v = getenv(env2);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 static kms_client_status open_transport(kms_client *c, const kms_client_config *config)
 {
     transport_options options = {
-        .ca_file = config->ca_file,
+        .ca_file = configured_or_env(config->ca_file, "AWS_CA_BUNDLE", NULL),
         .ca_path = config->ca_path,
         .connect_timeout_ms = or_default(config->connect_timeout_ms, 2000),
         .max_response_bytes = config->max_response_bytes > 0 ? config->max_response_bytes : 65536,
@@ -51,7 +63,9 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     }
     *out = NULL;
     config = config != NULL ? config : &defaults;
-    kms_client_status status = check_endpoint(config->endpoint, detail, detail_cap);
+    const char *endpoint =
+        configured_or_env(config->endpoint, "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL");
+    kms_client_status status = check_endpoint(endpoint, detail, detail_cap);
     kms_client *c = status == KMS_CLIENT_OK ? calloc(1, sizeof(*c)) : NULL;
     if (c == NULL) {
         return status != KMS_CLIENT_OK ? status : KMS_CLIENT_ERR_NO_MEMORY;
@@ -65,8 +79,7 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     c->backoff_cap_ms = or_default(config->backoff_cap_ms, 2000);
     c->libctx = config->libctx;
     status = credentials_resolve(config, &c->creds, detail, detail_cap);
-    if (status == KMS_CLIENT_OK && config->endpoint != NULL &&
-        (c->endpoint = strdup(config->endpoint)) == NULL) {
+    if (status == KMS_CLIENT_OK && endpoint != NULL && (c->endpoint = strdup(endpoint)) == NULL) {
         status = KMS_CLIENT_ERR_NO_MEMORY;
     }
     if (status == KMS_CLIENT_OK) {

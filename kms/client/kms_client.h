@@ -43,7 +43,8 @@ typedef struct {
     /* Region: this, else AWS_REGION, else AWS_DEFAULT_REGION, else the region
      * in the key ARN of each call. */
     const char *region;
-    /* Base URL, e.g. "http://127.0.0.1:4566"; default https://kms.<region>.amazonaws.com */
+    /* Base URL, e.g. "http://127.0.0.1:4566"; default $AWS_ENDPOINT_URL_KMS,
+     * $AWS_ENDPOINT_URL, else https://kms.<region>.amazonaws.com */
     const char *endpoint;
     /* Explicit credentials win over the environment and the shared files. */
     const char *access_key_id;
@@ -51,7 +52,7 @@ typedef struct {
     const char *session_token;
     /* Shared-file profile: this, else AWS_PROFILE, else "default". */
     const char *profile;
-    /* Trust anchors for https; default: libcurl's system store. Verification
+    /* Trust anchors for https; default: $AWS_CA_BUNDLE, else libcurl's system store. Verification
      * of the peer and host name is always on. */
     const char *ca_file;
     const char *ca_path;

@@ -13,8 +13,9 @@ KMS_PID=
 trap 'kms_server_stop || true; rm -rf "$work"' EXIT
 kms_server_start
 kms_server_use_default_credentials
-write_cnf "$work/kms.cnf" "kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/dekcache-local' \
-    'cache_max_messages = 10'
+# The endpoint comes from the environment, as the AWS SDKs read it.
+export AWS_ENDPOINT_URL_KMS=$KMS_ENDPOINT
+write_cnf "$work/kms.cnf" 'key_id = alias/dekcache-local' 'cache_max_messages = 10'
 # The sanitizer runtime (when there is one) goes into the example only: it
 # loads our instrumented module.
 if ! OPENSSL_CONF="$work/kms.cnf" LD_PRELOAD=${DEKCACHE_PRELOAD:-} "$example" 25 >"$work/out" 2>"$work/err"; then

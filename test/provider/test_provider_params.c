@@ -151,6 +151,35 @@ static void test_bad_config_values_refused(void)
     expect_refused("discovery = maybe", "discovery = \"maybe\": allowed yes/no");
     expect_refused("commitment_policy = anything", "one of require-encrypt-require-decrypt");
     expect_refused("kms_timeout_ms = -5", "kms_timeout_ms = \"-5\"");
+    expect_refused("cache_capacity = 0", "cache_capacity = \"0\": allowed an integer from 1");
+    expect_refused("cache_max_age = 31536001", "cache_max_age = \"31536001\"");
+    expect_refused("cache_max_bytes = 0", "cache_max_bytes = \"0\"");
+    expect_refused("kms_max_attempts = 11",
+                   "kms_max_attempts = \"11\": allowed an integer from 1 to 10");
+    expect_refused("kms_endpoint = localhost:4566",
+                   "kms_endpoint = \"localhost:4566\": allowed an http:// or https:// URL");
+    expect_refused("region = US East", "region = \"US East\": allowed an AWS region name");
+    expect_refused("discovery_accounts = 1234,abc", "discovery_accounts = \"1234,abc\"");
+    expect_refused("discovery_partition = 42", "discovery_partition = \"42\"");
+    expect_refused("ca_file = /nonexistent/ca.pem",
+                   "ca_file = \"/nonexistent/ca.pem\": allowed a readable file");
+    expect_refused("raw_aes_key_file = /etc/passwd",
+                   "raw_aes_key_file = \"/etc/passwd\": allowed a readable file of 16, 24 or 32");
+    expect_refused("raw_rsa_key_file = /nonexistent.pem",
+                   "raw_rsa_key_file = \"/nonexistent.pem\"");
+    expect_refused("raw_rsa_padding = oaep-md5", "raw_rsa_padding = \"oaep-md5\": allowed one of");
+}
+
+static void test_checked_strings_accept_good_values(void)
+{
+    char error[4096];
+    CU_ASSERT(load_config_with("kms_endpoint = https://kms.eu-west-1.amazonaws.com\n"
+                               "region = eu-west-1\n"
+                               "discovery_accounts = 111122223333, 444455556666\n"
+                               "discovery_partition = aws-cn\nraw_rsa_padding = OAEP-SHA256",
+                               error, sizeof(error)));
+    if (error[0] != '\0')
+        fprintf(stderr, "errors were:\n%s", error);
 }
 
 int main(void)
@@ -161,6 +190,7 @@ int main(void)
         {"a valid configuration loads", test_good_config_loads},
         {"bad configuration values are refused with key, value and range",
          test_bad_config_values_refused},
+        {"checked string values accept what users write", test_checked_strings_accept_good_values},
         {NULL, NULL},
     };
     dekcache_add_suite("provider", NULL, NULL, tests);

@@ -1,6 +1,7 @@
 /* Credentials chain (explicit, environment, shared files), region and
  * endpoint resolution. Each test sets the environment it needs. */
 #include "cunit_run.h"
+#include "kms/client/client_internal.h"
 #include "kms/client/credentials.h"
 #include "kms/client/endpoint.h"
 #include "kms/client/shared_profile.h"
@@ -184,6 +185,44 @@ static void test_endpoint(void)
     CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/?a=b", host, sizeof(host)));
 }
 
+/* The endpoint a new client uses: configured, else AWS_ENDPOINT_URL_KMS, else
+ * AWS_ENDPOINT_URL ("" when none). */
+static kms_client_status endpoint_of(const char *configured, char *out, size_t cap)
+{
+    kms_client_config config = {.endpoint = configured,
+                                .region = "us-east-1",
+                                .access_key_id = "AKID",
+                                .secret_access_key = "secret"};
+    kms_client *c = NULL;
+    char detail[256] = "";
+    kms_client_status status = kms_client_new(&config, &c, detail, sizeof(detail));
+    snprintf(out, cap, "%s", c != NULL && c->endpoint != NULL ? c->endpoint : "");
+    kms_client_free(c);
+    return status;
+}
+
+static void test_endpoint_from_environment(void)
+{
+    char endpoint[128];
+    unsetenv("AWS_ENDPOINT_URL_KMS");
+    unsetenv("AWS_ENDPOINT_URL");
+    CU_ASSERT_EQUAL(endpoint_of(NULL, endpoint, sizeof(endpoint)), KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(endpoint, "");
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1001", 1);
+    CU_ASSERT_EQUAL(endpoint_of(NULL, endpoint, sizeof(endpoint)), KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(endpoint, "http://127.0.0.1:1001");
+    setenv("AWS_ENDPOINT_URL_KMS", "http://127.0.0.1:1002", 1);
+    CU_ASSERT_EQUAL(endpoint_of(NULL, endpoint, sizeof(endpoint)), KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(endpoint, "http://127.0.0.1:1002");
+    CU_ASSERT_EQUAL(endpoint_of("http://127.0.0.1:1003", endpoint, sizeof(endpoint)),
+                    KMS_CLIENT_OK);
+    CU_ASSERT_STRING_EQUAL(endpoint, "http://127.0.0.1:1003");
+    setenv("AWS_ENDPOINT_URL_KMS", "ftp://127.0.0.1/", 1);
+    CU_ASSERT_NOT_EQUAL(endpoint_of(NULL, endpoint, sizeof(endpoint)), KMS_CLIENT_OK);
+    unsetenv("AWS_ENDPOINT_URL_KMS");
+    unsetenv("AWS_ENDPOINT_URL");
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -195,6 +234,7 @@ int main(void)
         {"shared profile sections", test_shared_profile_sections},
         {"region order", test_region_order},
         {"endpoint URL and Host", test_endpoint},
+        {"endpoint from AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL", test_endpoint_from_environment},
         {NULL, NULL},
     };
     dekcache_add_suite("kms client configuration", setup, teardown, tests);
