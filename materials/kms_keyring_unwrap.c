@@ -103,6 +103,7 @@ static esdk_status unwrap_first(const kms_keyring *k, esdk_dec_materials *mat, c
     failure_log log = {.len = 0};
     char arn[KMS_CLIENT_ARN_MAX];
     char why[1024];
+    size_t tried = 0, refused = 0;
     for (size_t i = 0; i < edk_count; i++) {
         if (!is_kms_edk(&edks[i])) {
             continue;
@@ -111,15 +112,18 @@ static esdk_status unwrap_first(const kms_keyring *k, esdk_dec_materials *mat, c
         if (st != ESDK_OK) {
             return st;
         }
-        if (may_try(k, arn, why, sizeof(why)) &&
-            try_edk(k, mat, &edks[i], arn, key_len, ctx, why, sizeof(why))) {
+        int allowed = may_try(k, arn, why, sizeof(why));
+        tried += (size_t)allowed;
+        refused += (size_t)!allowed;
+        if (allowed && try_edk(k, mat, &edks[i], arn, key_len, ctx, why, sizeof(why))) {
             mat->edk_index = (long)i;
             return ESDK_OK;
         }
         note(&log, i, why);
     }
-    return esdk_fail(detail, detail_len, ESDK_ERR_NO_KEYRING_DECRYPT,
-                     "aws-kms keyring: no EDK could be decrypted: %s",
+    esdk_status status =
+        tried == 0 && refused > 0 ? ESDK_ERR_KEY_NOT_ALLOWED : ESDK_ERR_NO_KEYRING_DECRYPT;
+    return esdk_fail(detail, detail_len, status, "aws-kms keyring: no EDK could be decrypted: %s",
                      log.len > 0 ? log.text : "the message has no aws-kms EDK");
 }
 

@@ -32,7 +32,9 @@ typedef struct {
      * Otherwise try the EDKs in order, skipping those that are not this
      * keyring's; on the first that unwraps to a key of the suite's length, set
      * the data key and mat->edk_index and return ESDK_OK. When none does, return
-     * ESDK_ERR_NO_KEYRING_DECRYPT (the detail may list per-EDK errors); other
+     * ESDK_ERR_NO_KEYRING_DECRYPT (the detail may list per-EDK errors), or
+     * ESDK_ERR_KEY_NOT_ALLOWED when every EDK it could have tried is under a key
+     * its policy refuses (strict allow-list, discovery filter); other
      * codes are hard failures (e.g. a malformed KMS ARN). The EC to bind is
      * mat->ec (stored plus required pairs). */
     esdk_status (*on_decrypt)(esdk_keyring *keyring, esdk_dec_materials *mat, const esdk_edk *edks,

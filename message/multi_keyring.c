@@ -38,6 +38,7 @@ static esdk_status multi_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
 {
     multi_keyring *m = (multi_keyring *)keyring;
     esdk_status last = ESDK_ERR_NO_KEYRING_DECRYPT;
+    int refused = 0; /* a member's policy refused the message's key: the most useful answer */
     for (size_t i = 0; i <= m->child_count && mat->data_key == NULL; i++) {
         esdk_keyring *member = i == 0 ? m->generator : m->children[i - 1];
         if (member == NULL)
@@ -46,10 +47,14 @@ static esdk_status multi_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
         esdk_status st = esdk_keyring_on_decrypt(member, mat, edks, edk_count, detail, detail_len);
         if (st == ESDK_OK)
             return ESDK_OK;
+        refused |= st == ESDK_ERR_KEY_NOT_ALLOWED;
         last = st;
     }
     if (mat->data_key != NULL)
         return ESDK_OK;
+    if (refused && (last == ESDK_ERR_NO_KEYRING_DECRYPT || last == ESDK_ERR_KEY_NOT_ALLOWED))
+        return esdk_fail(detail, detail_len, ESDK_ERR_KEY_NOT_ALLOWED,
+                         "no member of the multi-keyring decrypted; a wrapping key was refused");
     if (last == ESDK_ERR_NO_KEYRING_DECRYPT)
         return esdk_fail(detail, detail_len, last, "no member of the multi-keyring decrypted");
     return last;

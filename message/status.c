@@ -31,6 +31,7 @@ static const char *const status_names[ESDK_STATUS_COUNT] = {
     [ESDK_ERR_FRAME_AUTH] = "frame authentication failed",
     [ESDK_ERR_SIGNATURE] = "signature verification failed",
     [ESDK_ERR_NO_KEYRING_DECRYPT] = "no keyring could decrypt a data key",
+    [ESDK_ERR_KEY_NOT_ALLOWED] = "the message's wrapping keys are not allowed",
     [ESDK_ERR_KEYRING] = "keyring failed to provide a data key",
     [ESDK_ERR_BAD_MATERIALS] = "inconsistent cryptographic materials",
     [ESDK_ERR_PLAINTEXT_LENGTH] = "plaintext length differs from the declared length",

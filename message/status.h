@@ -33,6 +33,7 @@ typedef enum {
     ESDK_ERR_FRAME_AUTH,         /* a body tag does not verify */
     ESDK_ERR_SIGNATURE,          /* footer signature missing, malformed or invalid */
     ESDK_ERR_NO_KEYRING_DECRYPT, /* no keyring could decrypt any EDK */
+    ESDK_ERR_KEY_NOT_ALLOWED,    /* the EDKs' wrapping keys are refused by the keyring's policy */
     ESDK_ERR_KEYRING,            /* a keyring failed on encrypt (wrap/generate) */
     ESDK_ERR_BAD_MATERIALS,      /* CMM/keyring returned inconsistent materials */
     ESDK_ERR_PLAINTEXT_LENGTH,   /* input differs from the declared plaintext length */

@@ -34,6 +34,8 @@ int dekcache_reason_for_esdk(esdk_status status)
         return DEKCACHE_R_UNSUPPORTED;
     case ESDK_ERR_NO_KEYRING_DECRYPT:
         return DEKCACHE_R_NO_DECRYPTION_KEY;
+    case ESDK_ERR_KEY_NOT_ALLOWED:
+        return DEKCACHE_R_KEY_NOT_ALLOWED;
     case ESDK_ERR_KEYRING:
         return DEKCACHE_R_KMS_ERROR;
     case ESDK_ERR_RESERVED_CONTEXT:

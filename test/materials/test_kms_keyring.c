@@ -203,7 +203,7 @@ static void test_strict_refuses_other_key(void)
                           ESDK_OK);
     kms_fixture_reset(&server);
     CU_ASSERT_EQUAL(open_message(opener, msg, msg_len, &pt, &pt_len, detail, sizeof(detail)),
-                    ESDK_ERR_NO_KEYRING_DECRYPT);
+                    ESDK_ERR_KEY_NOT_ALLOWED);
     CU_ASSERT_PTR_NULL(pt);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "key " KEY1_ARN " is not on the keyring's allow-list"));
     CU_ASSERT_EQUAL(calls("Decrypt"), 0); /* refused before asking KMS */
@@ -242,10 +242,10 @@ static void test_discovery(void)
     CU_ASSERT_EQUAL(discover(NULL, NULL, msg, msg_len, detail, sizeof(detail)), ESDK_OK);
     CU_ASSERT_EQUAL(discover("aws", ACCOUNT, msg, msg_len, detail, sizeof(detail)), ESDK_OK);
     CU_ASSERT_EQUAL(discover("aws", "999999999999", msg, msg_len, detail, sizeof(detail)),
-                    ESDK_ERR_NO_KEYRING_DECRYPT);
+                    ESDK_ERR_KEY_NOT_ALLOWED);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "not an allowed account"));
     CU_ASSERT_EQUAL(discover("aws-cn", NULL, msg, msg_len, detail, sizeof(detail)),
-                    ESDK_ERR_NO_KEYRING_DECRYPT);
+                    ESDK_ERR_KEY_NOT_ALLOWED);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "outside partition aws-cn"));
     OPENSSL_free(msg);
     esdk_keyring_free(sealer);

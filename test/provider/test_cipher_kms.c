@@ -208,8 +208,11 @@ static void test_key_not_on_allow_list(void)
     provider_fixture fx;
     CU_ASSERT_FATAL(start_provider(&fx, "decrypt_keys = alias/main"));
     CU_ASSERT_FALSE(fixture_cipher(&fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len));
+    CU_ASSERT_EQUAL(ERR_GET_REASON(ERR_peek_last_error()), DEKCACHE_R_KEY_NOT_ALLOWED);
     fixture_last_error(err, sizeof(err));
-    expect_error(err, "no configured key can decrypt the data key");
+    expect_error(err, "wrapping key not allowed");
+    expect_error(err, "key " ARN_PREFIX);
+    expect_error(err, "is not on the keyring's allow-list");
     provider_fixture_stop(&fx);
     /* Discovery mode accepts any key the credentials may use. */
     CU_ASSERT_FATAL(start_provider(&fx, "discovery = yes"));
