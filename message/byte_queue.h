@@ -11,7 +11,7 @@
 typedef struct {
     uint8_t *buf;
     size_t cap;
-    size_t head; /* first unread byte */
+    size_t head;         /* first unread byte */
     size_t tail;         /* one past the last byte */
     int ciphertext_only; /* set by the owner: nothing secret ever enters */
 } esdk_byte_queue;
