@@ -57,6 +57,7 @@ static void *cipher_dupctx(void *vctx)
     dekcache_cipher_ctx *dst = cipher_newctx(src->prov);
     if (dst == NULL)
         return NULL;
+    dst->initialized = src->initialized;
     dst->encrypting = src->encrypting;
     dst->plaintext_length = src->plaintext_length;
     dst->suite_id = src->suite_id;
@@ -81,7 +82,8 @@ static int cipher_init(dekcache_cipher_ctx *ctx, const unsigned char *key, size_
     }
     end_message(ctx);
     ctx->encrypting = encrypting;
-    return dekcache_cipher_set_ctx_params(ctx, params);
+    ctx->initialized = dekcache_cipher_set_ctx_params(ctx, params);
+    return ctx->initialized;
 }
 
 static int cipher_encrypt_init(void *vctx, const unsigned char *key, size_t keylen,
@@ -116,7 +118,7 @@ static int start_message(dekcache_cipher_ctx *ctx)
     return !ctx->failed;
 }
 
-static int ensure_started(dekcache_cipher_ctx *ctx)
+int dekcache_cipher_ensure_started(dekcache_cipher_ctx *ctx)
 {
     if (ctx->failed || ctx->finished) {
         DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INVALID_PARAMETER,
@@ -126,6 +128,11 @@ static int ensure_started(dekcache_cipher_ctx *ctx)
     }
     if (ctx->enc != NULL || ctx->dec != NULL)
         return 1;
+    if (!ctx->initialized) {
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INVALID_PARAMETER,
+                       "the context was not initialised");
+        return 0;
+    }
     return start_message(ctx);
 }
 
@@ -150,7 +157,7 @@ static int cipher_update(void *vctx, unsigned char *out, size_t *outl, size_t ou
                        "input length %zu is negative, above INT_MAX or has no output buffer", inl);
         return 0;
     }
-    if (!ensure_started(ctx))
+    if (!dekcache_cipher_ensure_started(ctx))
         return 0;
     size_t budget = update_budget(inl, outsize);
     esdk_status status = ctx->encrypting
@@ -167,7 +174,7 @@ static int cipher_final(void *vctx, unsigned char *out, size_t *outl, size_t out
 {
     dekcache_cipher_ctx *ctx = vctx;
     *outl = 0;
-    if (!ensure_started(ctx))
+    if (!dekcache_cipher_ensure_started(ctx))
         return 0;
     size_t budget = outsize < DEKCACHE_BLOCK_SIZE ? outsize : DEKCACHE_BLOCK_SIZE;
     esdk_status status = ctx->encrypting ? esdk_encrypt_finish(ctx->enc, out, budget, outl)

@@ -11,6 +11,7 @@
  * key) and the message in progress. */
 typedef struct {
     dekcache_provctx *prov;
+    int initialized; /* an init call succeeded: a message may start */
     int encrypting;
     char *key_id; /* NULL: the configured key */
     esdk_enc_context ec;
@@ -32,5 +33,9 @@ const OSSL_PARAM *dekcache_cipher_gettable_params(void *provctx);
 
 /* 1 once a message is under way (settings can no longer change). */
 int dekcache_cipher_started(const dekcache_cipher_ctx *ctx);
+
+/* Starts the message now if it has not started (an encryption obtains its
+ * data key and message ID here); 0 with an error raised on failure. */
+int dekcache_cipher_ensure_started(dekcache_cipher_ctx *ctx);
 
 #endif

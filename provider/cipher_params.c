@@ -220,6 +220,14 @@ int dekcache_cipher_get_ctx_params(void *vctx, OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) != NULL &&
         !OSSL_PARAM_set_size_t(p, 0))
         return 0;
+    /* An encryption's key ARN and message ID exist once its message has
+     * started: asking for them starts it (settings are then fixed). A
+     * decryption knows them only after the header has been read. */
+    int wants_message = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN) != NULL ||
+                        OSSL_PARAM_locate(params, DEKCACHE_PARAM_MESSAGE_ID) != NULL;
+    if (wants_message && ctx->encrypting && ctx->initialized && !ctx->failed && !ctx->finished &&
+        !dekcache_cipher_ensure_started(ctx))
+        return 0;
     if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN)) != NULL && !get_key_arn(ctx, p))
         return 0;
     if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_MESSAGE_ID)) != NULL &&

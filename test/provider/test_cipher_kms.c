@@ -153,21 +153,54 @@ static void test_parallel_decrypt_one_kms_call(void)
     provider_fixture_stop(&dec_fx);
 }
 
+/* The key ARN and message ID of an encryption, read right after init (that
+ * starts the message); both for the configured key and for a key-id kept
+ * across a re-init with a NULL key. */
+static void read_message_params(EVP_CIPHER_CTX *ctx, char *arn, size_t arn_len,
+                                unsigned char id[32], size_t *id_len)
+{
+    OSSL_PARAM get[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ARN, arn, arn_len),
+                        OSSL_PARAM_construct_octet_string(DEKCACHE_PARAM_MESSAGE_ID, id, 32),
+                        OSSL_PARAM_construct_end()};
+    arn[0] = '\0';
+    CU_ASSERT(EVP_CIPHER_CTX_get_params(ctx, get));
+    *id_len = get[1].return_size;
+}
+
 static void test_key_arn_reported(void)
 {
     provider_fixture fx;
     CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main"));
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    unsigned char out[8192], in[10] = {0};
-    int outl;
+    char arn[256];
+    unsigned char id1[32], id2[32], out[8192], in[10] = {0};
+    size_t id1_len = 0, id2_len = 0;
+    int outl = 0;
     CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
-    CU_ASSERT_FATAL(EVP_EncryptUpdate(ctx, out, &outl, in, sizeof(in)));
-    char arn[256] = "";
-    OSSL_PARAM get[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn)),
-                        OSSL_PARAM_construct_end()};
-    CU_ASSERT(EVP_CIPHER_CTX_get_params(ctx, get));
+    read_message_params(ctx, arn, sizeof(arn), id1, &id1_len);
     CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-main");
+    CU_ASSERT_EQUAL(id1_len, 32);
+    CU_ASSERT(EVP_EncryptUpdate(ctx, out, &outl, in, sizeof(in)));
+
+    OSSL_PARAM other[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, "alias/other", 0),
+                          OSSL_PARAM_construct_end()};
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, other));
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, NULL, NULL, NULL, NULL)); /* keeps alias/other */
+    read_message_params(ctx, arn, sizeof(arn), id2, &id2_len);
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-other");
+    CU_ASSERT(id2_len == 32 && memcmp(id1, id2, 32) != 0);
     EVP_CIPHER_CTX_free(ctx);
+
+    /* A key reference loaded as an EVP_PKEY names its key and KMS ARN. */
+    EVP_PKEY *key = fixture_load_key(&fx, "dekcache:alias/main?tenant=acme");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    char key_id[64] = "";
+    CU_ASSERT(
+        EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ID, key_id, sizeof(key_id), NULL));
+    CU_ASSERT_STRING_EQUAL(key_id, "alias/main");
+    CU_ASSERT(EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn), NULL));
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-main");
+    EVP_PKEY_free(key);
     provider_fixture_stop(&fx);
 }
 
@@ -262,7 +295,8 @@ int main(void)
          test_generate_data_key_count},
         {"10 parallel decryptions of one message: exactly 1 Decrypt",
          test_parallel_decrypt_one_kms_call},
-        {"the key ARN KMS used is reported", test_key_arn_reported},
+        {"key ARN and message ID after init, re-init keeps key-id, EVP_PKEY params",
+         test_key_arn_reported},
         {"a key not on the allow-list is refused; discovery accepts it",
          test_key_not_on_allow_list},
         {"disabled key, unknown alias, wrong credentials, KMS down", test_user_facing_failures},
