@@ -145,6 +145,10 @@ static esdk_status end_message(esdk_decryptor *d)
     if (d->stage != STAGE_DONE)
         return esdk_dec_fail(d, ESDK_ERR_TRUNCATED, "message ends early (%zu bytes buffered)",
                              esdk_queue_len(&d->input));
+    dec_window none = {NULL, 0, 0};
+    esdk_status st = esdk_dec_release_tail(d, &none);
+    if (st != ESDK_OK)
+        return st;
     if (d->held_len > 0 && !esdk_queue_push(&d->output, d->held, d->held_len))
         return esdk_dec_fail(d, ESDK_ERR_ALLOC, "output queue");
     OPENSSL_clear_free(d->held, d->held_len);
@@ -219,6 +223,7 @@ void esdk_decrypt_free(esdk_decryptor *d)
     EVP_CIPHER_CTX_free(d->gcm);
     EVP_MD_CTX_free(d->sig_hash);
     OPENSSL_clear_free(d->held, d->held_len);
+    OPENSSL_cleanse(d->tail, sizeof(d->tail));
     OPENSSL_free(d);
 }
 

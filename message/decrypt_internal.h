@@ -24,6 +24,11 @@ typedef struct {
     size_t len;
 } dec_window;
 
+/* Bytes withheld at the end of each verified unit. Small enough that the
+ * release budget of the OpenSSL provider pattern (decrypt.h) still holds:
+ * 3767 bytes may be left for finish, and 3767 + 512 <= 4384. */
+#define ESDK_DECRYPT_TAIL 512
+
 struct esdk_decryptor {
     esdk_decrypt_options opt;
     esdk_enc_context reproduced; /* own copy of opt.reproduced_ec */
@@ -41,6 +46,12 @@ struct esdk_decryptor {
     uint32_t next_seq;
     uint8_t *held; /* signed suites: plaintext released only after the signature */
     size_t held_len;
+    /* The last bytes of the latest verified unit, released only when the next
+     * unit verified or the message is complete: so a message cut at a frame
+     * boundary (even right before an empty final frame) never decrypts to
+     * output identical to the whole plaintext. */
+    uint8_t tail[ESDK_DECRYPT_TAIL];
+    size_t tail_len;
     int finished;
     esdk_status error;
     char detail[256];
@@ -55,6 +66,9 @@ esdk_status esdk_dec_unit_len(esdk_decryptor *d, const uint8_t *in, size_t avail
 
 /* Handles one complete unit of `len` bytes. */
 esdk_status esdk_dec_unit(esdk_decryptor *d, dec_window *w, const uint8_t *unit, size_t len);
+
+/* Releases the withheld tail of the latest unit into w (or the queue). */
+esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w);
 
 /* Obtains materials and authenticates the parsed header. */
 esdk_status esdk_dec_authenticate_header(esdk_decryptor *d);

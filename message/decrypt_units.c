@@ -172,8 +172,42 @@ static uint8_t *plaintext_slot(esdk_decryptor *d, dec_window *w, size_t n, int h
     return esdk_queue_reserve(&d->output, n);
 }
 
+/* Appends verified plaintext after everything released before it. */
+static esdk_status emit(esdk_decryptor *d, dec_window *w, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return ESDK_OK;
+    if (w->buf != NULL && esdk_queue_len(&d->output) == 0 && w->cap - w->len >= n) {
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+        return ESDK_OK;
+    }
+    return esdk_queue_push(&d->output, p, n) ? ESDK_OK
+                                             : esdk_dec_fail(d, ESDK_ERR_ALLOC, "output queue");
+}
+
+/* Releases the previous unit's withheld tail (see decrypt_internal.h). */
+esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w)
+{
+    esdk_status st = emit(d, w, d->tail, d->tail_len);
+    OPENSSL_cleanse(d->tail, d->tail_len);
+    d->tail_len = 0;
+    return st;
+}
+
+/* Keeps back the last bytes of n just-verified bytes at pt (see tail). */
+static size_t withhold_tail(esdk_decryptor *d, uint8_t *pt, size_t n)
+{
+    size_t t = n < ESDK_DECRYPT_TAIL ? n : ESDK_DECRYPT_TAIL;
+    memcpy(d->tail, pt + n - t, t);
+    OPENSSL_cleanse(pt + n - t, t);
+    d->tail_len = t;
+    return n - t;
+}
+
 /* Decrypts and verifies one frame or single block; its plaintext becomes
- * visible only once its tag has verified. */
+ * visible only once its tag has verified, and its last bytes only once the
+ * next unit verified too (or the message is complete). */
 static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t *iv,
                                 const char *label, uint32_t seq, const uint8_t *ct, size_t len,
                                 int hold)
@@ -184,6 +218,12 @@ static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t 
         return esdk_dec_fail(d, ESDK_ERR_BAD_FRAME, "frame %u: IV is not the sequence number", seq);
     size_t aad_len =
         esdk_body_aad(aad, d->header.message_id, d->header.message_id_len, label, seq, len);
+    /* The previous unit's tail goes first, to keep the order (should this unit
+     * fail, the caller discards everything of this call anyway) — unless this
+     * unit is held for the signature: then the tail waits for it too. */
+    esdk_status st = hold ? ESDK_OK : esdk_dec_release_tail(d, w);
+    if (st != ESDK_OK)
+        return st;
     int direct;
     uint8_t *pt = plaintext_slot(d, w, len, hold, &direct);
     if (pt == NULL)
@@ -191,10 +231,13 @@ static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t 
     if (!esdk_gcm_open(d->gcm, iv, aad, aad_len, ct, len, pt, ct + len))
         return esdk_dec_fail(d, ESDK_ERR_FRAME_AUTH, "frame %u: authentication tag does not verify",
                              seq);
+    if (hold)
+        return ESDK_OK;
+    size_t shown = withhold_tail(d, pt, len);
     if (direct)
-        w->len += len;
-    else if (!hold)
-        esdk_queue_commit(&d->output, len);
+        w->len += shown;
+    else
+        esdk_queue_commit(&d->output, shown);
     return ESDK_OK;
 }
 

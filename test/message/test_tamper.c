@@ -1,6 +1,7 @@
 /* Every single-bit flip and every truncation of a small message must fail, and
  * the decryptor may only have released plaintext of frames that lie wholly
- * before the damage (and, for signed suites, never the final frame). */
+ * before the damage (and, for signed suites, never the final frame) — never
+ * the whole plaintext, even when the cut removes just an empty final frame. */
 #include <CUnit/CUnit.h>
 #include <openssl/crypto.h>
 #include <string.h>
@@ -15,19 +16,21 @@
 typedef struct {
     esdk_cmm *cmm;
     uint8_t pt[PLAIN];
+    size_t plain_len; /* PLAIN, or a whole number of frames (empty final frame) */
     uint8_t *ct;
     size_t ct_len;
     size_t header_len;
 } sample;
 
-static void make_sample(sample *s, uint16_t suite)
+static void make_sample(sample *s, uint16_t suite, size_t plain_len)
 {
     s->cmm = test_aes_cmm("tamper");
+    s->plain_len = plain_len;
     for (size_t i = 0; i < PLAIN; i++)
         s->pt[i] = (uint8_t)(i * 7 + 3);
     esdk_encrypt_options eo = {.cmm = s->cmm, .suite_id = suite, .frame_len = FRAME};
     char detail[256];
-    CU_ASSERT_FATAL(esdk_encrypt_oneshot(&eo, s->pt, PLAIN, &s->ct, &s->ct_len, detail,
+    CU_ASSERT_FATAL(esdk_encrypt_oneshot(&eo, s->pt, plain_len, &s->ct, &s->ct_len, detail,
                                          sizeof(detail)) == ESDK_OK);
     esdk_header h;
     CU_ASSERT_FATAL(esdk_header_parse(s->ct, s->ct_len, NULL, &h, &s->header_len, NULL, 0) ==
@@ -47,7 +50,8 @@ static size_t releasable(const sample *s, size_t offset)
     if (offset < s->header_len)
         return 0;
     size_t frames = (offset - s->header_len) / (FRAME + ESDK_FRAME_OVERHEAD);
-    return (frames > PLAIN / FRAME ? PLAIN / FRAME : frames) * FRAME;
+    size_t whole = s->plain_len / FRAME;
+    return (frames > whole ? whole : frames) * FRAME;
 }
 
 /* Decrypts a damaged message in random pieces and checks the failure and what
@@ -60,8 +64,9 @@ static void expect_failure(const sample *s, const uint8_t *msg, size_t len, size
     esdk_status st = test_decrypt_chunked(&opt, msg, len, 50, &released, &released_len);
     CU_ASSERT(st != ESDK_OK);
     CU_ASSERT(released_len <= releasable(s, damage_at));
+    CU_ASSERT(released_len < s->plain_len);
     CU_ASSERT(memcmp(released, s->pt, released_len) == 0);
-    if (st == ESDK_OK || released_len > releasable(s, damage_at))
+    if (st == ESDK_OK || released_len > releasable(s, damage_at) || released_len >= s->plain_len)
         printf("\n  damage at %zu: status %d, released %zu\n", damage_at, st, released_len);
     CU_ASSERT(esdk_decrypt_oneshot(&opt, msg, len, &one_shot, &one_shot_len, NULL, 0) != ESDK_OK);
     CU_ASSERT(one_shot == NULL && one_shot_len == 0);
@@ -71,7 +76,7 @@ static void expect_failure(const sample *s, const uint8_t *msg, size_t len, size
 static void flips(uint16_t suite)
 {
     sample s;
-    make_sample(&s, suite);
+    make_sample(&s, suite, PLAIN);
     uint8_t *copy = OPENSSL_memdup(s.ct, s.ct_len);
     for (size_t i = 0; i < s.ct_len; i++) {
         for (int bit = 0; bit < 8; bit++) {
@@ -86,8 +91,13 @@ static void flips(uint16_t suite)
 
 static void truncations(uint16_t suite)
 {
+    sample whole_frames;
+    make_sample(&whole_frames, suite, 2 * FRAME);
+    for (size_t k = 0; k < whole_frames.ct_len; k++)
+        expect_failure(&whole_frames, whole_frames.ct, k, k);
+    free_sample(&whole_frames);
     sample s;
-    make_sample(&s, suite);
+    make_sample(&s, suite, PLAIN);
     for (size_t k = 0; k < s.ct_len; k++)
         expect_failure(&s, s.ct, k, k);
     /* ... and one byte too many fails too. */
