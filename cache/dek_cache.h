@@ -102,7 +102,7 @@ extern "C" {
 #define DEK_CACHE_MAX_BYTES_LIMIT        ((UINT64_C(1) << 63) - 1)
 #define DEK_CACHE_MIN_ENTRIES_PER_STRIPE 16
 #define DEK_CACHE_MAX_STRIPES            1024
-#define DEK_CACHE_DETAIL_LEN             160
+#define DEK_CACHE_DETAIL_LEN             512
 
 typedef enum {
     DEK_CACHE_OK = 0,

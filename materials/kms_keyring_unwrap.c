@@ -121,8 +121,11 @@ static esdk_status unwrap_first(const kms_keyring *k, esdk_dec_materials *mat, c
         }
         note(&log, i, why);
     }
-    esdk_status status =
-        tried == 0 && refused > 0 ? ESDK_ERR_KEY_NOT_ALLOWED : ESDK_ERR_NO_KEYRING_DECRYPT;
+    /* KMS was asked and failed (unreachable, key disabled, credentials,
+     * ciphertext or context refused): that is what the user must see. */
+    esdk_status status = tried > 0     ? ESDK_ERR_KEYRING
+                         : refused > 0 ? ESDK_ERR_KEY_NOT_ALLOWED
+                                       : ESDK_ERR_NO_KEYRING_DECRYPT;
     return esdk_fail(detail, detail_len, status, "aws-kms keyring: no EDK could be decrypted: %s",
                      log.len > 0 ? log.text : "the message has no aws-kms EDK");
 }

@@ -34,7 +34,9 @@ typedef struct {
      * the data key and mat->edk_index and return ESDK_OK. When none does, return
      * ESDK_ERR_NO_KEYRING_DECRYPT (the detail may list per-EDK errors), or
      * ESDK_ERR_KEY_NOT_ALLOWED when every EDK it could have tried is under a key
-     * its policy refuses (strict allow-list, discovery filter); other
+     * its policy refuses (strict allow-list, discovery filter), or
+     * ESDK_ERR_KEYRING when the service it asked failed (KMS unreachable, key
+     * disabled, request refused); other
      * codes are hard failures (e.g. a malformed KMS ARN). The EC to bind is
      * mat->ec (stored plus required pairs). */
     esdk_status (*on_decrypt)(esdk_keyring *keyring, esdk_dec_materials *mat, const esdk_edk *edks,

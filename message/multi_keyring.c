@@ -1,4 +1,5 @@
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "message/keyring.h"
@@ -32,13 +33,20 @@ static esdk_status multi_on_encrypt(esdk_keyring *keyring, esdk_enc_materials *m
     return ESDK_OK;
 }
 
+/* How much a member's failure tells the user: a real failure (KMS unreachable,
+ * a disabled key) over a refused key over "none of my EDKs". */
+static int failure_rank(esdk_status st)
+{
+    return st == ESDK_ERR_NO_KEYRING_DECRYPT ? 0 : st == ESDK_ERR_KEY_NOT_ALLOWED ? 1 : 2;
+}
+
 static esdk_status multi_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *mat,
                                     const esdk_edk *edks, size_t edk_count, char *detail,
                                     size_t detail_len)
 {
     multi_keyring *m = (multi_keyring *)keyring;
-    esdk_status last = ESDK_ERR_NO_KEYRING_DECRYPT;
-    int refused = 0; /* a member's policy refused the message's key: the most useful answer */
+    esdk_status best = ESDK_ERR_NO_KEYRING_DECRYPT;
+    char best_detail[1024] = "";
     for (size_t i = 0; i <= m->child_count && mat->data_key == NULL; i++) {
         esdk_keyring *member = i == 0 ? m->generator : m->children[i - 1];
         if (member == NULL)
@@ -47,17 +55,16 @@ static esdk_status multi_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
         esdk_status st = esdk_keyring_on_decrypt(member, mat, edks, edk_count, detail, detail_len);
         if (st == ESDK_OK)
             return ESDK_OK;
-        refused |= st == ESDK_ERR_KEY_NOT_ALLOWED;
-        last = st;
+        if (failure_rank(st) >= failure_rank(best)) {
+            best = st;
+            snprintf(best_detail, sizeof(best_detail), "%s", detail != NULL ? detail : "");
+        }
     }
     if (mat->data_key != NULL)
         return ESDK_OK;
-    if (refused && (last == ESDK_ERR_NO_KEYRING_DECRYPT || last == ESDK_ERR_KEY_NOT_ALLOWED))
-        return esdk_fail(detail, detail_len, ESDK_ERR_KEY_NOT_ALLOWED,
-                         "no member of the multi-keyring decrypted; a wrapping key was refused");
-    if (last == ESDK_ERR_NO_KEYRING_DECRYPT)
-        return esdk_fail(detail, detail_len, last, "no member of the multi-keyring decrypted");
-    return last;
+    if (best == ESDK_ERR_NO_KEYRING_DECRYPT && best_detail[0] == '\0')
+        return esdk_fail(detail, detail_len, best, "no member of the multi-keyring decrypted");
+    return esdk_fail(detail, detail_len, best, "%s", best_detail);
 }
 
 static void multi_destroy(esdk_keyring *keyring)

@@ -286,6 +286,23 @@ static void test_user_facing_failures(void)
     expect_error(err, "KMS request failed");
     expect_error(err, "connection refused");
     provider_fixture_stop(&fx);
+
+    /* Decrypting while KMS is down names KMS and the key, not "no key". */
+    CU_ASSERT_FATAL(encrypt_with("key_id = alias/main", NULL, err, sizeof(err), &ct, &ct_len));
+    snprintf(lines, sizeof(lines),
+             "kms_endpoint = http://127.0.0.1:1\ndecrypt_keys = " ARN_PREFIX "k-main\n"
+             "kms_max_attempts = 2\nkms_timeout_ms = 3000");
+    CU_ASSERT_FATAL(provider_fixture_start(&fx, lines));
+    unsigned char *back = NULL;
+    size_t back_len = 0;
+    CU_ASSERT_FALSE(fixture_cipher(&fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len));
+    CU_ASSERT_EQUAL(ERR_GET_REASON(ERR_peek_last_error()), DEKCACHE_R_KMS_ERROR);
+    fixture_last_error(err, sizeof(err));
+    expect_error(err, "KMS request failed");
+    expect_error(err, "KMS Decrypt on key '" ARN_PREFIX "k-main'");
+    expect_error(err, "connection refused");
+    provider_fixture_stop(&fx);
+    OPENSSL_free(ct);
 }
 
 int main(void)
