@@ -17,8 +17,7 @@ EVP_CIPHER_CTX *esdk_gcm_new(const esdk_crypto *crypto, const uint8_t *key, size
     return ctx;
 }
 
-/* Feeds data in INT_MAX-sized pieces (EVP lengths are int). */
-static int update_all(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len)
+int esdk_gcm_feed(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len)
 {
     while (len > 0) {
         int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
@@ -38,8 +37,9 @@ int esdk_gcm_seal(EVP_CIPHER_CTX *ctx, const uint8_t iv[12], const uint8_t *aad,
 {
     int outl = 0;
     uint8_t none[16]; /* GCM's final step writes nothing; ct may be NULL when len is 0 */
-    return EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, 1) && update_all(ctx, NULL, aad, aad_len) &&
-           update_all(ctx, ct, pt, len) && EVP_CipherFinal_ex(ctx, none, &outl) &&
+    return EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, 1) &&
+           esdk_gcm_feed(ctx, NULL, aad, aad_len) && esdk_gcm_feed(ctx, ct, pt, len) &&
+           EVP_CipherFinal_ex(ctx, none, &outl) &&
            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
 }
 
@@ -49,7 +49,7 @@ int esdk_gcm_open(EVP_CIPHER_CTX *ctx, const uint8_t iv[12], const uint8_t *aad,
     int outl = 0;
     uint8_t none[16];
     int ok = EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, 0) &&
-             update_all(ctx, NULL, aad, aad_len) && update_all(ctx, pt, ct, len) &&
+             esdk_gcm_feed(ctx, NULL, aad, aad_len) && esdk_gcm_feed(ctx, pt, ct, len) &&
              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) &&
              EVP_CipherFinal_ex(ctx, none, &outl) > 0;
     if (!ok && len > 0)

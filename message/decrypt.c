@@ -59,7 +59,7 @@ esdk_status esdk_decrypt_set_cmm(esdk_decryptor *d, esdk_cmm *cmm)
 
 static void drain(esdk_decryptor *d, dec_window *w)
 {
-    if (w->len < w->cap)
+    if (w->len < w->cap && esdk_queue_len(&d->output) > 0) /* mostly empty: skip the call */
         w->len += esdk_queue_pop(&d->output, w->buf + w->len, w->cap - w->len);
 }
 

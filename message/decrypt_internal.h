@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "message/aes_gcm_frames.h"
 #include "message/byte_queue.h"
 #include "message/decrypt.h"
 
@@ -42,6 +43,7 @@ struct esdk_decryptor {
     int header_authenticated;
     esdk_dec_materials *mat;
     EVP_CIPHER_CTX *gcm;
+    esdk_gcm_frames frames; /* how gcm steps from frame to frame */
     EVP_MD_CTX *sig_hash;
     uint32_t next_seq;
     uint8_t *held; /* signed suites: plaintext released only after the signature */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "message/aes_gcm.h"
+#include "message/aes_gcm_frames.h"
 #include "message/body.h"
 #include "message/decrypt_internal.h"
 #include "message/header_internal.h"
@@ -228,7 +229,7 @@ static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t 
     uint8_t *pt = plaintext_slot(d, w, len, hold, &direct);
     if (pt == NULL)
         return esdk_dec_fail(d, ESDK_ERR_ALLOC, "plaintext buffer");
-    if (!esdk_gcm_open(d->gcm, iv, aad, aad_len, ct, len, pt, ct + len))
+    if (!esdk_gcm_open_frame(d->gcm, &d->frames, seq, aad, aad_len, ct, len, pt, ct + len))
         return esdk_dec_fail(d, ESDK_ERR_FRAME_AUTH, "frame %u: authentication tag does not verify",
                              seq);
     if (hold)

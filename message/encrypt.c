@@ -3,7 +3,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-#include "message/aes_gcm.h"
+#include "message/aes_gcm_frames.h"
 #include "message/body.h"
 #include "message/byte_queue.h"
 #include "message/encrypt_internal.h"
@@ -47,7 +47,7 @@ static int commit(esdk_encryptor *e, out_window *w, const uint8_t *p, size_t n, 
 
 static void drain(esdk_encryptor *e, out_window *w)
 {
-    if (w->len < w->cap)
+    if (w->len < w->cap && esdk_queue_len(&e->queue) > 0) /* mostly empty: skip the call */
         w->len += esdk_queue_pop(&e->queue, w->buf + w->len, w->cap - w->len);
 }
 
@@ -95,7 +95,8 @@ static esdk_status emit_frame(esdk_encryptor *e, out_window *w, const uint8_t *p
     if (final)
         esdk_put_u32(q + 16, (uint32_t)len);
     uint8_t *ct = p + head;
-    if (!esdk_gcm_seal(e->gcm, q + 4, aad, aad_len, pt, len, ct, ct + len) ||
+    if (!esdk_gcm_seal_frame(e->gcm, &e->frames, e->next_seq, aad, aad_len, pt, len, ct,
+                             ct + len) ||
         !commit(e, w, p, head + len + 16, direct, 1))
         return fail(e, ESDK_ERR_CRYPTO, "frame encryption");
     e->next_seq++;

@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "message/aes_gcm_frames.h"
 #include "message/byte_queue.h"
 #include "message/encrypt.h"
 
@@ -24,6 +25,7 @@ struct esdk_encryptor {
     size_t buffered;
     size_t frame_dirty; /* bytes of `frame` ever written: what free must cleanse */
     uint32_t next_seq;
+    esdk_gcm_frames frames; /* how gcm steps from frame to frame */
     uint64_t plaintext_seen;
     uint64_t declared_len;
     esdk_byte_queue queue;
