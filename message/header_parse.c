@@ -33,7 +33,7 @@ static esdk_status take(scan_state *s, size_t n, const uint8_t **p)
 
 static esdk_status scan_prefix(scan_state *s, uint8_t *version, const esdk_suite **suite)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     esdk_status st = take(s, 1, &p);
     if (st != ESDK_OK)
         return st;
@@ -56,7 +56,7 @@ static esdk_status scan_prefix(scan_state *s, uint8_t *version, const esdk_suite
 
 static esdk_status scan_context(scan_state *s)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     esdk_status st = take(s, 2, &p);
     if (st != ESDK_OK)
         return st;
@@ -77,7 +77,7 @@ static esdk_status scan_edk(scan_state *s, size_t index)
     const uint8_t *field[3];
     size_t field_len[3];
     for (int f = 0; f < 3; f++) {
-        const uint8_t *p;
+        const uint8_t *p = NULL;
         esdk_status st = take(s, 2, &p);
         if (st != ESDK_OK)
             return st;
@@ -96,7 +96,7 @@ static esdk_status scan_edk(scan_state *s, size_t index)
 
 static esdk_status scan_edks(scan_state *s)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     esdk_status st = take(s, 2, &p);
     if (st != ESDK_OK)
         return st;
@@ -114,7 +114,7 @@ static esdk_status scan_edks(scan_state *s)
 /* Content type through the end of the header body, for either version. */
 static esdk_status scan_body_tail(scan_state *s, uint8_t version, const esdk_suite *suite)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     size_t len = version == 1 ? 1 + 4 + 1 + 4 : 1 + 4 + ESDK_COMMIT_KEY_LEN;
     esdk_status st = take(s, len, &p);
     if (st != ESDK_OK)
@@ -142,7 +142,7 @@ static esdk_status scan_body_tail(scan_state *s, uint8_t version, const esdk_sui
 
 static esdk_status scan_auth(scan_state *s, uint8_t version)
 {
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     size_t len = version == 1 ? ESDK_IV_LEN + ESDK_TAG_LEN : ESDK_TAG_LEN;
     esdk_status st = take(s, len, &p);
     if (st != ESDK_OK || s->out == NULL)
@@ -157,7 +157,7 @@ static esdk_status scan(scan_state *s)
 {
     uint8_t version = 0;
     const esdk_suite *suite = NULL;
-    const uint8_t *id;
+    const uint8_t *id = NULL;
     esdk_status st = scan_prefix(s, &version, &suite);
     size_t id_len = version == 1 ? 16 : 32;
     if (st == ESDK_OK)
