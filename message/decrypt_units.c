@@ -190,8 +190,8 @@ static esdk_status emit(esdk_decryptor *d, dec_window *w, const uint8_t *p, size
 /* Releases the previous unit's withheld tail (see decrypt_internal.h). */
 esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w)
 {
+    /* Not cleansed here: the next tail overwrites it, and free cleanses it. */
     esdk_status st = emit(d, w, d->tail, d->tail_len);
-    OPENSSL_cleanse(d->tail, d->tail_len);
     d->tail_len = 0;
     return st;
 }
@@ -199,9 +199,11 @@ esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w)
 /* Keeps back the last bytes of n just-verified bytes at pt (see tail). */
 static size_t withhold_tail(esdk_decryptor *d, uint8_t *pt, size_t n)
 {
+    /* The copy left at pt is verified plaintext in the caller's buffer (past
+     * the length reported) or in the output queue's spare room (cleansed
+     * with the queue): no cleanse needed on this per-frame path. */
     size_t t = n < ESDK_DECRYPT_TAIL ? n : ESDK_DECRYPT_TAIL;
     memcpy(d->tail, pt + n - t, t);
-    OPENSSL_cleanse(pt + n - t, t);
     d->tail_len = t;
     return n - t;
 }
