@@ -21,8 +21,8 @@
  * the next frame verified too (or at finish): a message cut at a frame
  * boundary, even just before an empty final frame, never yields the whole
  * plaintext. For signed suites the final frame's plaintext (and a non-framed
- * body, and the tail before it) is held back until finish has verified the
- * signature.
+ * body) is held back until finish has verified the signature, and so is the
+ * previous frame's tail when the final frame is empty.
  *
  * Output model: like esdk_encrypt_*: an explicit budget per call, an internal
  * queue, esdk_decrypt_pending(). Worst cases (F = frame length, n = input bytes
@@ -41,8 +41,8 @@
  * it) and <= 4096 + 4055 bytes when it also completes an unsigned final frame,
  * leaving <= 3767 queued (the withheld tail only shifts up to 512 bytes from
  * one call to the next); finish therefore needs <= 4096 bytes (signed: the
- * held final frame and tail; unsigned: the rest of the queue and the last
- * tail, <= 3767 + 512) and one call drains the
+ * held final frame, or the last tail when it is empty; unsigned: the rest of
+ * the queue and the last tail, <= 3767 + 512) and one call drains the
  * message. Tested with random pieces (test/message/test_roundtrip.c) and on
  * every framed official vector with F <= 4096 (F = 512 and 4096).
  *

@@ -222,9 +222,10 @@ static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t 
     size_t aad_len =
         esdk_body_aad(aad, d->header.message_id, d->header.message_id_len, label, seq, len);
     /* The previous unit's tail goes first, to keep the order (should this unit
-     * fail, the caller discards everything of this call anyway) — unless this
-     * unit is held for the signature: then the tail waits for it too. */
-    esdk_status st = hold ? ESDK_OK : esdk_dec_release_tail(d, w);
+     * fail, the caller discards everything of this call anyway). A unit held
+     * for the signature is itself withheld plaintext, so the tail may go —
+     * unless that unit is empty: then the tail is all that is withheld. */
+    esdk_status st = hold && len == 0 ? ESDK_OK : esdk_dec_release_tail(d, w);
     if (st != ESDK_OK)
         return st;
     int direct;
