@@ -117,6 +117,19 @@ static esdk_status process(esdk_decryptor *d, dec_window *w, const uint8_t *in, 
     }
 }
 
+/* A failed call hands out nothing: verified plaintext not yet handed out is
+ * dropped, including what this call wrote into the caller's buffer and the
+ * withheld tail's copy just past it. */
+static esdk_status fail_call(esdk_decryptor *d, dec_window *w, esdk_status st)
+{
+    d->error = st;
+    esdk_queue_free(&d->output);
+    size_t written = w->len + ESDK_DECRYPT_TAIL < w->cap ? w->len + ESDK_DECRYPT_TAIL : w->cap;
+    if (written > 0)
+        OPENSSL_cleanse(w->buf, written);
+    return st;
+}
+
 esdk_status esdk_decrypt_update(esdk_decryptor *d, const uint8_t *in, size_t in_len, uint8_t *out,
                                 size_t out_cap, size_t *out_len)
 {
@@ -128,14 +141,8 @@ esdk_status esdk_decrypt_update(esdk_decryptor *d, const uint8_t *in, size_t in_
         return esdk_dec_fail(d, ESDK_ERR_STATE, "update after finish");
     drain(d, &w);
     esdk_status st = process(d, &w, in, in_len);
-    if (st != ESDK_OK) {
-        d->error = st;
-        /* Plaintext that was verified but not handed out is dropped with the error. */
-        esdk_queue_free(&d->output);
-        if (w.len > 0)
-            OPENSSL_cleanse(w.buf, w.len);
-        return st;
-    }
+    if (st != ESDK_OK)
+        return fail_call(d, &w, st);
     *out_len = w.len;
     return ESDK_OK;
 }
@@ -172,13 +179,8 @@ esdk_status esdk_decrypt_finish(esdk_decryptor *d, uint8_t *out, size_t out_cap,
         if (st == ESDK_OK)
             st = end_message(d);
     }
-    if (st != ESDK_OK) {
-        d->error = st;
-        esdk_queue_free(&d->output);
-        if (w.len > 0)
-            OPENSSL_cleanse(w.buf, w.len);
-        return st;
-    }
+    if (st != ESDK_OK)
+        return fail_call(d, &w, st);
     drain(d, &w);
     *out_len = w.len;
     return ESDK_OK;
