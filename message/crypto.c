@@ -9,10 +9,10 @@
 #include "message/library_internal.h"
 
 #define N_GCM  3 /* AES-128/192/256-GCM */
-#define N_HMAC 3 /* HMAC-SHA256/384/512 */
+#define N_HASH 3 /* SHA256/384/512: HMAC digests and signature hashes */
 
 static const char *const gcm_names[N_GCM] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
-static const char *const hmac_digests[N_HMAC] = {"SHA256", "SHA384", "SHA512"};
+static const char *const hash_names[N_HASH] = {"SHA256", "SHA384", "SHA512"};
 
 /* Fetching is slow (a locked method-store lookup) and so is setting an HMAC
  * digest (parameter parsing): both are done once here, and each derivation
@@ -21,7 +21,8 @@ struct esdk_crypto {
     OSSL_LIB_CTX *libctx;
     char *propq;
     EVP_CIPHER *gcm[N_GCM];
-    EVP_MAC_CTX *hmac[N_HMAC];
+    EVP_MD *md[N_HASH];
+    EVP_MAC_CTX *hmac[N_HASH];
 };
 
 static EVP_MAC_CTX *hmac_template(EVP_MAC *mac, const char *digest)
@@ -43,9 +44,11 @@ static int fetch_all(esdk_crypto *c)
     int ok = 1;
     for (int i = 0; i < N_GCM; i++)
         ok &= (c->gcm[i] = EVP_CIPHER_fetch(c->libctx, gcm_names[i], c->propq)) != NULL;
+    for (int i = 0; i < N_HASH; i++)
+        ok &= (c->md[i] = EVP_MD_fetch(c->libctx, hash_names[i], c->propq)) != NULL;
     EVP_MAC *mac = EVP_MAC_fetch(c->libctx, "HMAC", c->propq);
-    for (int i = 0; i < N_HMAC; i++)
-        ok &= (c->hmac[i] = mac ? hmac_template(mac, hmac_digests[i]) : NULL) != NULL;
+    for (int i = 0; i < N_HASH; i++)
+        ok &= (c->hmac[i] = mac ? hmac_template(mac, hash_names[i]) : NULL) != NULL;
     EVP_MAC_free(mac);
     return ok;
 }
@@ -56,8 +59,10 @@ static void release_all(esdk_crypto *c)
         EVP_CIPHER_free(c->gcm[i]);
         c->gcm[i] = NULL;
     }
-    for (int i = 0; i < N_HMAC; i++) {
+    for (int i = 0; i < N_HASH; i++) {
+        EVP_MD_free(c->md[i]);
         EVP_MAC_CTX_free(c->hmac[i]);
+        c->md[i] = NULL;
         c->hmac[i] = NULL;
     }
 }
@@ -85,20 +90,23 @@ void esdk_crypto_free(esdk_crypto *crypto)
 }
 
 static esdk_crypto default_crypto;
+static const esdk_crypto no_algorithms; /* what callers get while fetching fails */
 static _Atomic int default_made;
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A failed fetch (say, before the application loaded its providers) is not
+ * kept: the next call tries again. */
 const esdk_crypto *esdk_crypto_default(void)
 {
-    if (!atomic_load_explicit(&default_made, memory_order_acquire)) {
-        pthread_mutex_lock(&default_lock);
-        if (!atomic_load_explicit(&default_made, memory_order_relaxed)) {
-            fetch_all(&default_crypto);
-            atomic_store_explicit(&default_made, 1, memory_order_release);
-        }
-        pthread_mutex_unlock(&default_lock);
-    }
-    return &default_crypto;
+    if (atomic_load_explicit(&default_made, memory_order_acquire))
+        return &default_crypto;
+    pthread_mutex_lock(&default_lock);
+    int made = atomic_load_explicit(&default_made, memory_order_relaxed);
+    if (!made && !(made = fetch_all(&default_crypto)))
+        release_all(&default_crypto);
+    atomic_store_explicit(&default_made, made, memory_order_release);
+    pthread_mutex_unlock(&default_lock);
+    return made ? &default_crypto : &no_algorithms;
 }
 
 void esdk_crypto_free_default(void)
@@ -138,11 +146,23 @@ const EVP_CIPHER *esdk_crypto_gcm(const esdk_crypto *crypto, size_t key_len)
     }
 }
 
+static int hash_index(const char *name)
+{
+    for (int i = 0; i < N_HASH; i++) {
+        if (strcmp(name, hash_names[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
+const EVP_MD *esdk_crypto_md(const esdk_crypto *crypto, const char *name)
+{
+    int i = hash_index(name);
+    return i < 0 ? NULL : crypto->md[i];
+}
+
 EVP_MAC_CTX *esdk_crypto_hmac_new(const esdk_crypto *crypto, const char *digest)
 {
-    for (int i = 0; i < N_HMAC; i++) {
-        if (strcmp(digest, hmac_digests[i]) == 0)
-            return crypto->hmac[i] ? EVP_MAC_CTX_dup(crypto->hmac[i]) : NULL;
-    }
-    return NULL;
+    int i = hash_index(digest);
+    return i < 0 || crypto->hmac[i] == NULL ? NULL : EVP_MAC_CTX_dup(crypto->hmac[i]);
 }

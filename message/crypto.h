@@ -3,7 +3,7 @@
 
 /* The libcrypto library context (and property query) that every primitive of
  * the message library runs in, with the algorithms it needs on every message
- * (AES-GCM, HMAC) fetched once. A provider passes a child of the
+ * (AES-GCM, SHA-2, HMAC) fetched once. A provider passes a child of the
  * application's library context here, so its crypto runs on the providers the
  * application chose (FIPS included) and never on the default context behind
  * the application's back.
@@ -23,8 +23,9 @@ esdk_crypto *esdk_crypto_new(OSSL_LIB_CTX *libctx, const char *propq);
 void esdk_crypto_free(esdk_crypto *crypto);
 
 /* The process-wide object for the default library context, made on first use
- * and freed by the library's last release (message/library.h). If its fetches
- * failed, its algorithms are NULL and every operation on it fails. */
+ * and freed by the library's last release (message/library.h). While its
+ * fetches fail, an object without algorithms is returned (every operation on
+ * it fails) and the next call tries again. */
 const esdk_crypto *esdk_crypto_default(void);
 
 /* crypto, or the default when crypto is NULL; never NULL. */
@@ -35,6 +36,9 @@ const char *esdk_crypto_propq(const esdk_crypto *crypto); /* NULL when none */
 
 /* AES-GCM for a 16-, 24- or 32-byte key; NULL for other lengths. */
 const EVP_CIPHER *esdk_crypto_gcm(const esdk_crypto *crypto, size_t key_len);
+
+/* SHA-256, SHA-384 or SHA-512 by name ("SHA256", ...); NULL for others. */
+const EVP_MD *esdk_crypto_md(const esdk_crypto *crypto, const char *name);
 
 /* A new HMAC context with the digest ("SHA256", "SHA384", "SHA512") already
  * set and no key; NULL for another digest or on failure. */

@@ -20,12 +20,6 @@ static int hmac3(EVP_MAC_CTX *ctx, const uint8_t *key, size_t key_len, const voi
 
 static const uint8_t one = 1;
 
-/* Output size of the named SHA-2 hash (the MAC size is unknown before a key is set). */
-static size_t hash_size(const char *hash)
-{
-    return strcmp(hash, "SHA256") == 0 ? 32 : strcmp(hash, "SHA384") == 0 ? 48 : 64;
-}
-
 /* v1: K = HKDF(hash, salt = zeros, IKM = PDK, info = suiteId || messageId). */
 static int derive_v1(EVP_MAC_CTX *ctx, const esdk_suite *suite, const uint8_t *pdk,
                      const uint8_t *msg_id, uint8_t *prk, size_t hash_len, uint8_t *okm)
@@ -57,10 +51,13 @@ esdk_status esdk_derive_keys(const esdk_crypto *crypto, const esdk_suite *suite,
         memcpy(enc_key, data_key, suite->key_len);
         return ESDK_OK;
     }
-    EVP_MAC_CTX *ctx = esdk_crypto_hmac_new(esdk_crypto_or_default(crypto), suite->kdf_hash);
+    crypto = esdk_crypto_or_default(crypto);
+    /* The digest's size: the MAC's is unknown before a key is set. */
+    const EVP_MD *md = esdk_crypto_md(crypto, suite->kdf_hash);
+    EVP_MAC_CTX *ctx = md != NULL ? esdk_crypto_hmac_new(crypto, suite->kdf_hash) : NULL;
     if (ctx == NULL)
         return ESDK_ERR_CRYPTO;
-    size_t hash_len = hash_size(suite->kdf_hash);
+    size_t hash_len = (size_t)EVP_MD_get_size(md);
     uint8_t prk[MAX_HASH], okm[MAX_HASH], okm_commit[MAX_HASH];
     int ok = suite->committing
                  ? derive_v2(ctx, suite, data_key, message_id, prk, hash_len, okm, okm_commit)

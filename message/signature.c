@@ -8,15 +8,12 @@
 
 EVP_MD_CTX *esdk_sig_hash_new(const esdk_crypto *crypto, const esdk_suite *suite)
 {
-    crypto = esdk_crypto_or_default(crypto);
-    EVP_MD *md =
-        EVP_MD_fetch(esdk_crypto_libctx(crypto), suite->sig_hash, esdk_crypto_propq(crypto));
+    const EVP_MD *md = esdk_crypto_md(esdk_crypto_or_default(crypto), suite->sig_hash);
     EVP_MD_CTX *ctx = md ? EVP_MD_CTX_new() : NULL;
     if (ctx != NULL && !EVP_DigestInit_ex(ctx, md, NULL)) {
         EVP_MD_CTX_free(ctx);
         ctx = NULL;
     }
-    EVP_MD_free(md);
     return ctx;
 }
 
