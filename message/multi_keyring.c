@@ -47,7 +47,7 @@ static esdk_status multi_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
     multi_keyring *m = (multi_keyring *)keyring;
     esdk_status best = ESDK_ERR_NO_KEYRING_DECRYPT;
     char best_detail[1024] = "";
-    for (size_t i = 0; i <= m->child_count && mat->data_key == NULL; i++) {
+    for (size_t i = 0; i <= m->child_count; i++) {
         esdk_keyring *member = i == 0 ? m->generator : m->children[i - 1];
         if (member == NULL)
             continue;
@@ -60,8 +60,6 @@ static esdk_status multi_on_decrypt(esdk_keyring *keyring, esdk_dec_materials *m
             snprintf(best_detail, sizeof(best_detail), "%s", detail != NULL ? detail : "");
         }
     }
-    if (mat->data_key != NULL)
-        return ESDK_OK;
     if (best == ESDK_ERR_NO_KEYRING_DECRYPT && best_detail[0] == '\0')
         return esdk_fail(detail, detail_len, best, "no member of the multi-keyring decrypted");
     return esdk_fail(detail, detail_len, best, "%s", best_detail);
