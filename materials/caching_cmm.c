@@ -24,27 +24,6 @@ typedef struct {
     esdk_dec_materials *dec_oversized;
 } miss_context;
 
-static dek_cache_status store_blob(dek_cache_value *value, size_t needed,
-                                   esdk_status (*write)(const void *, uint8_t *, size_t, size_t *),
-                                   const void *mat)
-{
-    unsigned char *blob = dek_cache_value_reserve(value, needed);
-    if (blob == NULL)
-        return DEK_CACHE_ERR_NO_MEMORY;
-    size_t written;
-    return write(mat, blob, needed, &written) == ESDK_OK ? DEK_CACHE_OK : DEK_CACHE_ERR_ARGUMENT;
-}
-
-static esdk_status write_enc(const void *mat, uint8_t *out, size_t cap, size_t *len)
-{
-    return materials_enc_to_blob(mat, out, cap, len);
-}
-
-static esdk_status write_dec(const void *mat, uint8_t *out, size_t cap, size_t *len)
-{
-    return materials_dec_to_blob(mat, out, cap, len);
-}
-
 static int tag_wrapping_keys(dek_cache_value *value, const esdk_edk_list *edks)
 {
     for (size_t i = 0; i < edks->count; i++) {
@@ -71,7 +50,8 @@ static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, siz
         miss->enc_oversized = mat;
         return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
     }
-    int ok = store_blob(value, needed, write_enc, mat) == DEK_CACHE_OK &&
+    uint8_t *blob = dek_cache_value_reserve(value, needed);
+    int ok = blob != NULL && materials_enc_to_blob(mat, blob, needed, &needed) == ESDK_OK &&
              tag_wrapping_keys(value, &mat->edks);
     esdk_enc_materials_free(mat);
     return ok ? 0 : (int)ESDK_ERR_ALLOC;
@@ -94,7 +74,8 @@ static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, siz
         return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
     }
     size_t edk = (size_t)mat->edk_index;
-    int ok = store_blob(value, needed, write_dec, mat) == DEK_CACHE_OK &&
+    uint8_t *blob = dek_cache_value_reserve(value, needed);
+    int ok = blob != NULL && materials_dec_to_blob(mat, blob, needed, &needed) == ESDK_OK &&
              (mat->edk_index < 0 || edk >= miss->dec_request->edk_count ||
               dek_cache_value_add_wrapping_key(value, miss->dec_request->edks[edk].provider_info,
                                                miss->dec_request->edks[edk].provider_info_len) ==
@@ -129,10 +110,11 @@ static esdk_status serialize_ec(const esdk_enc_context *ec, uint8_t **out, size_
     return *len == 0 ? ESDK_OK : esdk_ec_serialize(ec, *out, *len);
 }
 
-static void free_ec_buffer(uint8_t *buf, const uint8_t *stack_buf)
+/* Frees a buffer that was allocated because the stack one was too small. */
+static void free_unless_stack(const void *buf, const void *stack_buf)
 {
     if (buf != stack_buf)
-        OPENSSL_free(buf);
+        OPENSSL_free((void *)buf);
 }
 
 static esdk_status encryption_id(const caching_cmm *cmm, const esdk_enc_request *request,
@@ -147,7 +129,7 @@ static esdk_status encryption_id(const caching_cmm *cmm, const esdk_enc_request 
     int32_t suite = request->suite_id == 0 ? DEK_CACHE_SUITE_NONE : request->suite_id;
     if (dek_cache_encryption_id(&cmm->partition, suite, ec, ec_len, id) != DEK_CACHE_OK)
         status = ESDK_ERR_CRYPTO;
-    free_ec_buffer(ec, stack_buf);
+    free_unless_stack(ec, stack_buf);
     return status;
 }
 
@@ -186,37 +168,51 @@ static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_reque
     return status;
 }
 
+#define ID_EDKS_ON_STACK  8
+#define ID_BYTES_ON_STACK 4096
+
+/* The request's EDKs in their header encoding, all in one buffer (on the
+ * stack for common sizes): this runs on every decryption, hits included. */
+static esdk_status serialize_edks(const esdk_dec_request *request, dek_cache_bytes *parts,
+                                  uint8_t *stack_buf, uint8_t **buf)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < request->edk_count; i++)
+        total += esdk_edk_serialized_size(&request->edks[i]);
+    *buf = total <= ID_BYTES_ON_STACK ? stack_buf : OPENSSL_malloc(total);
+    if (*buf == NULL)
+        return ESDK_ERR_ALLOC;
+    uint8_t *p = *buf;
+    for (size_t i = 0; i < request->edk_count; i++) {
+        parts[i].data = p;
+        p = esdk_edk_serialize(p, &request->edks[i]);
+        parts[i].len = (size_t)(p - (const uint8_t *)parts[i].data);
+    }
+    return ESDK_OK;
+}
+
 static esdk_status decryption_id(const caching_cmm *cmm, const esdk_dec_request *request,
                                  dek_cache_id *id)
 {
-    uint8_t ec_stack[1024];
-    uint8_t *ec = NULL;
+    uint8_t ec_stack[1024], edk_stack[ID_BYTES_ON_STACK];
+    dek_cache_bytes parts_stack[ID_EDKS_ON_STACK];
+    uint8_t *ec = NULL, *edk_bytes = NULL;
     size_t ec_len = 0;
-    dek_cache_bytes *edks = OPENSSL_zalloc(sizeof(*edks) * (request->edk_count + 1));
-    esdk_status status = edks == NULL
+    dek_cache_bytes *parts = request->edk_count <= ID_EDKS_ON_STACK
+                                 ? parts_stack
+                                 : OPENSSL_malloc(sizeof(*parts) * request->edk_count);
+    esdk_status status = parts == NULL
                              ? ESDK_ERR_ALLOC
                              : serialize_ec(request->ec, &ec, &ec_len, ec_stack, sizeof(ec_stack));
-    for (size_t i = 0; status == ESDK_OK && i < request->edk_count; i++) {
-        size_t len;
-        materials_edk_serialize(&request->edks[i], NULL, 0, &len);
-        uint8_t *buf = OPENSSL_malloc(len);
-        if (buf == NULL)
-            status = ESDK_ERR_ALLOC;
-        else
-            materials_edk_serialize(&request->edks[i], buf, len, &len);
-        edks[i].data = buf;
-        edks[i].len = len;
-    }
+    if (status == ESDK_OK)
+        status = serialize_edks(request, parts, edk_stack, &edk_bytes);
     if (status == ESDK_OK &&
-        dek_cache_decryption_id(&cmm->partition, request->suite_id, edks, request->edk_count, ec,
+        dek_cache_decryption_id(&cmm->partition, request->suite_id, parts, request->edk_count, ec,
                                 ec_len, id) != DEK_CACHE_OK)
         status = ESDK_ERR_CRYPTO;
-    if (edks != NULL) {
-        for (size_t i = 0; i < request->edk_count; i++)
-            OPENSSL_free((void *)edks[i].data);
-        OPENSSL_free(edks);
-    }
-    free_ec_buffer(ec, ec_stack);
+    free_unless_stack(edk_bytes, edk_stack);
+    free_unless_stack(parts, parts_stack);
+    free_unless_stack(ec, ec_stack);
     return status;
 }
 

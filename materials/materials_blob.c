@@ -261,20 +261,3 @@ esdk_status materials_dec_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, s
     *out = mat;
     return ESDK_OK;
 }
-
-esdk_status materials_edk_serialize(const esdk_edk *edk, uint8_t *out, size_t cap, size_t *len)
-{
-    blob_writer w = {out, cap, 0};
-    const struct {
-        const uint8_t *data;
-        size_t len;
-    } fields[] = {{edk->provider_id, edk->provider_id_len},
-                  {edk->provider_info, edk->provider_info_len},
-                  {edk->ciphertext, edk->ciphertext_len}};
-    for (size_t i = 0; i < 3; i++) {
-        uint8_t n[2] = {(uint8_t)(fields[i].len >> 8), (uint8_t)fields[i].len};
-        put(&w, n, 2);
-        put(&w, fields[i].data, fields[i].len);
-    }
-    return finish_writer(&w, len);
-}

@@ -25,8 +25,4 @@ esdk_status materials_enc_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, s
 esdk_status materials_dec_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, size_t len,
                                     esdk_dec_materials **out);
 
-/* The header's encoding of one EDK (three u16-length-prefixed fields), as the
- * ESDK's decryption cache ID hashes it. Same contract as *_to_blob. */
-esdk_status materials_edk_serialize(const esdk_edk *edk, uint8_t *out, size_t cap, size_t *len);
-
 #endif

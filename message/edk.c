@@ -24,6 +24,18 @@ esdk_status esdk_edk_init(esdk_edk *edk, const void *provider_id, size_t provide
     return ESDK_OK;
 }
 
+size_t esdk_edk_serialized_size(const esdk_edk *edk)
+{
+    return 6 + edk->provider_id_len + edk->provider_info_len + edk->ciphertext_len;
+}
+
+uint8_t *esdk_edk_serialize(uint8_t *p, const esdk_edk *edk)
+{
+    p = esdk_put_lv16(p, edk->provider_id, edk->provider_id_len);
+    p = esdk_put_lv16(p, edk->provider_info, edk->provider_info_len);
+    return esdk_put_lv16(p, edk->ciphertext, edk->ciphertext_len);
+}
+
 esdk_status esdk_edk_copy(esdk_edk *dst, const esdk_edk *src)
 {
     return esdk_edk_init(dst, src->provider_id, src->provider_id_len, src->provider_info,

@@ -17,8 +17,7 @@ static size_t edks_size(const esdk_edk_list *edks)
 {
     size_t n = 2;
     for (size_t i = 0; i < edks->count; i++)
-        n += 6 + edks->items[i].provider_id_len + edks->items[i].provider_info_len +
-             edks->items[i].ciphertext_len;
+        n += esdk_edk_serialized_size(&edks->items[i]);
     return n;
 }
 
@@ -26,12 +25,8 @@ static uint8_t *write_edks(uint8_t *p, const esdk_edk_list *edks)
 {
     esdk_put_u16(p, (uint16_t)edks->count);
     p += 2;
-    for (size_t i = 0; i < edks->count; i++) {
-        const esdk_edk *e = &edks->items[i];
-        p = esdk_put_lv16(p, e->provider_id, e->provider_id_len);
-        p = esdk_put_lv16(p, e->provider_info, e->provider_info_len);
-        p = esdk_put_lv16(p, e->ciphertext, e->ciphertext_len);
-    }
+    for (size_t i = 0; i < edks->count; i++)
+        p = esdk_edk_serialize(p, &edks->items[i]);
     return p;
 }
 

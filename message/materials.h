@@ -28,6 +28,10 @@ esdk_status esdk_edk_init(esdk_edk *edk, const void *provider_id, size_t provide
                           const void *provider_info, size_t provider_info_len,
                           const void *ciphertext, size_t ciphertext_len);
 esdk_status esdk_edk_copy(esdk_edk *dst, const esdk_edk *src);
+/* The header's encoding of one EDK: three u16-length-prefixed fields. */
+size_t esdk_edk_serialized_size(const esdk_edk *edk);
+/* Writes that encoding at p (esdk_edk_serialized_size bytes); returns the end. */
+uint8_t *esdk_edk_serialize(uint8_t *p, const esdk_edk *edk);
 void esdk_edk_clear(esdk_edk *edk);
 
 /* A growable list of EDKs (header order). Zero-initialise before use. */
