@@ -3,22 +3,20 @@
 
 #include <openssl/crypto.h>
 
+/* OpenSSL's secure heap when the application initialised it (decided per
+ * call: it may do so late), else the ordinary heap; the free side tells the
+ * two apart. Blobs arrive here already cleansed (cache_secret_free). */
 static void *default_alloc(size_t size, void *arg)
 {
     (void)arg;
-    /* Decided per call: the application may initialise the secure heap late. */
-    return CRYPTO_secure_malloc_initialized() ? OPENSSL_secure_malloc(size) : OPENSSL_malloc(size);
+    return OPENSSL_secure_malloc(size);
 }
 
 static void default_free(void *ptr, size_t size, void *arg)
 {
+    (void)size;
     (void)arg;
-    /* CRYPTO_secure_allocated tells which heap a block came from. */
-    if (CRYPTO_secure_allocated(ptr)) {
-        OPENSSL_secure_clear_free(ptr, size);
-    } else {
-        OPENSSL_clear_free(ptr, size);
-    }
+    OPENSSL_secure_free(ptr);
 }
 
 static const dek_cache_allocator default_allocator = {default_alloc, default_free, NULL};
