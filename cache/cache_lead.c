@@ -143,7 +143,7 @@ dek_cache_status cache_call_lead(get_call *c)
     dek_cache_status status = call_upstream_as_leader(c, f, &value);
     cache_entry *e = NULL;
     if (status == DEK_CACHE_OK) {
-        e = cache_entry_new(c->kind, c->id, &value, 0);
+        e = cache_entry_new(c->kind, c->id, &value);
         if (e == NULL) {
             set_detail(c->result, "out of memory storing the upstream's value");
             status = DEK_CACHE_ERR_NO_MEMORY;

@@ -176,8 +176,7 @@ size_t cache_stripe_remove_matching(cache_stripe *stripe,
     return removed;
 }
 
-cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value,
-                             uint64_t expires_at)
+cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value)
 {
     cache_entry *e = OPENSSL_zalloc(sizeof(*e));
     if (e == NULL) {
@@ -187,7 +186,6 @@ cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_
     e->id = *id;
     e->tag = id_word(id, 1);
     e->refs = 1;
-    e->expires_at = expires_at;
     e->value = *value;
     cache_value_init(value, value->allocator);
     return e;

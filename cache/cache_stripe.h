@@ -49,9 +49,9 @@ size_t cache_stripe_remove_matching(cache_stripe *stripe,
 /* Drops one reference; an unreferenced entry goes to the graveyard. */
 void cache_entry_unref(cache_entry *e, cache_entry **graveyard);
 
-/* A new entry owning *value (left empty), holding one reference. NULL on ENOMEM. */
-cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value,
-                             uint64_t expires_at);
+/* A new entry owning *value (left empty), holding one reference; its expiry
+ * is set when it is served. NULL on ENOMEM. */
+cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value);
 
 /* Cleanses and frees every entry of a graveyard list. Call with no lock held. */
 void cache_graveyard_free(cache_entry *graveyard);
