@@ -15,6 +15,7 @@ typedef struct {
     uint8_t *out;
     size_t cap;
     size_t len;
+    int bad; /* a part could not be written */
 } blob_writer;
 
 static void put(blob_writer *w, const void *data, size_t n)
@@ -68,29 +69,26 @@ static const uint8_t *take_field(blob_reader *r, size_t *n)
     return take(r, *n);
 }
 
+/* Encryption contexts in the header's own serialisation (message/). */
 static void put_ec(blob_writer *w, const esdk_enc_context *ec)
 {
-    put_u32(w, (uint32_t)ec->count);
-    for (size_t i = 0; i < ec->count; i++) {
-        put_field(w, ec->pairs[i].key, ec->pairs[i].key_len);
-        put_field(w, ec->pairs[i].value, ec->pairs[i].value_len);
-    }
+    size_t n = esdk_ec_serialized_size(ec);
+    put_u32(w, (uint32_t)n);
+    /* Beyond the cap only the size is counted; within it the context (whose
+     * serialisation is then at most the cap) is written in place. */
+    if (w->len + n <= w->cap && n > 0 && esdk_ec_serialize(ec, w->out + w->len, n) != ESDK_OK)
+        w->bad = 1;
+    w->len += n;
 }
 
 static esdk_status take_ec(blob_reader *r, esdk_enc_context *ec)
 {
-    uint32_t count = take_u32(r);
-    for (uint32_t i = 0; i < count && !r->bad; i++) {
-        size_t key_len, value_len;
-        const uint8_t *key = take_field(r, &key_len);
-        const uint8_t *value = take_field(r, &value_len);
-        if (r->bad)
-            break;
-        esdk_status status = esdk_ec_set(ec, key, key_len, value, value_len);
-        if (status != ESDK_OK)
-            return status;
-    }
-    return r->bad ? ESDK_ERR_BAD_MATERIALS : ESDK_OK;
+    size_t n;
+    const uint8_t *p = take_field(r, &n);
+    if (r->bad)
+        return ESDK_ERR_BAD_MATERIALS;
+    esdk_ec_clear(ec);
+    return esdk_ec_parse(ec, p, n, NULL, 0) == ESDK_OK ? ESDK_OK : ESDK_ERR_BAD_MATERIALS;
 }
 
 /* Signing and verification keys (EC) travel as their group name, public
@@ -117,7 +115,7 @@ static void put_key(blob_writer *w, EVP_PKEY *key, int private_key)
                                 BN_bn2bin(priv, scalar) == (int)scalar_len)));
     BN_clear_free(priv);
     if (!ok) {
-        put_u32(w, UINT32_MAX); /* makes the blob unreadable rather than keyless */
+        w->bad = 1; /* a blob without the key must not be stored */
         return;
     }
     put_field(w, group, group_len);
@@ -171,6 +169,8 @@ static EVP_PKEY *take_key(blob_reader *r, int private_key, int *failed)
 static esdk_status finish_writer(const blob_writer *w, size_t *len)
 {
     *len = w->len;
+    if (w->bad)
+        return ESDK_ERR_BAD_MATERIALS;
     return w->len <= w->cap ? ESDK_OK : ESDK_ERR_INVALID_ARGUMENT;
 }
 
@@ -220,7 +220,7 @@ static esdk_status take_tail(blob_reader *r, esdk_enc_context *ec, esdk_enc_cont
 esdk_status materials_enc_to_blob(const esdk_enc_materials *mat, uint8_t *out, size_t cap,
                                   size_t *len)
 {
-    blob_writer w = {out, cap, 0};
+    blob_writer w = {out, cap, 0, 0};
     put_head(&w, mat->suite_id, mat->data_key, mat->data_key_len);
     put_u32(&w, (uint32_t)mat->edks.count);
     for (size_t i = 0; i < mat->edks.count; i++) {
@@ -278,7 +278,7 @@ esdk_status materials_enc_from_blob(OSSL_LIB_CTX *libctx, const uint8_t *blob, s
 esdk_status materials_dec_to_blob(const esdk_dec_materials *mat, uint8_t *out, size_t cap,
                                   size_t *len)
 {
-    blob_writer w = {out, cap, 0};
+    blob_writer w = {out, cap, 0, 0};
     put_head(&w, mat->suite_id, mat->data_key, mat->data_key_len);
     put_u32(&w, (uint32_t)(mat->edk_index + 1));
     put_tail(&w, &mat->ec, &mat->required_ec, mat->verification_key, 0);

@@ -12,7 +12,8 @@
 #include "message/materials.h"
 
 /* Writes the blob into out (cap bytes). Returns ESDK_OK with *len set, or
- * ESDK_ERR_INVALID_ARGUMENT when it would not fit (*len = size needed). */
+ * ESDK_ERR_INVALID_ARGUMENT when it would not fit (*len = size needed),
+ * ESDK_ERR_BAD_MATERIALS when a key or the context cannot be written. */
 esdk_status materials_enc_to_blob(const esdk_enc_materials *mat, uint8_t *out, size_t cap,
                                   size_t *len);
 esdk_status materials_dec_to_blob(const esdk_dec_materials *mat, uint8_t *out, size_t cap,
