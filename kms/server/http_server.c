@@ -22,7 +22,10 @@ struct kms_http_server {
     int port;
 };
 
-/* The body of one request as it arrives. */
+/* The body of one request as it arrives. It may hold secrets (an Encrypt
+ * request's plaintext), so it grows by copying into a fresh block and
+ * cleansing the old one, and is cleansed when freed. libmicrohttpd's own
+ * connection buffers, which the bytes pass through, are out of reach. */
 typedef struct {
     char *body;
     size_t len, cap;
@@ -142,9 +145,12 @@ static int append_body(request_body *rb, const char *data, size_t n)
         size_t cap = rb->cap ? rb->cap : 1024;
         while (cap < rb->len + n + 1)
             cap *= 2;
-        char *grown = realloc(rb->body, cap);
+        char *grown = OPENSSL_malloc(cap);
         if (grown == NULL)
             return -1;
+        if (rb->len > 0)
+            memcpy(grown, rb->body, rb->len);
+        OPENSSL_clear_free(rb->body, rb->cap);
         rb->body = grown;
         rb->cap = cap;
     }
@@ -183,9 +189,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
     request_body *rb = *req_cls;
     if (rb != NULL) {
-        if (rb->body)
-            OPENSSL_cleanse(rb->body, rb->len);
-        free(rb->body);
+        OPENSSL_clear_free(rb->body, rb->cap);
         free(rb);
         *req_cls = NULL;
     }

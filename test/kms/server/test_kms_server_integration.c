@@ -6,7 +6,9 @@
 #include "kms_fixture.h"
 #include "kms_test_calls.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -132,6 +134,44 @@ static void test_encrypt_decrypt_and_incorrect_key(void)
     assert_error(decrypt(blob, "{\"a\":\"1\",\"b\":\"2\"}", "alias/test-one", &st), st, 400,
                  "IncorrectKeyException");
     json_object_put(e);
+}
+
+/* Request bodies grow past their first 1 KiB block: an Encrypt of 1440
+ * bytes (~2 KB of JSON) and the Decrypt of its blob (just under the server's
+ * 2048-character limit on a string) round-trip, and a body over the 1 MiB
+ * limit is refused as too large. */
+static void test_large_bodies(void)
+{
+    unsigned char plaintext[1440];
+    char b64[4 * ((sizeof(plaintext) + 2) / 3) + 1];
+    long st;
+    for (size_t i = 0; i < sizeof(plaintext); i++)
+        plaintext[i] = (unsigned char)(i * 7 + 3);
+    CU_ASSERT_EQUAL_FATAL(EVP_EncodeBlock((unsigned char *)b64, plaintext, sizeof(plaintext)),
+                          (int)sizeof(b64) - 1);
+    json_object *e = kms_test_call(&srv, &plain, &st, "Encrypt",
+                                   "{\"KeyId\":\"" KEY1 "\",\"Plaintext\":\"%s\"}", b64);
+    CU_ASSERT_EQUAL_FATAL(st, 200);
+    json_object *d = decrypt(kms_test_str(e, "CiphertextBlob"), "{}", KEY1, &st);
+    CU_ASSERT_EQUAL(st, 200);
+    CU_ASSERT_STRING_EQUAL(kms_test_str(d, "Plaintext"), b64);
+    json_object_put(d);
+    json_object_put(e);
+
+    size_t big_len = (1u << 20) + 64;
+    char *big = malloc(big_len + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    int prefix = snprintf(big, big_len + 1, "{\"KeyId\":\"" KEY1 "\",\"Plaintext\":\"");
+    memset(big + prefix, 'A', big_len - (size_t)prefix - 2);
+    memcpy(big + big_len - 2, "\"}", 3);
+    kms_fixture_response r = {0, NULL};
+    CU_ASSERT_EQUAL(kms_fixture_kms_call(&srv, &plain, "Encrypt", big, &r), 0);
+    free(big);
+    json_object *o = r.body ? json_tokener_parse(r.body) : NULL;
+    st = r.status;
+    kms_fixture_response_free(&r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(kms_test_str(o, "message"), "too large"));
+    assert_error(o, st, 400, "ValidationException");
 }
 
 static void test_context_mismatch(void)
@@ -478,6 +518,7 @@ int main(void)
         {"generate_and_decrypt_every_key_form", test_generate_and_decrypt_every_key_form},
         {"data_key_sizes_and_without_plaintext", test_data_key_sizes_and_without_plaintext},
         {"encrypt_decrypt_and_incorrect_key", test_encrypt_decrypt_and_incorrect_key},
+        {"large_bodies", test_large_bodies},
         {"context_mismatch", test_context_mismatch},
         {"re_encrypt", test_re_encrypt},
         {"describe_key", test_describe_key},

@@ -99,6 +99,75 @@ static void test_config_errors(void)
     }
 }
 
+/* OpenSSL allocations through a counter: when budget reaches 0 every further
+ * allocation fails (-1: no limit). Installed at the start of main. */
+static long alloc_budget = -1;
+
+static int spend_allocation(void)
+{
+    if (alloc_budget == 0)
+        return 0;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return 1;
+}
+
+static void *counted_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return spend_allocation() ? malloc(n) : NULL;
+}
+
+static void *counted_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return spend_allocation() ? realloc(p, n) : NULL;
+}
+
+static void counted_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+static int counted_allocator_installed;
+
+/* Every OpenSSL allocation of a load fails in turn, the credential copies
+ * included: each load fails cleanly (keystore_free must not see a counted
+ * credential without its secret) until one has enough to succeed. */
+static void test_config_out_of_memory(void)
+{
+    static const char config[] =
+        "{\"keys\":[{\"id\":\"k\",\"material\":"
+        "\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"}],"
+        "\"credentials\":[{\"access_key_id\":\"a\",\"secret_access_key\":\"s1\"},"
+        "{\"access_key_id\":\"b\",\"secret_access_key\":\"s2\",\"session_token\":\"t\"}]}";
+    CU_ASSERT_TRUE_FATAL(counted_allocator_installed);
+    int failures = 0, loaded = 0; /* failures: loads that ran out of memory */
+    for (long budget = 0; budget < 1000 && !loaded; budget++) {
+        keystore k;
+        char detail[256] = "";
+        alloc_budget = budget;
+        int rc = keystore_load_json(&k, config, detail, sizeof(detail));
+        alloc_budget = -1;
+        CU_ASSERT(rc == 0 || rc == -1);
+        if (rc == 0) {
+            loaded = 1;
+            CU_ASSERT_EQUAL(k.n_credentials, 2);
+            CU_ASSERT_STRING_EQUAL(k.credentials[1].session_token, "t");
+            keystore_free(&k);
+        } else {
+            CU_ASSERT_NOT_EQUAL(detail[0], '\0');
+            failures += strstr(detail, "out of memory") != NULL;
+        }
+    }
+    CU_ASSERT_TRUE(loaded);
+    CU_ASSERT(failures >= 3); /* at least the three credential copies failed once each */
+}
+
 static void test_defaults(void)
 {
     keystore d;
@@ -306,10 +375,14 @@ static void test_base64_strict(void)
 
 int main(void)
 {
+    /* Before any OpenSSL allocation, or OpenSSL refuses. */
+    counted_allocator_installed =
+        CRYPTO_set_mem_functions(counted_malloc, counted_realloc, counted_free);
     static const dekcache_test_case tests[] = {
         {"resolve_key_forms", test_resolve_key_forms},
         {"material_from_file_and_seed", test_material_from_file_and_seed},
         {"config_errors", test_config_errors},
+        {"config_out_of_memory", test_config_out_of_memory},
         {"defaults", test_defaults},
         {"context_serialization", test_context_serialization},
         {"blob_roundtrip_and_tamper", test_blob_roundtrip_and_tamper},
