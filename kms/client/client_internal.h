@@ -26,10 +26,11 @@ struct kms_client {
 };
 
 /* One KMS operation with its retries: signs and POSTs body with X-Amz-Target
- * TrentService.<operation>, and on HTTP 2xx hands the body over in response
- * (released by the caller with secure_buffer_free). Any failure is described
- * in detail, naming the operation and key. */
-kms_client_status kms_call(kms_client *client, const char *operation, const char *key_id,
+ * TrentService.<kms_client_operation_name(op)>, counts it in the client's
+ * stats, and on HTTP 2xx hands the body over in response (released by the
+ * caller with secure_buffer_free). Any failure is described in detail, naming
+ * the operation and key. */
+kms_client_status kms_call(kms_client *client, kms_client_operation op, const char *key_id,
                            const secure_buffer *body, secure_buffer *response, char *detail,
                            size_t detail_cap);
 

@@ -1,5 +1,6 @@
 #include "kms/client/credentials.h"
 
+#include "kms/client/env.h"
 #include "kms/client/shared_profile.h"
 
 #include <openssl/crypto.h>
@@ -127,9 +128,10 @@ static kms_client_status from_shared_files(const kms_client_config *config, cred
 {
     char creds_path[1024];
     char config_path[1024];
-    const char *profile = non_empty(config->profile)         ? config->profile
-                          : non_empty(getenv("AWS_PROFILE")) ? getenv("AWS_PROFILE")
-                                                             : "default";
+    const char *profile = env_first_set(config->profile, "AWS_PROFILE", NULL);
+    if (profile == NULL) {
+        profile = "default";
+    }
     int found = 0;
     shared_file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", creds_path, sizeof(creds_path));
     shared_file_path("AWS_CONFIG_FILE", "config", config_path, sizeof(config_path));

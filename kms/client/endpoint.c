@@ -1,10 +1,10 @@
 #include "kms/client/endpoint.h"
 
+#include "kms/client/env.h"
 #include "kms/client/kms_arn.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static int copy_if_set(const char *text, char *out, size_t cap)
@@ -16,12 +16,11 @@ static int copy_if_set(const char *text, char *out, size_t cap)
     return 1;
 }
 
-void endpoint_configured_region(const char *configured, char *out, size_t cap)
+int endpoint_configured_region(const char *configured, char *out, size_t cap)
 {
+    const char *region = env_first_set(configured, "AWS_REGION", "AWS_DEFAULT_REGION");
     out[0] = '\0';
-    if (!copy_if_set(configured, out, cap) && !copy_if_set(getenv("AWS_REGION"), out, cap)) {
-        copy_if_set(getenv("AWS_DEFAULT_REGION"), out, cap);
-    }
+    return region == NULL || copy_if_set(region, out, cap);
 }
 
 int endpoint_region_for_key(const char *client_region, const char *key_id, char *out, size_t cap)

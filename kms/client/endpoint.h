@@ -5,8 +5,10 @@
 
 /* Where a call goes: the region and the URL of the KMS endpoint. */
 
-/* The configured region, else AWS_REGION, else AWS_DEFAULT_REGION; "" if none. */
-void endpoint_configured_region(const char *configured, char *out, size_t cap);
+/* The configured region, else AWS_REGION, else AWS_DEFAULT_REGION; "" if none.
+ * Returns 0 (out "") when the value chosen does not fit in cap: an over-long
+ * region is an error, never a reason to fall through to the next source. */
+int endpoint_configured_region(const char *configured, char *out, size_t cap);
 
 /* The client's region if it has one, else the region in the key ARN.
  * Returns 0 when neither gives one. */

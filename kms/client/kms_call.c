@@ -203,26 +203,26 @@ void kms_client_get_stats(const kms_client *c, kms_client_stats *out)
     out->retries = atomic_load_explicit(&c->retries, memory_order_relaxed);
 }
 
-static void count(kms_client *c, const char *operation, const call_outcome *o)
+static void count(kms_client *c, kms_client_operation op, const call_outcome *o)
 {
-    for (int i = 0; i < KMS_OP_COUNT; i++) {
-        if (strcmp(operation, operation_names[i]) != 0)
-            continue;
-        atomic_fetch_add_explicit(&c->calls[i], 1, memory_order_relaxed);
-        if (o->status != KMS_CLIENT_OK)
-            atomic_fetch_add_explicit(&c->failures[i], 1, memory_order_relaxed);
-    }
+    atomic_fetch_add_explicit(&c->calls[op], 1, memory_order_relaxed);
+    if (o->status != KMS_CLIENT_OK)
+        atomic_fetch_add_explicit(&c->failures[op], 1, memory_order_relaxed);
     if (o->attempts > 1)
         atomic_fetch_add_explicit(&c->retries, (uint64_t)(o->attempts - 1), memory_order_relaxed);
 }
 
-kms_client_status kms_call(kms_client *c, const char *operation, const char *key_id,
+kms_client_status kms_call(kms_client *c, kms_client_operation op, const char *key_id,
                            const secure_buffer *body, secure_buffer *response, char *detail,
                            size_t detail_cap)
 {
-    call_route route = {.operation = operation, .key_id = key_id};
+    call_route route = {.operation = kms_client_operation_name(op), .key_id = key_id};
     call_outcome outcome = {0};
     secure_buffer_init(response, 0);
+    if ((unsigned)op >= KMS_OP_COUNT) {
+        snprintf(detail, detail_cap, "KMS call: unknown operation %d", (int)op);
+        return KMS_CLIENT_ERR_INVALID_ARGUMENT;
+    }
     kms_client_status status = route_call(c, &route, detail, detail_cap);
     if (status != KMS_CLIENT_OK) {
         return status;
@@ -238,7 +238,7 @@ kms_client_status kms_call(kms_client *c, const char *operation, const char *key
         long timeout = remaining < c->attempt_timeout_ms ? (long)remaining : c->attempt_timeout_ms;
         attempt(c, &route, body, timeout, response, &outcome);
     } while (outcome.status != KMS_CLIENT_OK && wait_for_retry(c, &outcome, deadline));
-    count(c, operation, &outcome);
+    count(c, op, &outcome);
     if (outcome.status != KMS_CLIENT_OK) {
         describe(&route, &outcome, detail, detail_cap);
     }

@@ -1,6 +1,7 @@
 #include "kms/client/client_internal.h"
 
 #include "kms/client/endpoint.h"
+#include "kms/client/env.h"
 #include "kms/client/request_json.h"
 #include "kms/client/response_json.h"
 
@@ -30,22 +31,10 @@ static kms_client_status check_endpoint(const char *endpoint, char *detail, size
     return KMS_CLIENT_OK;
 }
 
-/* The configured value, else the first set environment variable (as the AWS
- * SDKs read AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL and AWS_CA_BUNDLE). */
-static const char *configured_or_env(const char *configured, const char *env1, const char *env2)
-{
-    const char *v = configured;
-    if (v == NULL || v[0] == '\0')
-        v = env1 != NULL ? getenv(env1) : NULL;
-    if ((v == NULL || v[0] == '\0') && env2 != NULL)
-        v = getenv(env2);
-    return v != NULL && v[0] != '\0' ? v : NULL;
-}
-
 static kms_client_status open_transport(kms_client *c, const kms_client_config *config)
 {
     transport_options options = {
-        .ca_file = configured_or_env(config->ca_file, "AWS_CA_BUNDLE", NULL),
+        .ca_file = env_first_set(config->ca_file, "AWS_CA_BUNDLE", NULL),
         .ca_path = config->ca_path,
         .connect_timeout_ms = or_default(config->connect_timeout_ms, 2000),
         .max_response_bytes = config->max_response_bytes > 0 ? config->max_response_bytes : 65536,
@@ -64,21 +53,29 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     *out = NULL;
     config = config != NULL ? config : &defaults;
     const char *endpoint =
-        configured_or_env(config->endpoint, "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL");
+        env_first_set(config->endpoint, "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL");
     kms_client_status status = check_endpoint(endpoint, detail, detail_cap);
     kms_client *c = status == KMS_CLIENT_OK ? calloc(1, sizeof(*c)) : NULL;
     if (c == NULL) {
         return status != KMS_CLIENT_OK ? status : KMS_CLIENT_ERR_NO_MEMORY;
     }
     atomic_init(&c->refs, 1);
-    endpoint_configured_region(config->region, c->region, sizeof(c->region));
     c->attempt_timeout_ms = or_default(config->attempt_timeout_ms, 5000);
     c->deadline_ms = or_default(config->deadline_ms, 15000);
     c->max_attempts = (int)or_default(config->max_attempts, 3);
     c->backoff_base_ms = or_default(config->backoff_base_ms, 50);
     c->backoff_cap_ms = or_default(config->backoff_cap_ms, 2000);
     c->libctx = config->libctx;
-    status = credentials_resolve(config, &c->creds, detail, detail_cap);
+    if (!endpoint_configured_region(config->region, c->region, sizeof(c->region))) {
+        snprintf(detail, detail_cap,
+                 "KMS region (configured, else AWS_REGION, else AWS_DEFAULT_REGION) is longer "
+                 "than %zu bytes",
+                 sizeof(c->region) - 1);
+        status = KMS_CLIENT_ERR_INVALID_ARGUMENT;
+    }
+    if (status == KMS_CLIENT_OK) {
+        status = credentials_resolve(config, &c->creds, detail, detail_cap);
+    }
     if (status == KMS_CLIENT_OK && endpoint != NULL && (c->endpoint = strdup(endpoint)) == NULL) {
         status = KMS_CLIENT_ERR_NO_MEMORY;
     }
@@ -124,61 +121,63 @@ void kms_client_result_clear(kms_client_result *result)
     memset(result, 0, sizeof(*result));
 }
 
-static kms_client_status invalid(const char *operation, const char *what, char *detail,
+static kms_client_status invalid(kms_client_operation op, const char *what, char *detail,
                                  size_t detail_cap)
 {
-    snprintf(detail, detail_cap, "KMS %s: invalid argument: %s", operation, what);
+    snprintf(detail, detail_cap, "KMS %s: invalid argument: %s", kms_client_operation_name(op),
+             what);
     return KMS_CLIENT_ERR_INVALID_ARGUMENT;
 }
 
 /* Checks what every operation needs and clears its output; arg_ok and rule
  * cover the operation's own argument. */
-static kms_client_status begin_call(const kms_client *client, const char *operation,
+static kms_client_status begin_call(const kms_client *client, kms_client_operation op,
                                     const char *key_id, void *out, size_t out_size, int arg_ok,
                                     const char *rule, secure_buffer *request, char *detail,
                                     size_t detail_cap)
 {
     if (client == NULL || out == NULL) {
-        return invalid(operation, "no client or no output", detail, detail_cap);
+        return invalid(op, "no client or no output", detail, detail_cap);
     }
     memset(out, 0, out_size);
     if (key_id == NULL || key_id[0] == '\0' || strlen(key_id) >= KEY_ID_MAX) {
-        return invalid(operation, "key id empty or longer than 2047 bytes", detail, detail_cap);
+        return invalid(op, "key id empty or longer than 2047 bytes", detail, detail_cap);
     }
     if (!arg_ok) {
-        return invalid(operation, rule, detail, detail_cap);
+        return invalid(op, rule, detail, detail_cap);
     }
     secure_buffer_init(request, 0);
     return KMS_CLIENT_OK;
 }
 
 /* Sends a built request and parses a GenerateDataKey/Encrypt/Decrypt answer. */
-static kms_client_status run_key_op(kms_client *client, const char *operation, const char *key_id,
+static kms_client_status run_key_op(kms_client *client, kms_client_operation op, const char *key_id,
                                     secure_buffer *request, const response_json_expect *expect,
                                     kms_client_result *out, char *detail, size_t detail_cap)
 {
     secure_buffer response;
     char reason[160];
-    kms_client_status status =
-        kms_call(client, operation, key_id, request, &response, detail, detail_cap);
+    kms_client_status status = kms_call(client, op, key_id, request, &response, detail, detail_cap);
     secure_buffer_free(request);
     if (status == KMS_CLIENT_OK) {
         status = response_json_parse_key_op(response.data, response.len, expect, out, reason,
                                             sizeof(reason));
         if (status != KMS_CLIENT_OK) {
-            snprintf(detail, detail_cap, "KMS %s on key '%.200s': %s: %s", operation, key_id,
-                     kms_client_status_string(status), reason);
+            snprintf(detail, detail_cap, "KMS %s on key '%.200s': %s: %s",
+                     kms_client_operation_name(op), key_id, kms_client_status_string(status),
+                     reason);
         }
     }
     secure_buffer_free(&response);
     return status;
 }
 
-static kms_client_status out_of_memory(secure_buffer *request, const char *operation, char *detail,
-                                       size_t detail_cap)
+static kms_client_status out_of_memory(secure_buffer *request, kms_client_operation op,
+                                       char *detail, size_t detail_cap)
 {
     secure_buffer_free(request);
-    snprintf(detail, detail_cap, "KMS %s: out of memory building the request", operation);
+    snprintf(detail, detail_cap, "KMS %s: out of memory building the request",
+             kms_client_operation_name(op));
     return KMS_CLIENT_ERR_NO_MEMORY;
 }
 
@@ -187,7 +186,7 @@ kms_client_status kms_client_generate_data_key(kms_client *client, const char *k
                                                kms_client_result *out, char *detail,
                                                size_t detail_cap)
 {
-    static const char op[] = "GenerateDataKey";
+    const kms_client_operation op = KMS_OP_GENERATE_DATA_KEY;
     response_json_expect expect = {
         .want_plaintext = 1, .plaintext_len = n_bytes, .want_ciphertext = 1};
     secure_buffer request;
@@ -208,7 +207,7 @@ kms_client_status kms_client_encrypt(kms_client *client, const char *key_id,
                                      const kms_client_context *context, kms_client_result *out,
                                      char *detail, size_t detail_cap)
 {
-    static const char op[] = "Encrypt";
+    const kms_client_operation op = KMS_OP_ENCRYPT;
     response_json_expect expect = {.want_ciphertext = 1};
     secure_buffer request;
     int arg_ok = plaintext != NULL && plaintext_len > 0 && plaintext_len <= PLAINTEXT_MAX;
@@ -229,7 +228,7 @@ kms_client_status kms_client_decrypt(kms_client *client, const char *key_id,
                                      const kms_client_context *context, size_t expected_len,
                                      kms_client_result *out, char *detail, size_t detail_cap)
 {
-    static const char op[] = "Decrypt";
+    const kms_client_operation op = KMS_OP_DECRYPT;
     response_json_expect expect = {.want_plaintext = 1, .plaintext_len = expected_len};
     secure_buffer request;
     int arg_ok =
@@ -249,7 +248,7 @@ kms_client_status kms_client_decrypt(kms_client *client, const char *key_id,
 kms_client_status kms_client_describe_key(kms_client *client, const char *key_id,
                                           kms_client_key_info *out, char *detail, size_t detail_cap)
 {
-    static const char op[] = "DescribeKey";
+    const kms_client_operation op = KMS_OP_DESCRIBE_KEY;
     secure_buffer request, response;
     char reason[160];
     kms_client_status status =
@@ -266,8 +265,9 @@ kms_client_status kms_client_describe_key(kms_client *client, const char *key_id
         status = response_json_parse_describe_key(response.data, response.len, out, reason,
                                                   sizeof(reason));
         if (status != KMS_CLIENT_OK) {
-            snprintf(detail, detail_cap, "KMS %s on key '%.200s': %s: %s", op, key_id,
-                     kms_client_status_string(status), reason);
+            snprintf(detail, detail_cap, "KMS %s on key '%.200s': %s: %s",
+                     kms_client_operation_name(op), key_id, kms_client_status_string(status),
+                     reason);
         }
     }
     secure_buffer_free(&response);

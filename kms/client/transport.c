@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 
 typedef struct pooled_handle {
     CURL *easy;
-    CURLSH *share; /* of the connection state the handle was made for */
     struct pooled_handle *next;
 } pooled_handle;
 
@@ -27,9 +27,13 @@ typedef struct conn_state {
     struct conn_state *next_abandoned;
 } conn_state;
 
+/* The options are kept as copies: the caller's strings need not outlive
+ * transport_new. */
 struct transport {
-    transport_options options;
-    char *ca_file;
+    long connect_timeout_ms;
+    size_t max_response_bytes;
+    int disable_connection_reuse;
+    char *ca_file; /* NULL: libcurl's default trust store */
     char *ca_path;
     pthread_mutex_t pool_lock; /* guards owner and state */
     pid_t owner;               /* the process state's connections belong to */
@@ -54,7 +58,8 @@ static void global_init_once(void)
     global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-kms_client_status transport_global_init(void)
+/* Initialises libcurl globally, exactly once per process, on first use. */
+static kms_client_status global_init(void)
 {
     pthread_once(&global_once, global_init_once);
     return global_result == CURLE_OK ? KMS_CLIENT_OK : KMS_CLIENT_ERR_NETWORK;
@@ -167,14 +172,16 @@ static char *dup_or_null(const char *text)
 kms_client_status transport_new(const transport_options *options, transport **out)
 {
     *out = NULL;
-    if (transport_global_init() != KMS_CLIENT_OK) {
+    if (global_init() != KMS_CLIENT_OK) {
         return KMS_CLIENT_ERR_NETWORK;
     }
     transport *t = calloc(1, sizeof(*t));
     if (t == NULL) {
         return KMS_CLIENT_ERR_NO_MEMORY;
     }
-    t->options = *options;
+    t->connect_timeout_ms = options->connect_timeout_ms;
+    t->max_response_bytes = options->max_response_bytes;
+    t->disable_connection_reuse = options->disable_connection_reuse;
     t->ca_file = dup_or_null(options->ca_file);
     t->ca_path = dup_or_null(options->ca_path);
     pthread_mutex_init(&t->pool_lock, NULL);
@@ -206,13 +213,12 @@ void transport_free(transport *t)
     free(t);
 }
 
-static pooled_handle *new_handle(CURLSH *share)
+static pooled_handle *new_handle(void)
 {
     pooled_handle *h = calloc(1, sizeof(*h));
     if (h == NULL) {
         return NULL;
     }
-    h->share = share;
     if ((h->easy = curl_easy_init()) == NULL) {
         free(h);
         return NULL;
@@ -220,23 +226,26 @@ static pooled_handle *new_handle(CURLSH *share)
     return h;
 }
 
-static pooled_handle *borrow(transport *t)
+/* A handle of the current process's connection state, and in *share that
+ * state's share handle (read under the lock: a fork child replaces the state,
+ * never a process's own; see adopt()). NULL when memory runs out. */
+static pooled_handle *borrow(transport *t, CURLSH **share)
 {
     pooled_handle *h = NULL;
-    CURLSH *share = NULL;
+    *share = NULL;
     pthread_mutex_lock(&t->pool_lock);
     if (adopt(t)) {
-        share = t->state->share;
+        *share = t->state->share;
         h = t->state->idle;
         if (h != NULL) {
             t->state->idle = h->next;
         }
     }
     pthread_mutex_unlock(&t->pool_lock);
-    if (h != NULL || share == NULL) {
+    if (h != NULL || *share == NULL) {
         return h;
     }
-    return new_handle(share);
+    return new_handle();
 }
 
 /* h comes back in the process that borrowed it (only the forking thread lives
@@ -258,20 +267,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     return secure_buffer_append(body, data, len) ? len : 0;
 }
 
-static void set_options(transport *t, const pooled_handle *h, const char *url,
+static void set_options(transport *t, CURL *easy, CURLSH *share, const char *url,
                         struct curl_slist *headers, const char *body, size_t body_len,
                         long timeout_ms, transport_response *resp)
 {
-    CURL *easy = h->easy;
     curl_easy_setopt(easy, CURLOPT_URL, url);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_SHARE, h->share);
+    curl_easy_setopt(easy, CURLOPT_SHARE, share);
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, t->options.connect_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
@@ -283,7 +291,7 @@ static void set_options(transport *t, const pooled_handle *h, const char *url,
     if (t->ca_path != NULL) {
         curl_easy_setopt(easy, CURLOPT_CAPATH, t->ca_path);
     }
-    if (t->options.disable_connection_reuse) {
+    if (t->disable_connection_reuse) {
         curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
         curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
     }
@@ -323,13 +331,25 @@ static kms_client_status classify(CURL *easy, CURLcode code, const transport_res
     }
 }
 
+/* The lines may carry the session token (kept in the secure heap by the
+ * caller); curl_slist_append made plain-heap copies, cleansed here. */
+static void free_header_list(struct curl_slist *list)
+{
+    for (struct curl_slist *item = list; item != NULL; item = item->next) {
+        if (item->data != NULL) {
+            OPENSSL_cleanse(item->data, strlen(item->data));
+        }
+    }
+    curl_slist_free_all(list);
+}
+
 static struct curl_slist *header_list(const char *const *lines, size_t n)
 {
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < n; i++) {
         struct curl_slist *grown = curl_slist_append(list, lines[i]);
         if (grown == NULL) {
-            curl_slist_free_all(list);
+            free_header_list(list);
             return NULL;
         }
         list = grown;
@@ -352,13 +372,14 @@ void transport_post(transport *t, const char *url, const char *const *header_lin
                     transport_response *resp)
 {
     memset(resp, 0, sizeof(*resp));
-    secure_buffer_init(&resp->body, t->options.max_response_bytes);
+    secure_buffer_init(&resp->body, t->max_response_bytes);
     struct curl_slist *headers = header_list(header_lines, n_headers);
-    pooled_handle *h = borrow(t);
+    CURLSH *share = NULL;
+    pooled_handle *h = borrow(t, &share);
     if (headers == NULL || h == NULL) {
         resp->status = KMS_CLIENT_ERR_NO_MEMORY;
         snprintf(resp->error, sizeof(resp->error), "out of memory");
-        curl_slist_free_all(headers);
+        free_header_list(headers);
         if (h != NULL) {
             give_back(t, h);
         }
@@ -366,7 +387,7 @@ void transport_post(transport *t, const char *url, const char *const *header_lin
     }
     /* reset keeps the handle's live connections; only the options go. */
     curl_easy_reset(h->easy);
-    set_options(t, h, url, headers, body, body_len, timeout_ms, resp);
+    set_options(t, h->easy, share, url, headers, body, body_len, timeout_ms, resp);
     CURLcode code = curl_easy_perform(h->easy);
     resp->status = classify(h->easy, code, resp);
     if (resp->status == KMS_CLIENT_OK) {
@@ -376,6 +397,6 @@ void transport_post(transport *t, const char *url, const char *const *header_lin
         describe_failure(code, resp);
     }
     curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, NULL);
-    curl_slist_free_all(headers);
+    free_header_list(headers);
     give_back(t, h);
 }

@@ -25,6 +25,7 @@
  * transports, and libcurl's, OpenSSL's and the caller's own locks would stay
  * exposed the same way regardless. */
 
+/* Copied by transport_new: the strings need not outlive the call. */
 typedef struct {
     const char *ca_file;
     const char *ca_path;
@@ -44,14 +45,19 @@ typedef struct {
     char error[256];
 } transport_response;
 
-/* Initialises libcurl globally, exactly once per process, on first use. */
-kms_client_status transport_global_init(void);
-
+/* Initialises libcurl globally on first use (once per process). */
 kms_client_status transport_new(const transport_options *options, transport **out);
 void transport_free(transport *t);
 
 /* POSTs body to url with the given "Name: value" header lines, giving up after
- * timeout_ms. resp->body must be released with secure_buffer_free. */
+ * timeout_ms. resp->body must be released with secure_buffer_free.
+ * Secrets: the copies this file makes (the header list, which may hold the
+ * session token) are cleansed before they are freed, and the response body
+ * lives in a secure_buffer. libcurl's own internal buffers are out of reach:
+ * the request it assembles for sending (the header lines, the token included,
+ * and possibly the body, which for Encrypt carries plaintext) and its receive
+ * buffer (a Decrypt or GenerateDataKey answer's plaintext) are reused and
+ * freed by libcurl without cleansing, as are the TLS library's record buffers. */
 void transport_post(transport *t, const char *url, const char *const *header_lines,
                     size_t n_headers, const char *body, size_t body_len, long timeout_ms,
                     transport_response *resp);

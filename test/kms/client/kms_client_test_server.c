@@ -63,3 +63,27 @@ kms_client_config test_client_config(const kms_fixture_server *srv)
     };
     return config;
 }
+
+int test_client_start(kms_fixture_server *srv, kms_client **client)
+{
+    char detail[512] = "";
+    *client = NULL;
+    if (test_server_start(srv) != 0) {
+        fprintf(stderr, "cannot start dekcache-kms-local\n");
+        return 1;
+    }
+    kms_client_config config = test_client_config(srv);
+    if (kms_client_new(&config, client, detail, sizeof(detail)) != KMS_CLIENT_OK) {
+        fprintf(stderr, "kms_client_new: %s\n", detail);
+        test_server_stop(srv);
+        return 1;
+    }
+    return 0;
+}
+
+void test_client_stop(kms_fixture_server *srv, kms_client **client)
+{
+    kms_client_free(*client);
+    *client = NULL;
+    test_server_stop(srv);
+}

@@ -30,4 +30,12 @@ void test_server_stop(kms_fixture_server *srv);
 /* A client config for the server: explicit test credentials, fast retries. */
 kms_client_config test_client_config(const kms_fixture_server *srv);
 
+/* Suite setup shared by the tests against the server: starts it and makes a
+ * client with test_client_config. 0 on success; on failure nothing is left
+ * running (CUnit skips the cleanup of a suite whose setup failed) and the
+ * reason is on stderr. */
+int test_client_start(kms_fixture_server *srv, kms_client **client);
+/* Frees the client (*client becomes NULL) and stops the server. */
+void test_client_stop(kms_fixture_server *srv, kms_client **client);
+
 #endif

@@ -153,20 +153,52 @@ static void test_region_order(void)
 {
     char region[64];
     clear_env();
-    endpoint_configured_region(NULL, region, sizeof(region));
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "");
     setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
-    endpoint_configured_region(NULL, region, sizeof(region));
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "us-east-2");
     setenv("AWS_REGION", "ap-south-1", 1);
-    endpoint_configured_region(NULL, region, sizeof(region));
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "ap-south-1");
-    endpoint_configured_region("eu-north-1", region, sizeof(region));
+    CU_ASSERT_TRUE(endpoint_configured_region("", region, sizeof(region))); /* "" is unset */
+    CU_ASSERT_STRING_EQUAL(region, "ap-south-1");
+    CU_ASSERT_TRUE(endpoint_configured_region("eu-north-1", region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "eu-north-1");
     CU_ASSERT_TRUE(endpoint_region_for_key("", "arn:aws:kms:sa-east-1:111122223333:key/k", region,
                                            sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "sa-east-1");
     CU_ASSERT_FALSE(endpoint_region_for_key("", "alias/x", region, sizeof(region)));
+}
+
+/* An over-long region is refused wherever it comes from; it never falls
+ * through to the next source. */
+static void test_region_too_long(void)
+{
+    char region[64], long_region[80], detail[256] = "";
+    memset(long_region, 'a', sizeof(long_region) - 1);
+    long_region[sizeof(long_region) - 1] = '\0';
+    clear_env();
+    setenv("AWS_REGION", "ap-south-1", 1);
+    setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
+    CU_ASSERT_FALSE(endpoint_configured_region(long_region, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "");
+    setenv("AWS_REGION", long_region, 1);
+    CU_ASSERT_FALSE(endpoint_configured_region(NULL, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "");
+    /* 63 bytes still fit. */
+    long_region[63] = '\0';
+    CU_ASSERT_TRUE(endpoint_configured_region(long_region, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, long_region);
+    kms_client_config config = {.access_key_id = "AKID", .secret_access_key = "secret"};
+    kms_client *c = NULL;
+    CU_ASSERT_EQUAL(kms_client_new(&config, &c, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "region"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "longer than 63 bytes"));
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
 }
 
 static void test_endpoint(void)
@@ -233,6 +265,7 @@ int main(void)
         {"no credentials: clear message", test_no_credentials_message},
         {"shared profile sections", test_shared_profile_sections},
         {"region order", test_region_order},
+        {"over-long region refused", test_region_too_long},
         {"endpoint URL and Host", test_endpoint},
         {"endpoint from AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL", test_endpoint_from_environment},
         {NULL, NULL},

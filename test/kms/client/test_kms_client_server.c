@@ -14,22 +14,12 @@ static kms_client *client;
 
 static int setup(void)
 {
-    char detail[512] = "";
-    if (test_server_start(&server) != 0) {
-        return 1;
-    }
-    kms_client_config config = test_client_config(&server);
-    if (kms_client_new(&config, &client, detail, sizeof(detail)) != KMS_CLIENT_OK) {
-        fprintf(stderr, "kms_client_new: %s\n", detail);
-        return 1;
-    }
-    return 0;
+    return test_client_start(&server, &client);
 }
 
 static int teardown(void)
 {
-    kms_client_free(client);
-    test_server_stop(&server);
+    test_client_stop(&server, &client);
     return 0;
 }
 
@@ -115,6 +105,50 @@ static void test_describe_key(void)
         KMS_CLIENT_OK);
     CU_ASSERT_EQUAL(info.enabled, 0);
     CU_ASSERT_STRING_EQUAL(info.key_state, "Disabled");
+}
+
+/* Each operation is counted under its own name, once however it ends; calls
+ * rejected before anything is sent are not counted. */
+static void test_stats_per_operation(void)
+{
+    const unsigned char key[16] = "0123456789abcdef";
+    kms_client_stats before, after;
+    kms_client_result dk = {0}, ct = {0}, pt = {0}, rejected = {0};
+    kms_client_key_info info;
+    char detail[512] = "";
+    reset_server();
+    kms_client_get_stats(client, &before);
+    CU_ASSERT_EQUAL_FATAL(
+        kms_client_generate_data_key(client, TEST_ALIAS, 32, NULL, &dk, detail, sizeof(detail)),
+        KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL_FATAL(kms_client_encrypt(client, TEST_KEY_ID, key, sizeof(key), NULL, &ct,
+                                             detail, sizeof(detail)),
+                          KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL_FATAL(kms_client_decrypt(client, TEST_KEY_ARN, ct.ciphertext, ct.ciphertext_len,
+                                             NULL, 16, &pt, detail, sizeof(detail)),
+                          KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(client, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(client, "alias/none", &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(
+        kms_client_encrypt(client, TEST_KEY_ID, key, 0, NULL, &rejected, detail, sizeof(detail)),
+        KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    kms_client_get_stats(client, &after);
+    CU_ASSERT_EQUAL(after.calls[KMS_OP_GENERATE_DATA_KEY] - before.calls[KMS_OP_GENERATE_DATA_KEY],
+                    1);
+    CU_ASSERT_EQUAL(after.calls[KMS_OP_ENCRYPT] - before.calls[KMS_OP_ENCRYPT], 1);
+    CU_ASSERT_EQUAL(after.calls[KMS_OP_DECRYPT] - before.calls[KMS_OP_DECRYPT], 1);
+    CU_ASSERT_EQUAL(after.calls[KMS_OP_DESCRIBE_KEY] - before.calls[KMS_OP_DESCRIBE_KEY], 2);
+    for (int op = 0; op < KMS_OP_COUNT; op++) {
+        CU_ASSERT_EQUAL(after.failures[op] - before.failures[op],
+                        op == KMS_OP_DESCRIBE_KEY ? 1 : 0);
+    }
+    CU_ASSERT_EQUAL(after.retries, before.retries);
+    CU_ASSERT_EQUAL(server_calls("DescribeKey"), 2);
+    kms_client_result_clear(&dk);
+    kms_client_result_clear(&ct);
+    kms_client_result_clear(&pt);
 }
 
 static void test_context_mismatch_is_invalid_ciphertext(void)
@@ -445,6 +479,7 @@ int main(void)
         {"GenerateDataKey then Decrypt", test_generate_and_decrypt},
         {"Encrypt then Decrypt, key named", test_encrypt_and_decrypt},
         {"DescribeKey", test_describe_key},
+        {"stats per operation", test_stats_per_operation},
         {"context mismatch: invalid ciphertext", test_context_mismatch_is_invalid_ciphertext},
         {"unknown key: not found", test_unknown_key},
         {"disabled key", test_disabled_key},

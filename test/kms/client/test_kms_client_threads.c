@@ -24,18 +24,12 @@ typedef struct {
 
 static int setup(void)
 {
-    char detail[512] = "";
-    if (test_server_start(&server) != 0) {
-        return 1;
-    }
-    kms_client_config config = test_client_config(&server);
-    return kms_client_new(&config, &client, detail, sizeof(detail)) == KMS_CLIENT_OK ? 0 : 1;
+    return test_client_start(&server, &client);
 }
 
 static int teardown(void)
 {
-    kms_client_free(client);
-    test_server_stop(&server);
+    test_client_stop(&server, &client);
     return 0;
 }
 
