@@ -10,11 +10,11 @@
 #include "include/dekcache.h"
 #include "message/decrypt.h"
 #include "message/encrypt.h"
-#include "provider/context_param.h"
 #include "provider/error_map.h"
 #include "provider/errors.h"
 #include "provider/keymgmt.h"
 #include "provider/keyref.h"
+#include "provider/message_params.h"
 #include "provider/message_start.h"
 
 typedef struct {
@@ -194,41 +194,22 @@ static const OSSL_PARAM *asym_settable_ctx_params(void *vctx, void *provctx)
     return asym_settable;
 }
 
-static int refuse(asym_ctx *ctx, const char *name, const char *why)
-{
-    DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s: %s", name, why);
-    return 0;
-}
-
 static int set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
     asym_ctx *ctx = vctx;
+    const OSSL_CORE_HANDLE *handle = ctx->prov->handle;
     const OSSL_PARAM *p;
     if (params == NULL)
         return 1;
-    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ENCRYPTION_CONTEXT)) != NULL) {
-        const char *text = NULL;
-        char detail[256] = "";
-        esdk_enc_context parsed = {0};
-        if (!OSSL_PARAM_get_utf8_string_ptr(p, &text) ||
-            !dekcache_parse_context_param(text, &parsed, detail, sizeof(detail))) {
-            esdk_ec_clear(&parsed);
-            return refuse(ctx, p->key, detail[0] ? detail : "must be a UTF-8 string");
-        }
-        esdk_ec_clear(&ctx->ec);
-        ctx->ec = parsed;
-    }
-    unsigned int value = 0;
-    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ALGORITHM_SUITE)) != NULL) {
-        if (!OSSL_PARAM_get_uint(p, &value) || (value != 0x0478 && value != 0x0578))
-            return refuse(ctx, p->key, "allowed 0x0478 or 0x0578");
-        ctx->suite_id = (uint16_t)value;
-    }
-    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_FRAME_LENGTH)) != NULL) {
-        if (!OSSL_PARAM_get_uint(p, &value) || value == 0 || value > ESDK_MAX_FRAME_LEN)
-            return refuse(ctx, p->key, "allowed 1 to 2147483647");
-        ctx->frame_len = value;
-    }
+    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ENCRYPTION_CONTEXT)) != NULL &&
+        !dekcache_param_context(handle, p, &ctx->ec))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ALGORITHM_SUITE)) != NULL &&
+        !dekcache_param_suite(handle, p, &ctx->suite_id))
+        return 0;
+    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_FRAME_LENGTH)) != NULL &&
+        !dekcache_param_frame_length(handle, p, &ctx->frame_len))
+        return 0;
     drop_results(ctx);
     return 1;
 }

@@ -7,8 +7,7 @@
 #include "include/dekcache.h"
 #include "provider/cipher.h"
 #include "provider/cipher_ctx.h"
-#include "provider/context_param.h"
-#include "provider/errors.h"
+#include "provider/message_params.h"
 
 static const OSSL_PARAM cipher_known_gettable_params[] = {
     OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
@@ -75,17 +74,11 @@ const OSSL_PARAM *dekcache_cipher_gettable_ctx_params(void *cctx, void *provctx)
     return cipher_gettable_ctx;
 }
 
-static int refuse(dekcache_cipher_ctx *ctx, const char *name, const char *why)
-{
-    DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s: %s", name, why);
-    return 0;
-}
-
 static int set_key_id(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
     const char *value = NULL;
     if (!OSSL_PARAM_get_utf8_string_ptr(p, &value))
-        return refuse(ctx, p->key, "must be a UTF-8 string");
+        return dekcache_param_refuse(ctx->prov->handle, p, "must be a UTF-8 string");
     char *copy = OPENSSL_strdup(value);
     if (copy == NULL)
         return 0;
@@ -96,43 +89,25 @@ static int set_key_id(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 
 static int set_context(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
-    const char *value = NULL;
-    if (!OSSL_PARAM_get_utf8_string_ptr(p, &value))
-        return refuse(ctx, p->key, "must be a UTF-8 string");
-    esdk_enc_context parsed = {0};
-    char detail[256] = "";
-    if (!dekcache_parse_context_param(value, &parsed, detail, sizeof(detail))) {
-        esdk_ec_clear(&parsed);
-        return refuse(ctx, p->key, detail);
-    }
-    esdk_ec_clear(&ctx->ec);
-    ctx->ec = parsed;
-    return 1;
+    return dekcache_param_context(ctx->prov->handle, p, &ctx->ec);
 }
 
 static int set_suite(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
-    unsigned int suite = 0;
-    if (!OSSL_PARAM_get_uint(p, &suite) || (suite != 0x0478 && suite != 0x0578))
-        return refuse(ctx, p->key, "allowed 0x0478 or 0x0578");
-    ctx->suite_id = (uint16_t)suite;
-    return 1;
+    return dekcache_param_suite(ctx->prov->handle, p, &ctx->suite_id);
 }
 
 static int set_frame_length(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
-    unsigned int frame = 0;
-    if (!OSSL_PARAM_get_uint(p, &frame) || frame == 0 || frame > ESDK_MAX_FRAME_LEN)
-        return refuse(ctx, p->key, "allowed 1 to 2147483647 (4096 or less for openssl enc)");
-    ctx->frame_len = frame;
-    return 1;
+    return dekcache_param_frame_length(ctx->prov->handle, p, &ctx->frame_len);
 }
 
 static int set_plaintext_length(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
     uint64_t length = 0;
     if (!OSSL_PARAM_get_uint64(p, &length) || length == ESDK_LENGTH_UNKNOWN)
-        return refuse(ctx, p->key, "must be an unsigned 64-bit length below 2^64-1");
+        return dekcache_param_refuse(ctx->prov->handle, p,
+                                     "must be an unsigned 64-bit length below 2^64-1");
     ctx->plaintext_length = length;
     return 1;
 }
@@ -153,14 +128,16 @@ int dekcache_cipher_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     size_t length = 0;
     const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_KEYLEN);
     if (p != NULL && (!OSSL_PARAM_get_size_t(p, &length) || length != 0))
-        return refuse(ctx, p->key, "DEKCACHE has no key bytes: name the key with key-id");
+        return dekcache_param_refuse(ctx->prov->handle, p,
+                                     "DEKCACHE has no key bytes: name the key with key-id");
     /* Unknown names are ignored: `openssl enc -nopad` sends "padding". */
     for (size_t i = 0; i < sizeof(setters) / sizeof(setters[0]); i++) {
         p = OSSL_PARAM_locate_const(params, setters[i].name);
         if (p == NULL)
             continue;
         if (dekcache_cipher_started(ctx))
-            return refuse(ctx, p->key, "cannot change once the message has started");
+            return dekcache_param_refuse(ctx->prov->handle, p,
+                                         "cannot change once the message has started");
         if (!setters[i].set(ctx, p))
             return 0;
     }
@@ -225,8 +202,9 @@ int dekcache_cipher_get_ctx_params(void *vctx, OSSL_PARAM params[])
      * decryption knows them only after the header has been read. */
     int wants_message = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN) != NULL ||
                         OSSL_PARAM_locate(params, DEKCACHE_PARAM_MESSAGE_ID) != NULL;
-    if (wants_message && ctx->encrypting && ctx->initialized && !ctx->failed && !ctx->finished &&
-        !dekcache_cipher_ensure_started(ctx))
+    int would_start = ctx->encrypting && ctx->initialized && !ctx->failed &&
+                      !dekcache_cipher_started(ctx); /* finished implies started */
+    if (wants_message && would_start && !dekcache_cipher_ensure_started(ctx))
         return 0;
     if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN)) != NULL && !get_key_arn(ctx, p))
         return 0;

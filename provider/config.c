@@ -33,6 +33,10 @@ static const char *const commitment_policies[] = {"require-encrypt-require-decry
                                                   "require-encrypt-allow-decrypt",
                                                   "forbid-encrypt-allow-decrypt", NULL};
 
+/* Indexed by dekcache_rsa_padding. */
+static const char *const rsa_paddings[] = {"oaep-sha1",   "oaep-sha256", "oaep-sha384",
+                                           "oaep-sha512", "pkcs1",       NULL};
+
 #define STR(field)                                                                                 \
     {                                                                                              \
 #field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL, NULL, NULL            \
@@ -57,18 +61,13 @@ static int is_url(const char *v)
     return host != NULL && host[0] != '\0' && host[0] != '/' && strpbrk(v, " \t\r\n") == NULL;
 }
 
-static int is_name(const char *v, const char *extra)
+static int is_region(const char *v)
 {
     for (const char *c = v; *c != '\0'; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || strchr(extra, *c) != NULL))
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
             return 0;
     }
     return strlen(v) <= 64;
-}
-
-static int is_region(const char *v)
-{
-    return is_name(v, "-");
 }
 
 static int is_account_list(const char *v)
@@ -87,33 +86,27 @@ static int is_account_list(const char *v)
     }
 }
 
+/* Partitions are named like regions but never start with a digit. */
 static int is_partition(const char *v)
 {
-    return is_name(v, "-") && strspn(v, "0123456789") == 0;
+    return is_region(v) && !(v[0] >= '0' && v[0] <= '9');
+}
+
+static int stat_readable_file(const char *v, struct stat *st)
+{
+    return stat(v, st) == 0 && S_ISREG(st->st_mode) && access(v, R_OK) == 0;
 }
 
 static int is_readable_file(const char *v)
 {
     struct stat st;
-    return stat(v, &st) == 0 && S_ISREG(st.st_mode) && access(v, R_OK) == 0;
+    return stat_readable_file(v, &st);
 }
 
 static int is_aes_key_file(const char *v)
 {
     struct stat st;
-    return is_readable_file(v) && stat(v, &st) == 0 &&
-           (st.st_size == 16 || st.st_size == 24 || st.st_size == 32);
-}
-
-static int is_rsa_padding(const char *v)
-{
-    static const char *const paddings[] = {"oaep-sha1", "oaep-sha256", "oaep-sha384", "oaep-sha512",
-                                           "pkcs1"};
-    for (size_t i = 0; i < sizeof(paddings) / sizeof(paddings[0]); i++) {
-        if (OPENSSL_strcasecmp(v, paddings[i]) == 0)
-            return 1;
-    }
-    return 0;
+    return stat_readable_file(v, &st) && (st.st_size == 16 || st.st_size == 24 || st.st_size == 32);
 }
 
 static const config_key config_keys[] = {
@@ -143,8 +136,8 @@ static const config_key config_keys[] = {
     CHECKED(raw_rsa_key_file, is_readable_file, "a readable PEM file"),
     STR(raw_rsa_key_namespace),
     STR(raw_rsa_key_name),
-    CHECKED(raw_rsa_padding, is_rsa_padding,
-            "one of oaep-sha1, oaep-sha256, oaep-sha384, oaep-sha512, pkcs1"),
+    {"raw_rsa_padding", KEY_CHOICE, offsetof(dekcache_config, raw_rsa_padding),
+     DEKCACHE_RSA_OAEP_SHA256, 0, DEKCACHE_RSA_PKCS1, rsa_paddings, NULL, NULL},
 };
 
 #define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -293,6 +286,21 @@ static int check_consistency(const dekcache_config *config, const OSSL_CORE_HAND
     return 1;
 }
 
+/* DEKCACHE_KEY_ID names another encryption key without editing the
+ * configuration; read once, here, so that every message and every key
+ * reference of this instance sees the same default. */
+static int read_env_key_id(dekcache_config *config, const OSSL_CORE_HANDLE *handle)
+{
+    const char *env = secure_getenv("DEKCACHE_KEY_ID");
+    if (env == NULL || env[0] == '\0')
+        return 1;
+    if ((config->env_key_id = OPENSSL_strdup(env)) == NULL) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_MALLOC_FAILURE, "copying DEKCACHE_KEY_ID");
+        return 0;
+    }
+    return 1;
+}
+
 int dekcache_config_load(dekcache_config *config, const OSSL_CORE_HANDLE *handle,
                          OSSL_FUNC_core_get_params_fn *get_params)
 {
@@ -313,7 +321,7 @@ int dekcache_config_load(dekcache_config *config, const OSSL_CORE_HANDLE *handle
             return 0;
         }
     }
-    if (!check_consistency(config, handle)) {
+    if (!check_consistency(config, handle) || !read_env_key_id(config, handle)) {
         dekcache_config_free(config);
         return 0;
     }
@@ -329,4 +337,6 @@ void dekcache_config_free(dekcache_config *config)
             *field = NULL;
         }
     }
+    OPENSSL_free(config->env_key_id);
+    config->env_key_id = NULL;
 }

@@ -12,6 +12,15 @@ typedef enum {
     DEKCACHE_COMMIT_FORBID_ENCRYPT_ALLOW_DECRYPT,
 } dekcache_commitment_policy;
 
+/* raw_rsa_padding values, in the order config.c lists their names. */
+typedef enum {
+    DEKCACHE_RSA_OAEP_SHA1 = 0,
+    DEKCACHE_RSA_OAEP_SHA256,
+    DEKCACHE_RSA_OAEP_SHA384,
+    DEKCACHE_RSA_OAEP_SHA512,
+    DEKCACHE_RSA_PKCS1,
+} dekcache_rsa_padding;
+
 /* The provider's settings from its openssl.cnf section (every key is
  * documented with default and range in openssl.cnf.example). Strings are
  * owned copies; NULL means unset. */
@@ -41,10 +50,14 @@ typedef struct {
     char *raw_rsa_key_file;
     char *raw_rsa_key_namespace;
     char *raw_rsa_key_name;
-    char *raw_rsa_padding;
+    uint64_t raw_rsa_padding; /* dekcache_rsa_padding */
+    /* Not from the section: DEKCACHE_KEY_ID as it was when the instance
+     * loaded (NULL when unset or empty). It names the default ENCRYPTION
+     * key only; the decryption allow-list stays key_id + decrypt_keys. */
+    char *env_key_id;
 } dekcache_config;
 
-/* Reads and validates every key; on a bad value raises
+/* Reads and validates every key (and DEKCACHE_KEY_ID); on a bad value raises
  * DEKCACHE_R_BAD_CONFIGURATION naming the key, the value and the allowed
  * range, and returns 0. */
 int dekcache_config_load(dekcache_config *config, const OSSL_CORE_HANDLE *handle,

@@ -10,6 +10,7 @@
 #include "provider/keymgmt.h"
 #include "provider/keyref.h"
 #include "provider/kms_setup.h"
+#include "provider/materials_setup.h"
 
 /* What EVP_PKEY_get_size reports. `openssl pkeyutl` reads at most ten times
  * this much input, so this bounds one pkeyutl message to 1 GiB. */
@@ -69,14 +70,15 @@ static int keymgmt_get_params(void *keydata, OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_MAX_SIZE)) != NULL &&
         !OSSL_PARAM_set_int(p, KEYREF_MAX_SIZE))
         return 0;
-    const char *id = key->key_id[0] != '\0' ? key->key_id : key->prov->config.key_id;
+    /* The key this reference encrypts under, as pkeyutl would use it. */
+    const char *id = dekcache_resolve_key_id(key->prov, key->key_id);
     if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ID)) != NULL &&
-        !OSSL_PARAM_set_utf8_string(p, id != NULL ? id : ""))
+        !OSSL_PARAM_set_utf8_string(p, id))
         return 0;
     /* The ARN asks KMS (DescribeKey), so only when requested. */
     if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN)) != NULL) {
         char arn[2048];
-        if (id == NULL || !dekcache_kms_configured(key->prov) ||
+        if (id[0] == '\0' || !dekcache_kms_configured(key->prov) ||
             !dekcache_kms_key_arn(key->prov, id, arn, sizeof(arn)) ||
             !OSSL_PARAM_set_utf8_string(p, arn))
             return 0;

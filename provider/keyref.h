@@ -12,7 +12,7 @@
 typedef struct {
     dekcache_provctx *prov;
     int refs;     /* atomic */
-    char *key_id; /* "" = the configured key_id (or raw key) */
+    char *key_id; /* "": the instance's default (dekcache_resolve_key_id) */
     esdk_enc_context ec;
 } dekcache_keyref;
 

@@ -2,8 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "materials/caching_cmm.h"
 #include "message/raw_aes_keyring.h"
@@ -28,44 +28,76 @@ int dekcache_cache_setup(dekcache_provctx *ctx)
     return 1;
 }
 
-/* Reads a whole (small) key file into memory that is cleansed on free. */
-static unsigned char *read_key_file(dekcache_provctx *ctx, const char *path, size_t *len)
+#define KEY_FILE_MAX 65536
+
+/* A key file's bytes in memory that is cleansed on free; `alloc` is the
+ * allocation's size (one byte more than the file, so the text ends in NUL). */
+typedef struct {
+    unsigned char *data;
+    size_t len;
+    size_t alloc;
+} key_file;
+
+/* Reads a whole (small) key file; 0 after raising an error. */
+static int read_key_file(dekcache_provctx *ctx, const char *path, key_file *out)
 {
+    *out = (key_file){NULL, 0, 0};
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "cannot open key file %s", path);
-        return NULL;
+        return 0;
     }
-    size_t cap = 65536;
-    unsigned char *buf = OPENSSL_secure_zalloc(cap + 1);
-    *len = buf == NULL ? 0 : fread(buf, 1, cap + 1, f);
+    struct stat st;
+    const char *problem = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        problem = "is not a regular file";
+    else if (st.st_size > KEY_FILE_MAX)
+        problem = "is larger than 64 KiB";
+    if (problem != NULL) {
+        fclose(f);
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "key file %s %s", path, problem);
+        return 0;
+    }
+    out->alloc = (size_t)st.st_size + 1;
+    if ((out->data = OPENSSL_secure_zalloc(out->alloc)) == NULL) {
+        fclose(f);
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE,
+                       "allocating %zu bytes for key file %s", out->alloc, path);
+        return 0;
+    }
+    /* Asking for one byte more than the file holds catches a file that grew. */
+    out->len = fread(out->data, 1, out->alloc, f);
+    int read_error = ferror(f);
     fclose(f);
-    if (buf == NULL || *len > cap) {
+    if (read_error || out->len != (size_t)st.st_size) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
-                       "key file %s is larger than 64 KiB", path);
-        OPENSSL_secure_clear_free(buf, cap + 1);
-        return NULL;
+                       "key file %s could not be read whole (read error, or it changed size)",
+                       path);
+        OPENSSL_secure_clear_free(out->data, out->alloc);
+        *out = (key_file){NULL, 0, 0};
+        return 0;
     }
-    return buf;
+    return 1;
 }
 
-static void free_key_file(unsigned char *buf)
+static void free_key_file(key_file *file)
 {
-    OPENSSL_secure_clear_free(buf, 65536 + 1);
+    OPENSSL_secure_clear_free(file->data, file->alloc);
+    *file = (key_file){NULL, 0, 0};
 }
 
 static esdk_keyring *raw_aes_keyring(dekcache_provctx *ctx)
 {
     const dekcache_config *cfg = &ctx->config;
-    size_t len = 0;
-    unsigned char *key = read_key_file(ctx, cfg->raw_aes_key_file, &len);
-    if (key == NULL)
+    key_file key;
+    if (!read_key_file(ctx, cfg->raw_aes_key_file, &key))
         return NULL;
     esdk_keyring *keyring = NULL;
     esdk_status status = esdk_raw_aes_keyring_new(
         ctx->crypto, cfg->raw_aes_key_namespace != NULL ? cfg->raw_aes_key_namespace : "dekcache",
-        cfg->raw_aes_key_name != NULL ? cfg->raw_aes_key_name : "raw-aes", key, len, &keyring);
-    free_key_file(key);
+        cfg->raw_aes_key_name != NULL ? cfg->raw_aes_key_name : "raw-aes", key.data, key.len,
+        &keyring);
+    free_key_file(&key);
     if (status != ESDK_OK)
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
                        "raw_aes_key_file %s: %s (a 16, 24 or 32 byte key is required)",
@@ -73,54 +105,36 @@ static esdk_keyring *raw_aes_keyring(dekcache_provctx *ctx)
     return keyring;
 }
 
-static int rsa_padding_of(const char *name, esdk_rsa_padding *out)
-{
-    static const struct {
-        const char *name;
-        esdk_rsa_padding padding;
-    } paddings[] = {{"oaep-sha1", ESDK_RSA_OAEP_SHA1},
-                    {"oaep-sha256", ESDK_RSA_OAEP_SHA256},
-                    {"oaep-sha384", ESDK_RSA_OAEP_SHA384},
-                    {"oaep-sha512", ESDK_RSA_OAEP_SHA512},
-                    {"pkcs1", ESDK_RSA_PKCS1}};
-    for (size_t i = 0; i < sizeof(paddings) / sizeof(paddings[0]); i++) {
-        if (OPENSSL_strcasecmp(name, paddings[i].name) == 0) {
-            *out = paddings[i].padding;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static esdk_keyring *raw_rsa_keyring(dekcache_provctx *ctx)
 {
+    /* Indexed by dekcache_rsa_padding: config.c accepted only these. */
+    static const esdk_rsa_padding paddings[] = {
+        [DEKCACHE_RSA_OAEP_SHA1] = ESDK_RSA_OAEP_SHA1,
+        [DEKCACHE_RSA_OAEP_SHA256] = ESDK_RSA_OAEP_SHA256,
+        [DEKCACHE_RSA_OAEP_SHA384] = ESDK_RSA_OAEP_SHA384,
+        [DEKCACHE_RSA_OAEP_SHA512] = ESDK_RSA_OAEP_SHA512,
+        [DEKCACHE_RSA_PKCS1] = ESDK_RSA_PKCS1,
+    };
     const dekcache_config *cfg = &ctx->config;
-    esdk_rsa_padding padding = ESDK_RSA_OAEP_SHA256;
-    if (cfg->raw_rsa_padding != NULL && !rsa_padding_of(cfg->raw_rsa_padding, &padding)) {
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
-                       "invalid configuration value: raw_rsa_padding = \"%s\": allowed oaep-sha1, "
-                       "oaep-sha256, oaep-sha384, oaep-sha512, pkcs1",
-                       cfg->raw_rsa_padding);
-        return NULL;
-    }
-    size_t len = 0;
-    unsigned char *pem = read_key_file(ctx, cfg->raw_rsa_key_file, &len);
-    if (pem == NULL)
+    key_file pem;
+    if (!read_key_file(ctx, cfg->raw_rsa_key_file, &pem))
         return NULL;
     EVP_PKEY *private_key = NULL, *public_key = NULL;
-    if (esdk_rsa_key_from_pem(ctx->crypto, (const char *)pem, len, 1, &private_key) != ESDK_OK &&
-        esdk_rsa_key_from_pem(ctx->crypto, (const char *)pem, len, 0, &public_key) != ESDK_OK) {
-        free_key_file(pem);
+    const char *text = (const char *)pem.data;
+    if (esdk_rsa_key_from_pem(ctx->crypto, text, pem.len, 1, &private_key) != ESDK_OK &&
+        esdk_rsa_key_from_pem(ctx->crypto, text, pem.len, 0, &public_key) != ESDK_OK) {
+        free_key_file(&pem);
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
                        "raw_rsa_key_file %s holds no PEM RSA key", cfg->raw_rsa_key_file);
         return NULL;
     }
-    free_key_file(pem);
+    free_key_file(&pem);
     esdk_keyring *keyring = NULL;
     esdk_status status = esdk_raw_rsa_keyring_new(
         ctx->crypto, cfg->raw_rsa_key_namespace != NULL ? cfg->raw_rsa_key_namespace : "dekcache",
-        cfg->raw_rsa_key_name != NULL ? cfg->raw_rsa_key_name : "raw-rsa", padding,
-        public_key != NULL ? public_key : private_key, private_key, &keyring);
+        cfg->raw_rsa_key_name != NULL ? cfg->raw_rsa_key_name : "raw-rsa",
+        paddings[cfg->raw_rsa_padding], public_key != NULL ? public_key : private_key, private_key,
+        &keyring);
     EVP_PKEY_free(private_key);
     EVP_PKEY_free(public_key);
     if (status != ESDK_OK)
@@ -237,8 +251,12 @@ static int prepare_decryption_locked(dekcache_provctx *ctx)
         esdk_status status =
             esdk_multi_keyring_new(NULL, (esdk_keyring *[]){kms, ctx->raw_keyring}, 2, &decrypt);
         esdk_keyring_free(kms);
-        if (status != ESDK_OK)
+        if (status != ESDK_OK) {
+            DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_INTERNAL_ERROR,
+                           "combining the KMS and raw keyrings for decryption: %s",
+                           esdk_status_string(status));
             return 0;
+        }
     } else {
         decrypt = kms != NULL                ? kms
                   : ctx->raw_keyring != NULL ? esdk_keyring_up_ref(ctx->raw_keyring)
@@ -316,29 +334,55 @@ static esdk_cmm *new_key_cmm(dekcache_provctx *ctx, const char *key_id)
     return cmm;
 }
 
-esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
+const char *dekcache_resolve_key_id(const dekcache_provctx *ctx, const char *requested)
 {
-    /* DEKCACHE_KEY_ID picks another key without editing the configuration
-     * (decryption still only accepts keys on the allow-list). */
-    if (key_id == NULL)
-        key_id = secure_getenv("DEKCACHE_KEY_ID");
-    if (key_id == NULL || key_id[0] == '\0')
-        key_id = ctx->config.key_id != NULL ? ctx->config.key_id : "";
+    const dekcache_config *cfg = &ctx->config;
+    if (requested != NULL && requested[0] != '\0')
+        return requested;
+    if (cfg->env_key_id != NULL)
+        return cfg->env_key_id;
+    return cfg->key_id != NULL ? cfg->key_id : "";
+}
+
+/* Builds, records and returns (a new reference) the CMM for a key that has
+ * none yet; caller holds ctx->lock and has prepared the shared materials.
+ * The table is bounded: a new key beyond it is refused rather than given a
+ * keyring (and a DescribeKey) for every message. */
+static esdk_cmm *add_key_cmm_locked(dekcache_provctx *ctx, const char *key_id)
+{
+    size_t n = ctx->n_key_cmms;
+    if (n == DEKCACHE_MAX_KEY_CMMS) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_UNSUPPORTED,
+                       "more than %d distinct key ids in one provider instance (refused: %s)",
+                       DEKCACHE_MAX_KEY_CMMS, key_id);
+        return NULL;
+    }
+    char *copy = OPENSSL_strdup(key_id);
+    if (copy == NULL) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE, "copying the key id");
+        return NULL;
+    }
+    esdk_cmm *cmm = new_key_cmm(ctx, key_id);
+    if (cmm == NULL) {
+        OPENSSL_free(copy);
+        return NULL;
+    }
+    ctx->key_cmms[n].key_id = copy;
+    ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
+    __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
+    return cmm;
+}
+
+esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested)
+{
+    const char *key_id = dekcache_resolve_key_id(ctx, requested);
     esdk_cmm *cmm = find_key_cmm(ctx, key_id);
     if (cmm != NULL)
         return esdk_cmm_up_ref(cmm);
     pthread_mutex_lock(&ctx->lock);
-    cmm = prepare_locked(ctx) ? find_key_cmm(ctx, key_id) : NULL;
-    if (cmm != NULL) {
-        esdk_cmm_up_ref(cmm);
-    } else if (ctx->materials_ready && (cmm = new_key_cmm(ctx, key_id)) != NULL) {
-        size_t n = ctx->n_key_cmms;
-        char *copy = n < DEKCACHE_MAX_KEY_CMMS ? OPENSSL_strdup(key_id) : NULL;
-        if (copy != NULL) {
-            ctx->key_cmms[n].key_id = copy;
-            ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
-            __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
-        }
+    if (prepare_locked(ctx)) {
+        cmm = find_key_cmm(ctx, key_id);
+        cmm = cmm != NULL ? esdk_cmm_up_ref(cmm) : add_key_cmm_locked(ctx, key_id);
     }
     pthread_mutex_unlock(&ctx->lock);
     return cmm;

@@ -7,8 +7,7 @@
 esdk_encryptor *dekcache_start_encryption(dekcache_provctx *prov,
                                           const dekcache_message_settings *settings)
 {
-    const char *key_id = settings->key_id != NULL && settings->key_id[0] ? settings->key_id : NULL;
-    esdk_cmm *cmm = dekcache_encrypt_cmm(prov, key_id);
+    esdk_cmm *cmm = dekcache_encrypt_cmm(prov, settings->key_id);
     if (cmm == NULL)
         return NULL;
     esdk_encrypt_options options = {

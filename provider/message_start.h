@@ -11,7 +11,7 @@
 
 /* What the application chose for one message. */
 typedef struct {
-    const char *key_id; /* NULL or "": the configured key */
+    const char *key_id; /* NULL or "": the default (dekcache_resolve_key_id) */
     uint16_t suite_id;
     uint32_t frame_len;
     const esdk_enc_context *ec;

@@ -1,6 +1,7 @@
 #include "provider/stats.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "cache/dek_cache.h"
@@ -13,34 +14,37 @@ typedef struct {
     int overflow;
 } json_writer;
 
-static void put(json_writer *w, const char *key, uint64_t value, const char *after)
+static void append(json_writer *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Appends to the document unless it has already overflowed. */
+static void append(json_writer *w, const char *fmt, ...)
 {
     if (w->overflow)
         return;
-    int n = snprintf(w->out + w->len, w->cap - w->len, "\"%s\": %" PRIu64 "%s", key, value, after);
+    va_list args;
+    va_start(args, fmt);
+    int n = vsnprintf(w->out + w->len, w->cap - w->len, fmt, args);
+    va_end(args);
     if (n < 0 || (size_t)n >= w->cap - w->len)
         w->overflow = 1;
     else
         w->len += (size_t)n;
 }
 
-static void raw(json_writer *w, const char *text)
+static void put(json_writer *w, const char *key, uint64_t value, const char *after)
 {
-    if (w->overflow)
-        return;
-    int n = snprintf(w->out + w->len, w->cap - w->len, "%s", text);
-    if (n < 0 || (size_t)n >= w->cap - w->len)
-        w->overflow = 1;
-    else
-        w->len += (size_t)n;
+    append(w, "\"%s\": %" PRIu64 "%s", key, value, after);
 }
 
 static void put_cache(json_writer *w, const dek_cache *cache)
 {
-    dek_cache_stats s = {0};
-    if (cache != NULL)
-        dek_cache_get_stats(cache, &s);
-    raw(w, "\"cache\": {");
+    dek_cache_stats s;
+    dek_cache_get_stats(cache, &s); /* made at provider init, never NULL here */
+    append(w, "\"cache\": {");
     put(w, "hits", s.hits, ", ");
     put(w, "misses", s.misses, ", ");
     put(w, "coalesced_waits", s.coalesced_waits, ", ");
@@ -49,7 +53,7 @@ static void put_cache(json_writer *w, const dek_cache *cache)
     put(w, "upstream_failures", s.upstream_failures, ", ");
     put(w, "wait_timeouts", s.wait_timeouts, ", ");
     put(w, "entries", s.entries, ", ");
-    raw(w, "\"evictions\": {");
+    append(w, "\"evictions\": {");
     put(w, "lru", s.evicted_lru, ", ");
     put(w, "ttl", s.evicted_ttl, ", ");
     put(w, "exhausted", s.evicted_exhausted, ", ");
@@ -63,10 +67,10 @@ static void put_kms(json_writer *w, const kms_client *client)
     kms_client_stats s = {0};
     if (client != NULL)
         kms_client_get_stats(client, &s);
-    raw(w, "\"kms\": {\"calls\": {");
+    append(w, "\"kms\": {\"calls\": {");
     for (int op = 0; op < KMS_OP_COUNT; op++)
         put(w, kms_client_operation_name(op), s.calls[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
-    raw(w, "\"failures\": {");
+    append(w, "\"failures\": {");
     for (int op = 0; op < KMS_OP_COUNT; op++)
         put(w, kms_client_operation_name(op), s.failures[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
     put(w, "retries", s.retries, "}");
@@ -75,10 +79,10 @@ static void put_kms(json_writer *w, const kms_client *client)
 int dekcache_stats_json(const dekcache_provctx *ctx, char *out, size_t cap)
 {
     json_writer w = {out, cap, 0, cap == 0};
-    raw(&w, "{");
+    append(&w, "{");
     put_cache(&w, ctx->cache);
-    raw(&w, ", ");
+    append(&w, ", ");
     put_kms(&w, __atomic_load_n(&ctx->kms, __ATOMIC_ACQUIRE));
-    raw(&w, "}");
+    append(&w, "}");
     return !w.overflow;
 }

@@ -152,14 +152,6 @@ with() {
     )
 }
 
-# kms_calls OP: how many OP calls the local server has answered.
-kms_calls() {
-    # Without OPENSSL_CONF: curl would load our module (sanitizer builds: an
-    # instrumented library in an uninstrumented program).
-    env -u OPENSSL_CONF curl -sf --max-time 10 "$KMS_ENDPOINT/_control/stats" |
-        grep -o "\"$1\": *{ *\"calls\": *[0-9]*" | grep -o '[0-9]*$'
-}
-
 # ---------------------------------------------------------------- round trips
 gdk0=$(kms_calls GenerateDataKey)
 dec0=$(kms_calls Decrypt)
@@ -377,12 +369,8 @@ fi
 # value and the allowed range. (A section with activate = 1 is dropped
 # silently by OpenSSL 3.0, docs/provider.md; this one is loaded by
 # -provider.)
-{
-    printf '%s\n' 'openssl_conf = init' '[init]' 'providers = providers' '[providers]' \
-        'default = default_sect' 'dekcache = dekcache_sect' '[default_sect]' 'activate = 1' \
-        '[dekcache_sect]' "module = $DEKCACHE_MODULE_DIR/dekcache.so" \
-        "kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/main' 'cache_max_messages = 0'
-} >"$work/bad-value.cnf"
+bad_value=("kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/main' 'cache_max_messages = 0')
+write_cnf --inactive "$work/bad-value.cnf" "${bad_value[@]}"
 expect=('cache_max_messages = "0"' 'allowed an integer from 1 to 4294967296')
 must_fail "cache_max_messages = 0: openssl list -providers -provider dekcache" "$work/out" "" \
     with OPENSSL_CONF="$work/bad-value.cnf" -- "$openssl" list -providers -provider dekcache
@@ -393,7 +381,7 @@ must_fail "cache_max_messages = 0: openssl enc -e -provider dekcache" "$work/out
 # The same section with activate = 1: OpenSSL 3.0 drops the instance without
 # a word, so `openssl enc` only knows that there is no such cipher. No
 # message is asserted (it is OpenSSL's); it must fail and write nothing.
-sed 's/^\[dekcache_sect\]$/&\nactivate = 1/' "$work/bad-value.cnf" >"$work/bad-value-active.cnf"
+write_cnf "$work/bad-value-active.cnf" "${bad_value[@]}"
 expect=()
 must_fail "cache_max_messages = 0, activate = 1: openssl enc -e" "$work/out" "$work/plain" \
     with OPENSSL_CONF="$work/bad-value-active.cnf" -- "$openssl" enc -e -dekcache -K '' -in "$work/plain" -out "$work/out"

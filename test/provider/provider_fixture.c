@@ -57,16 +57,9 @@ int fixture_stats(const provider_fixture *fx, char *buf, size_t cap)
 
 long long fixture_stat(const char *json, const char *path)
 {
-    json_object *root = json_tokener_parse(json), *node = root;
-    char copy[128];
-    snprintf(copy, sizeof(copy), "%s", path);
-    char *save = NULL;
-    for (char *part = strtok_r(copy, ".", &save); node != NULL && part != NULL;
-         part = strtok_r(NULL, ".", &save)) {
-        if (!json_object_object_get_ex(node, part, &node))
-            node = NULL;
-    }
-    long long value = node != NULL && json_object_is_type(node, json_type_int)
+    json_object *root = json_tokener_parse(json), *node = NULL;
+    long long value = root != NULL && json_pointer_get(root, path, &node) == 0 &&
+                              json_object_is_type(node, json_type_int)
                           ? (long long)json_object_get_int64(node)
                           : -1;
     json_object_put(root);

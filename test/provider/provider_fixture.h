@@ -41,8 +41,8 @@ int fixture_pkey_cipher(const provider_fixture *fx, EVP_PKEY *key, int encrypt,
 
 /* The instance's "stats" provider parameter (a JSON document) into buf. */
 int fixture_stats(const provider_fixture *fx, char *buf, size_t cap);
-/* One number of that document by its dotted path ("cache.hits",
- * "kms.calls.Decrypt"); -1 when the path is missing. */
+/* One number of that document by its JSON pointer (RFC 6901: "/cache/hits",
+ * "/kms/calls/Decrypt"); -1 when the path is missing or not an integer. */
 long long fixture_stat(const char *json, const char *path);
 
 /* Every error on the queue as text, one per line ("" if none); clears the queue. */

@@ -21,13 +21,19 @@
 #define SECRET_KEY "provider-test-secret"
 #define ARN_PREFIX "arn:aws:kms:us-east-1:111122223333:key/"
 
+/* The provider keeps a CMM for at most this many distinct key ids
+ * (DEKCACHE_MAX_KEY_CMMS); the server has one filler key fewer, so that with
+ * alias/main every id up to the limit names a real key. */
+#define KEY_TABLE_LIMIT 64
+#define FILLER_KEYS     (KEY_TABLE_LIMIT - 1)
+
 static kms_fixture_server server;
 static char server_config[256];
 
-static const char server_json[] =
+static const char server_json_format[] =
     "{\"region\": \"us-east-1\", \"account\": \"111122223333\", \"seed\": \"provider tests\","
     " \"keys\": [{\"id\": \"k-main\"}, {\"id\": \"k-other\"},"
-    "            {\"id\": \"k-disabled\", \"enabled\": false}],"
+    "            {\"id\": \"k-disabled\", \"enabled\": false}%s],"
     " \"aliases\": {\"alias/main\": \"k-main\", \"alias/other\": \"k-other\","
     "               \"alias/disabled\": \"k-disabled\"},"
     " \"credentials\": [{\"access_key_id\": \"" ACCESS_KEY "\","
@@ -39,8 +45,14 @@ static int suite_init(void)
     setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
     setenv("AWS_REGION", "us-east-1", 1);
     unsetenv("AWS_SESSION_TOKEN");
-    if (fixture_temp_file(server_json, strlen(server_json), server_config, sizeof(server_config)) ==
-        NULL)
+    unsetenv("DEKCACHE_KEY_ID");
+    char fillers[FILLER_KEYS * 24 + 1] = "", server_json[sizeof(fillers) + 1024];
+    for (int i = 0, used = 0; i < FILLER_KEYS; i++)
+        used += snprintf(fillers + used, sizeof(fillers) - (size_t)used,
+                         ", {\"id\": \"k-fill-%d\"}", i);
+    int n = snprintf(server_json, sizeof(server_json), server_json_format, fillers);
+    if (n <= 0 || (size_t)n >= sizeof(server_json) ||
+        fixture_temp_file(server_json, (size_t)n, server_config, sizeof(server_config)) == NULL)
         return 1;
     kms_fixture_options opts = {.config_path = server_config};
     return kms_fixture_start(&opts, &server) == 0 ? 0 : 1;
@@ -85,12 +97,12 @@ static void test_generate_data_key_count(void)
     char stats[1024];
     CU_ASSERT_FATAL(fixture_stats(&fx, stats, sizeof(stats)));
     printf("  stats: %s\n", stats);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.calls.GenerateDataKey"), generate);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.upstream_calls"), 80);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.hits") + fixture_stat(stats, "cache.misses"), 800);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.bypasses"), 0);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.failures.GenerateDataKey"), 0);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.retries"), 0);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/kms/calls/GenerateDataKey"), generate);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/upstream_calls"), 80);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/hits") + fixture_stat(stats, "/cache/misses"), 800);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/bypasses"), 0);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/kms/failures/GenerateDataKey"), 0);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/kms/retries"), 0);
     provider_fixture_stop(&fx);
 }
 
@@ -144,9 +156,9 @@ static void test_parallel_decrypt_one_kms_call(void)
     char stats[1024];
     CU_ASSERT_FATAL(fixture_stats(&dec_fx, stats, sizeof(stats)));
     printf("\n  stats: %s\n", stats);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "kms.calls.Decrypt"), 1);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.upstream_calls"), 1);
-    CU_ASSERT_EQUAL(fixture_stat(stats, "cache.entries"), 1);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/kms/calls/Decrypt"), 1);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/upstream_calls"), 1);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/entries"), 1);
     pthread_barrier_destroy(&start);
     OPENSSL_free(ct);
     provider_fixture_stop(&enc_fx);
@@ -305,6 +317,102 @@ static void test_user_facing_failures(void)
     OPENSSL_free(ct);
 }
 
+/* DEKCACHE_KEY_ID, read when the instance loads, is its default encryption
+ * key everywhere: a key reference without an id reports it (ID and ARN),
+ * pkeyutl's path and the cipher encrypt under it, and a key-id still wins.
+ * It names the encryption key only: the allow-list stays key_id. */
+static void test_env_key_id(void)
+{
+    provider_fixture fx;
+    setenv("DEKCACHE_KEY_ID", "alias/other", 1);
+    int started = start_provider(&fx, "key_id = alias/main");
+    unsetenv("DEKCACHE_KEY_ID"); /* read at load: later changes do not matter */
+    CU_ASSERT_FATAL(started);
+
+    EVP_PKEY *key = fixture_load_key(&fx, "dekcache:");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    char key_id[64] = "", arn[256] = "";
+    CU_ASSERT(
+        EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ID, key_id, sizeof(key_id), NULL));
+    CU_ASSERT_STRING_EQUAL(key_id, "alias/other");
+    CU_ASSERT(EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn), NULL));
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-other");
+
+    unsigned char plain[100] = {2}, *ct = NULL, *back = NULL;
+    size_t ct_len = 0, back_len = 0;
+    CU_ASSERT_FATAL(fixture_pkey_cipher(&fx, key, 1, NULL, plain, sizeof(plain), &ct, &ct_len));
+    static const char other[] = ARN_PREFIX "k-other", main_arn[] = ARN_PREFIX "k-main";
+    CU_ASSERT_PTR_NOT_NULL(memmem(ct, ct_len, other, strlen(other)));
+    CU_ASSERT_PTR_NULL(memmem(ct, ct_len, main_arn, strlen(main_arn)));
+    CU_ASSERT_FALSE(fixture_pkey_cipher(&fx, key, 0, NULL, ct, ct_len, &back, &back_len));
+    CU_ASSERT_EQUAL(ERR_GET_REASON(ERR_peek_last_error()), DEKCACHE_R_KEY_NOT_ALLOWED);
+    ERR_clear_error();
+    OPENSSL_free(ct);
+    EVP_PKEY_free(key);
+
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    unsigned char id[32];
+    size_t id_len = 0;
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
+    read_message_params(ctx, arn, sizeof(arn), id, &id_len);
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-other");
+    OSSL_PARAM named[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, "alias/main", 0),
+                          OSSL_PARAM_construct_end()};
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, named));
+    read_message_params(ctx, arn, sizeof(arn), id, &id_len);
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-main");
+    EVP_CIPHER_CTX_free(ctx);
+
+    key = fixture_load_key(&fx, "dekcache:alias/main");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    CU_ASSERT(
+        EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ID, key_id, sizeof(key_id), NULL));
+    CU_ASSERT_STRING_EQUAL(key_id, "alias/main");
+    EVP_PKEY_free(key);
+    provider_fixture_stop(&fx);
+}
+
+/* One EVP encryption of a small message under key_id (NULL: the default). */
+static int encrypt_under(const provider_fixture *fx, const char *key_id)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "%s", key_id != NULL ? key_id : "");
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, key, 0),
+                           OSSL_PARAM_construct_end()};
+    unsigned char plain[10] = {3}, *ct = NULL;
+    size_t ct_len = 0;
+    int ok = fixture_cipher(fx, 1, key_id != NULL ? params : NULL, plain, sizeof(plain), NULL, 0,
+                            &ct, &ct_len);
+    OPENSSL_free(ct);
+    return ok;
+}
+
+/* An instance keeps one CMM per key id it was asked for, at most 64: a
+ * further key is refused with a clear error before any keyring or KMS call,
+ * and the keys it already has keep working. */
+static void test_key_table_limit(void)
+{
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main"));
+    CU_ASSERT(encrypt_under(&fx, NULL)); /* alias/main: the first of 64 */
+    char key_id[128];
+    for (int i = 0; i < FILLER_KEYS; i++) {
+        snprintf(key_id, sizeof(key_id), ARN_PREFIX "k-fill-%d", i);
+        CU_ASSERT(encrypt_under(&fx, key_id));
+    }
+    long generate = kms_fixture_op_calls(&server, "GenerateDataKey");
+    char err[4096];
+    ERR_clear_error();
+    CU_ASSERT_FALSE(encrypt_under(&fx, ARN_PREFIX "k-other"));
+    fixture_last_error(err, sizeof(err));
+    expect_error(err, "more than 64 distinct key ids in one provider instance");
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), generate);
+    CU_ASSERT(encrypt_under(&fx, NULL));
+    CU_ASSERT(encrypt_under(&fx, ARN_PREFIX "k-fill-0"));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), generate + 2);
+    provider_fixture_stop(&fx);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -317,6 +425,9 @@ int main(void)
         {"a key not on the allow-list is refused; discovery accepts it",
          test_key_not_on_allow_list},
         {"disabled key, unknown alias, wrong credentials, KMS down", test_user_facing_failures},
+        {"DEKCACHE_KEY_ID: one default key for key references, pkeyutl and the cipher",
+         test_env_key_id},
+        {"a 65th distinct key id is refused; the first 64 keep working", test_key_table_limit},
         {NULL, NULL},
     };
     dekcache_add_suite("DEKCACHE cipher with the local KMS server", suite_init, suite_cleanup,

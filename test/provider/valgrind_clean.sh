@@ -109,12 +109,6 @@ vg_run() {
     return 1
 }
 
-# kms_calls OP: how many OP calls the local server has answered.
-kms_calls() {
-    curl -sf --max-time 10 "$KMS_ENDPOINT/_control/stats" |
-        grep -o "\"$1\": *{ *\"calls\": *[0-9]*" | grep -o '[0-9]*$'
-}
-
 # The descriptor check must see a leak: a shell that leaves fd 7 open.
 head -c 102400 /dev/urandom >"$work/plain"
 timeout 60 valgrind --track-fds=yes --log-file="$work/fd_selfcheck.vg" \

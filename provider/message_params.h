@@ -1,0 +1,29 @@
+#ifndef DEKCACHE_PROVIDER_MESSAGE_PARAMS_H
+#define DEKCACHE_PROVIDER_MESSAGE_PARAMS_H
+
+/* Message settings passed as OSSL_PARAMs, parsed the same way for the
+ * cipher (cipher_params.c) and the asymmetric cipher (asym_cipher.c). Each
+ * parser stores the value and returns 1, or raises
+ * DEKCACHE_R_INVALID_PARAMETER naming the parameter and returns 0, leaving
+ * the destination unchanged. */
+
+#include <openssl/core.h>
+#include <stdint.h>
+
+#include "message/materials.h"
+
+/* Raises DEKCACHE_R_INVALID_PARAMETER as "<p->key>: <why>"; returns 0. */
+int dekcache_param_refuse(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char *why);
+
+/* "encryption-context" (context_param.h's encoding): replaces *ec. */
+int dekcache_param_context(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
+                           esdk_enc_context *ec);
+
+/* "algorithm-suite": 0x0478 or 0x0578. */
+int dekcache_param_suite(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, uint16_t *suite_id);
+
+/* "frame-length": 1 to ESDK_MAX_FRAME_LEN. */
+int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
+                                uint32_t *frame_len);
+
+#endif
