@@ -17,7 +17,7 @@
  * -> each frame's tag -> signature (signed suites) -> no trailing bytes.
  *
  * Release rule: plaintext of a frame is queued for output only after that
- * frame's tag verified, and its last ESDK_DECRYPT_TAIL (512) bytes only after
+ * frame's tag verified, and its last ESDK_DECRYPT_TAIL (256) bytes only after
  * the next frame verified too (or at finish): a message cut at a frame
  * boundary, even just before an empty final frame, never yields the whole
  * plaintext. For signed suites the final frame's plaintext (and a non-framed
@@ -39,10 +39,10 @@
  * out_cap = 4384 for every update and for the single finish): an update
  * releases <= 4096 bytes before the final frame (so the queue is empty after
  * it) and <= 4096 + 4055 bytes when it also completes an unsigned final frame,
- * leaving <= 3767 queued (the withheld tail only shifts up to 512 bytes from
+ * leaving <= 3767 queued (the withheld tail only shifts up to 256 bytes from
  * one call to the next); finish therefore needs <= 4096 bytes (signed: the
  * held final frame, or the last tail when it is empty; unsigned: the rest of
- * the queue and the last tail, <= 3767 + 512) and one call drains the
+ * the queue and the last tail, <= 3767 + 256) and one call drains the
  * message. Tested with random pieces (test/message/test_roundtrip.c) and on
  * every framed official vector with F <= 4096 (F = 512 and 4096).
  *
