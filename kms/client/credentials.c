@@ -78,17 +78,6 @@ typedef struct {
     char token[SECRET_MAX];
 } file_secrets;
 
-static void shared_file_path(const char *env_name, const char *default_name, char *out, size_t cap)
-{
-    const char *path = getenv(env_name);
-    const char *home = getenv("HOME");
-    if (non_empty(path)) {
-        snprintf(out, cap, "%s", path);
-    } else {
-        snprintf(out, cap, "%s/.aws/%s", non_empty(home) ? home : ".", default_name);
-    }
-}
-
 /* Reads one shared file's profile; returns -1 if a value is oversized. */
 static int read_profile(const char *path, shared_file_kind kind, const char *profile,
                         file_secrets *s)
@@ -128,13 +117,10 @@ static kms_client_status from_shared_files(const kms_client_config *config, cred
 {
     char creds_path[1024];
     char config_path[1024];
-    const char *profile = env_first_set(config->profile, "AWS_PROFILE", NULL);
-    if (profile == NULL) {
-        profile = "default";
-    }
+    const char *profile = shared_profile_name(config->profile);
     int found = 0;
-    shared_file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", creds_path, sizeof(creds_path));
-    shared_file_path("AWS_CONFIG_FILE", "config", config_path, sizeof(config_path));
+    shared_file_path(SHARED_FILE_CREDENTIALS, creds_path, sizeof(creds_path));
+    shared_file_path(SHARED_FILE_CONFIG, config_path, sizeof(config_path));
     kms_client_status status = from_shared_file(creds_path, SHARED_FILE_CREDENTIALS, profile, out,
                                                 detail, detail_cap, &found);
     if (found) {

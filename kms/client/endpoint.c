@@ -2,6 +2,7 @@
 
 #include "kms/client/env.h"
 #include "kms/client/kms_arn.h"
+#include "kms/client/shared_profile.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -16,11 +17,20 @@ static int copy_if_set(const char *text, char *out, size_t cap)
     return 1;
 }
 
-int endpoint_configured_region(const char *configured, char *out, size_t cap)
+int endpoint_configured_region(const char *configured, const char *profile, char *out, size_t cap)
 {
     const char *region = env_first_set(configured, "AWS_REGION", "AWS_DEFAULT_REGION");
     out[0] = '\0';
-    return region == NULL || copy_if_set(region, out, cap);
+    if (region != NULL)
+        return copy_if_set(region, out, cap);
+    char path[1024];
+    shared_file_path(SHARED_FILE_CONFIG, path, sizeof(path));
+    if (shared_profile_get(path, SHARED_FILE_CONFIG, shared_profile_name(profile), "region", out,
+                           cap) < 0) {
+        out[0] = '\0';
+        return 0;
+    }
+    return 1;
 }
 
 int endpoint_region_for_key(const char *client_region, const char *key_id, char *out, size_t cap)

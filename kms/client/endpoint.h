@@ -5,10 +5,12 @@
 
 /* Where a call goes: the region and the URL of the KMS endpoint. */
 
-/* The configured region, else AWS_REGION, else AWS_DEFAULT_REGION; "" if none.
+/* The configured region, else AWS_REGION, else AWS_DEFAULT_REGION, else the
+ * `region` of the profile (configured, else AWS_PROFILE, else "default") in
+ * the shared config file, as the AWS SDKs and CLI resolve it; "" if none.
  * Returns 0 (out "") when the value chosen does not fit in cap: an over-long
  * region is an error, never a reason to fall through to the next source. */
-int endpoint_configured_region(const char *configured, char *out, size_t cap);
+int endpoint_configured_region(const char *configured, const char *profile, char *out, size_t cap);
 
 /* The client's region if it has one, else the region in the key ARN.
  * Returns 0 when neither gives one. */

@@ -66,10 +66,11 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     c->backoff_base_ms = or_default(config->backoff_base_ms, 50);
     c->backoff_cap_ms = or_default(config->backoff_cap_ms, 2000);
     c->libctx = config->libctx;
-    if (!endpoint_configured_region(config->region, c->region, sizeof(c->region))) {
+    if (!endpoint_configured_region(config->region, config->profile, c->region,
+                                    sizeof(c->region))) {
         snprintf(detail, detail_cap,
-                 "KMS region (configured, else AWS_REGION, else AWS_DEFAULT_REGION) is longer "
-                 "than %zu bytes",
+                 "KMS region (configured, else AWS_REGION, else AWS_DEFAULT_REGION, else the "
+                 "profile's region in the shared config file) is longer than %zu bytes",
                  sizeof(c->region) - 1);
         status = KMS_CLIENT_ERR_INVALID_ARGUMENT;
     }

@@ -1,5 +1,7 @@
 #include "kms/client/shared_profile.h"
 
+#include "kms/client/env.h"
+
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +74,26 @@ static int scan(FILE *file, shared_file_kind kind, const char *profile, const ch
         }
     }
     return 0;
+}
+
+void shared_file_path(shared_file_kind kind, char *out, size_t cap)
+{
+    int credentials = kind == SHARED_FILE_CREDENTIALS;
+    const char *path =
+        env_first_set(NULL, credentials ? "AWS_SHARED_CREDENTIALS_FILE" : "AWS_CONFIG_FILE", NULL);
+    const char *home = env_first_set(NULL, "HOME", NULL);
+    if (path != NULL) {
+        snprintf(out, cap, "%s", path);
+    } else {
+        snprintf(out, cap, "%s/.aws/%s", home != NULL ? home : ".",
+                 credentials ? "credentials" : "config");
+    }
+}
+
+const char *shared_profile_name(const char *configured)
+{
+    const char *profile = env_first_set(configured, "AWS_PROFILE", NULL);
+    return profile != NULL ? profile : "default";
 }
 
 int shared_profile_get(const char *path, shared_file_kind kind, const char *profile,

@@ -17,4 +17,11 @@ typedef enum {
 int shared_profile_get(const char *path, shared_file_kind kind, const char *profile,
                        const char *key, char *out, size_t cap);
 
+/* The file's path: AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, else
+ * $HOME/.aws/credentials / $HOME/.aws/config. */
+void shared_file_path(shared_file_kind kind, char *out, size_t cap);
+
+/* The profile: the configured one, else AWS_PROFILE, else "default". */
+const char *shared_profile_name(const char *configured);
+
 #endif

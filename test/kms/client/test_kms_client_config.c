@@ -153,17 +153,30 @@ static void test_region_order(void)
 {
     char region[64];
     clear_env();
-    CU_ASSERT_TRUE(endpoint_configured_region(NULL, region, sizeof(region)));
+    /* Nothing else set: the profile's region in the shared config file. */
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "eu-west-1");
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, "cfgonly", region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, ""); /* that profile names no region */
+    setenv("AWS_PROFILE", "cfgonly", 1);
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "");
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, "default", region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "eu-west-1"); /* the configured profile wins */
+    unsetenv("AWS_PROFILE");
+    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "");
+    setenv("AWS_CONFIG_FILE", config_path, 1);
     setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
-    CU_ASSERT_TRUE(endpoint_configured_region(NULL, region, sizeof(region)));
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "us-east-2");
     setenv("AWS_REGION", "ap-south-1", 1);
-    CU_ASSERT_TRUE(endpoint_configured_region(NULL, region, sizeof(region)));
+    CU_ASSERT_TRUE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "ap-south-1");
-    CU_ASSERT_TRUE(endpoint_configured_region("", region, sizeof(region))); /* "" is unset */
+    CU_ASSERT_TRUE(endpoint_configured_region("", NULL, region, sizeof(region))); /* "" is unset */
     CU_ASSERT_STRING_EQUAL(region, "ap-south-1");
-    CU_ASSERT_TRUE(endpoint_configured_region("eu-north-1", region, sizeof(region)));
+    CU_ASSERT_TRUE(endpoint_configured_region("eu-north-1", NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "eu-north-1");
     CU_ASSERT_TRUE(endpoint_region_for_key("", "arn:aws:kms:sa-east-1:111122223333:key/k", region,
                                            sizeof(region)));
@@ -181,14 +194,22 @@ static void test_region_too_long(void)
     clear_env();
     setenv("AWS_REGION", "ap-south-1", 1);
     setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
-    CU_ASSERT_FALSE(endpoint_configured_region(long_region, region, sizeof(region)));
+    CU_ASSERT_FALSE(endpoint_configured_region(long_region, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "");
     setenv("AWS_REGION", long_region, 1);
-    CU_ASSERT_FALSE(endpoint_configured_region(NULL, region, sizeof(region)));
+    CU_ASSERT_FALSE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "");
+    unsetenv("AWS_REGION");
+    unsetenv("AWS_DEFAULT_REGION");
+    char file[160];
+    snprintf(file, sizeof(file), "[default]\nregion = %s\n", long_region);
+    write_file(config_path, file);
+    CU_ASSERT_FALSE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "");
+    setenv("AWS_REGION", long_region, 1);
     /* 63 bytes still fit. */
     long_region[63] = '\0';
-    CU_ASSERT_TRUE(endpoint_configured_region(long_region, region, sizeof(region)));
+    CU_ASSERT_TRUE(endpoint_configured_region(long_region, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, long_region);
     kms_client_config config = {.access_key_id = "AKID", .secret_access_key = "secret"};
     kms_client *c = NULL;

@@ -264,7 +264,8 @@ static void test_session_token_accepted(void)
     kms_client_free(tok);
 }
 
-/* Region from the key ARN, and credentials from the environment. */
+/* Region from the key ARN, else from the shared config file; credentials
+ * from the environment. */
 static void test_region_from_arn_and_env_credentials(void)
 {
     kms_client *c = NULL;
@@ -273,6 +274,7 @@ static void test_region_from_arn_and_env_credentials(void)
     kms_client_config config = {.endpoint = server.endpoint};
     unsetenv("AWS_REGION");
     unsetenv("AWS_DEFAULT_REGION");
+    setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config", 1);
     setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY, 1);
     setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET, 1);
     unsetenv("AWS_SESSION_TOKEN");
@@ -283,6 +285,21 @@ static void test_region_from_arn_and_env_credentials(void)
                     KMS_CLIENT_ERR_NO_REGION);
     contains(detail, "no region");
     kms_client_free(c);
+
+    char path[] = "/tmp/dekcache-kms-config-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "[profile other]\nregion = nowhere-1\n[default]\nregion = %s\n", TEST_REGION);
+    fclose(f);
+    setenv("AWS_CONFIG_FILE", path, 1);
+    c = NULL;
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    kms_client_free(c);
+    unsetenv("AWS_CONFIG_FILE");
+    unlink(path);
     unsetenv("AWS_ACCESS_KEY_ID");
     unsetenv("AWS_SECRET_ACCESS_KEY");
 }
