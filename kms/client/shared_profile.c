@@ -96,10 +96,18 @@ const char *shared_profile_name(const char *configured)
     return profile != NULL ? profile : "default";
 }
 
+int shared_profile_read(FILE *file, shared_file_kind kind, const char *profile, const char *key,
+                        char *out, size_t cap)
+{
+    char line[LINE_MAX_BYTES];
+    int found = scan(file, kind, profile, key, out, cap, line);
+    OPENSSL_cleanse(line, sizeof(line));
+    return found;
+}
+
 int shared_profile_get(const char *path, shared_file_kind kind, const char *profile,
                        const char *key, char *out, size_t cap)
 {
-    char line[LINE_MAX_BYTES];
     FILE *file = fopen(path, "r");
     if (file == NULL) {
         return 0;
@@ -107,9 +115,8 @@ int shared_profile_get(const char *path, shared_file_kind kind, const char *prof
     /* stdio's own buffer would keep a copy of the secrets: use ours, cleansed. */
     char stdio_buffer[BUFSIZ];
     setvbuf(file, stdio_buffer, _IOFBF, sizeof(stdio_buffer));
-    int found = scan(file, kind, profile, key, out, cap, line);
+    int found = shared_profile_read(file, kind, profile, key, out, cap);
     fclose(file);
-    OPENSSL_cleanse(line, sizeof(line));
     OPENSSL_cleanse(stdio_buffer, sizeof(stdio_buffer));
     return found;
 }

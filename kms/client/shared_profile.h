@@ -2,6 +2,7 @@
 #define DEKCACHE_KMS_CLIENT_SHARED_PROFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Reads the AWS shared files (INI): ~/.aws/credentials names sections
  * [<profile>], ~/.aws/config names them [profile <profile>] except [default]. */
@@ -16,6 +17,10 @@ typedef enum {
  * the value does not fit. The line buffers it reads are cleansed. */
 int shared_profile_get(const char *path, shared_file_kind kind, const char *profile,
                        const char *key, char *out, size_t cap);
+
+/* The same, from an open stream (the fuzz target reads from memory). */
+int shared_profile_read(FILE *file, shared_file_kind kind, const char *profile, const char *key,
+                        char *out, size_t cap);
 
 /* The file's path: AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, else
  * $HOME/.aws/credentials / $HOME/.aws/config. */

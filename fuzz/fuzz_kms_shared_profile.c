@@ -1,0 +1,37 @@
+/* libFuzzer target: the reader of the AWS shared credentials and config files
+ * (INI text a user or a tool wrote). The first byte picks the file kind, the
+ * profile and the key looked up, and how small the output buffer is. */
+#include "kms/client/shared_profile.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const profiles[] = {"default", "work", "a b", ""};
+    static const char *const keys[] = {"aws_access_key_id", "aws_secret_access_key", "region",
+                                       "aws_session_token"};
+    if (size < 2) {
+        return 0;
+    }
+    uint8_t pick = data[0];
+    FILE *file = fmemopen((void *)(data + 1), size - 1, "r");
+    if (file == NULL) {
+        return 0;
+    }
+    char out[64];
+    size_t cap = (pick & 0x40) ? 8 : sizeof(out);
+    shared_file_kind kind = (pick & 1) ? SHARED_FILE_CONFIG : SHARED_FILE_CREDENTIALS;
+    int found =
+        shared_profile_read(file, kind, profiles[(pick >> 1) & 3], keys[(pick >> 3) & 3], out, cap);
+    /* A value found is a terminated string that fit the buffer. */
+    if (found == 1 && strlen(out) >= cap) {
+        __builtin_trap();
+    }
+    fclose(file);
+    return 0;
+}
