@@ -39,8 +39,9 @@ json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
     return req;
 }
 
-int kms_request_string(json_object *req, const char *field, int required, const char **out,
-                       kms_error *err)
+/* A string field of 1 to max_len characters. */
+static int string_field(json_object *req, const char *field, int required, size_t max_len,
+                        const char **out, kms_error *err)
 {
     json_object *v;
     *out = NULL;
@@ -51,12 +52,19 @@ int kms_request_string(json_object *req, const char *field, int required, const 
         return -1;
     }
     if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
-        json_object_get_string_len(v) > 2048) {
-        kms_error_set(err, "ValidationException", "%s must be a non-empty string", field);
+        (size_t)json_object_get_string_len(v) > max_len) {
+        kms_error_set(err, "ValidationException", "%s must be a string of 1 to %zu characters",
+                      field, max_len);
         return -1;
     }
     *out = json_object_get_string(v);
     return 0;
+}
+
+int kms_request_string(json_object *req, const char *field, int required, const char **out,
+                       kms_error *err)
+{
+    return string_field(req, field, required, 2048, out, err);
 }
 
 int kms_request_blob(json_object *req, const char *field, int secure, size_t max_len,
@@ -65,7 +73,8 @@ int kms_request_blob(json_object *req, const char *field, int secure, size_t max
     const char *text;
     *out = NULL;
     *out_len = 0;
-    if (kms_request_string(req, field, 1, &text, err) != 0)
+    /* The base64 text of max_len bytes, not the 2048 of other strings. */
+    if (string_field(req, field, 1, (max_len + 2) / 3 * 4, &text, err) != 0)
         return -1;
     if (kms_base64_decode(text, secure, out, out_len) != 0 || *out_len == 0 || *out_len > max_len) {
         kms_request_blob_free(*out, *out_len, secure);

@@ -92,6 +92,35 @@ static void test_encrypt_and_decrypt(void)
     kms_client_result_clear(&ct);
 }
 
+/* KMS Encrypt takes up to 4096 bytes of plaintext (5464 base64 characters
+ * each way); the client refuses more before sending. */
+static void test_encrypt_size_limit(void)
+{
+    static unsigned char data[4097];
+    kms_client_result ct = {0}, pt = {0};
+    char detail[512] = "";
+    memset(data, 0x5A, sizeof(data));
+    kms_client_status st =
+        kms_client_encrypt(client, TEST_KEY_ID, data, 4096, NULL, &ct, detail, sizeof(detail));
+    if (st != KMS_CLIENT_OK)
+        fprintf(stderr, "\n  %s\n", detail);
+    CU_ASSERT_EQUAL_FATAL(st, KMS_CLIENT_OK);
+    st = kms_client_decrypt(client, TEST_KEY_ARN, ct.ciphertext, ct.ciphertext_len, NULL, 4096, &pt,
+                            detail, sizeof(detail));
+    if (st != KMS_CLIENT_OK)
+        fprintf(stderr, "\n  %s\n", detail);
+    CU_ASSERT_EQUAL_FATAL(st, KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(pt.plaintext_len, 4096);
+    CU_ASSERT_EQUAL(memcmp(pt.plaintext, data, 4096), 0);
+    kms_client_result_clear(&pt);
+    kms_client_result_clear(&ct);
+    CU_ASSERT_EQUAL(
+        kms_client_encrypt(client, TEST_KEY_ID, data, 4097, NULL, &ct, detail, sizeof(detail)),
+        KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    contains(detail, "1..4096 bytes");
+    CU_ASSERT_PTR_NULL(ct.ciphertext);
+}
+
 static void test_describe_key(void)
 {
     kms_client_key_info info;
@@ -495,6 +524,7 @@ int main(void)
     static const dekcache_test_case tests[] = {
         {"GenerateDataKey then Decrypt", test_generate_and_decrypt},
         {"Encrypt then Decrypt, key named", test_encrypt_and_decrypt},
+        {"Encrypt plaintext size limit", test_encrypt_size_limit},
         {"DescribeKey", test_describe_key},
         {"stats per operation", test_stats_per_operation},
         {"context mismatch: invalid ciphertext", test_context_mismatch_is_invalid_ciphertext},
