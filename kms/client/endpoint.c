@@ -17,20 +17,24 @@ static int copy_if_set(const char *text, char *out, size_t cap)
     return 1;
 }
 
-int endpoint_configured_region(const char *configured, const char *profile, char *out, size_t cap)
+static int read_region(const char *configured, const char *profile, char *out, size_t cap)
 {
     const char *region = env_first_set(configured, "AWS_REGION", "AWS_DEFAULT_REGION");
-    out[0] = '\0';
     if (region != NULL)
         return copy_if_set(region, out, cap);
     char path[1024];
     shared_file_path(SHARED_FILE_CONFIG, path, sizeof(path));
-    if (shared_profile_get(path, SHARED_FILE_CONFIG, shared_profile_name(profile), "region", out,
-                           cap) < 0) {
-        out[0] = '\0';
-        return 0;
-    }
-    return 1;
+    return shared_profile_get(path, SHARED_FILE_CONFIG, shared_profile_name(profile), "region", out,
+                              cap) >= 0;
+}
+
+int endpoint_configured_region(const char *configured, const char *profile, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (read_region(configured, profile, out, cap) && kms_region_name_ok(out))
+        return 1;
+    out[0] = '\0';
+    return 0;
 }
 
 int endpoint_region_for_key(const char *client_region, const char *key_id, char *out, size_t cap)
@@ -44,8 +48,10 @@ int endpoint_region_for_key(const char *client_region, const char *key_id, char 
 
 int endpoint_url(const char *override, const char *region, char *out, size_t cap)
 {
-    int n = override != NULL && override[0] != '\0'
-                ? snprintf(out, cap, "%s", override)
+    int own = override != NULL && override[0] != '\0';
+    if (!own && !kms_region_name_ok(region))
+        return 0;
+    int n = own ? snprintf(out, cap, "%s", override)
                 : snprintf(out, cap, "https://kms.%s.amazonaws.com/", region);
     return n > 0 && (size_t)n < cap;
 }

@@ -8,15 +8,17 @@
 /* The configured region, else AWS_REGION, else AWS_DEFAULT_REGION, else the
  * `region` of the profile (configured, else AWS_PROFILE, else "default") in
  * the shared config file, as the AWS SDKs and CLI resolve it; "" if none.
- * Returns 0 (out "") when the value chosen does not fit in cap: an over-long
- * region is an error, never a reason to fall through to the next source. */
+ * Returns 0 (out "") when the value chosen does not fit in cap or is not
+ * lowercase letters, digits and hyphens: a bad region is an error, never a
+ * reason to fall through to the next source. */
 int endpoint_configured_region(const char *configured, const char *profile, char *out, size_t cap);
 
 /* The client's region if it has one, else the region in the key ARN.
  * Returns 0 when neither gives one. */
 int endpoint_region_for_key(const char *client_region, const char *key_id, char *out, size_t cap);
 
-/* The override, else https://kms.<region>.amazonaws.com. */
+/* The override, else https://kms.<region>.amazonaws.com (0 when the region
+ * is not a region name: see kms_region_name_ok). */
 int endpoint_url(const char *override, const char *region, char *out, size_t cap);
 
 /* The Host header value for a URL ("host" or "host:port" when the port is not

@@ -37,6 +37,11 @@ static int split_resource(const char *resource, kms_arn *out)
     return strcmp(out->resource_type, "key") == 0 || strcmp(out->resource_type, "alias") == 0;
 }
 
+int kms_region_name_ok(const char *text)
+{
+    return strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(text);
+}
+
 int kms_arn_parse(const char *text, kms_arn *out)
 {
     char service[8];
@@ -53,7 +58,8 @@ int kms_arn_parse(const char *text, kms_arn *out)
         take_field(p, resource, sizeof(resource), 1) == NULL) {
         return 0;
     }
-    return strcmp(service, "kms") == 0 && split_resource(resource, out);
+    return strcmp(service, "kms") == 0 && kms_region_name_ok(out->region) &&
+           split_resource(resource, out);
 }
 
 int kms_arn_is_key_arn(const char *text)

@@ -12,7 +12,13 @@ typedef struct {
     char resource_id[256];
 } kms_arn;
 
-/* 1 if text is a well-formed KMS ARN (resource type "key" or "alias"). */
+/* 1 if text can be a region: lowercase letters, digits and hyphens only. A
+ * region becomes part of the endpoint's host name, so nothing else may pass
+ * (a region "evil.example#" would send a signed request to evil.example). */
+int kms_region_name_ok(const char *text);
+
+/* 1 if text is a well-formed KMS ARN (resource type "key" or "alias") whose
+ * region passes kms_region_name_ok. */
 int kms_arn_parse(const char *text, kms_arn *out);
 
 /* 1 if text is a KMS ARN naming a key (not an alias). */

@@ -70,7 +70,8 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
                                     sizeof(c->region))) {
         snprintf(detail, detail_cap,
                  "KMS region (configured, else AWS_REGION, else AWS_DEFAULT_REGION, else the "
-                 "profile's region in the shared config file) is longer than %zu bytes",
+                 "profile's region in the shared config file) is not a region name of at most "
+                 "%zu lowercase letters, digits and hyphens",
                  sizeof(c->region) - 1);
         status = KMS_CLIENT_ERR_INVALID_ARGUMENT;
     }

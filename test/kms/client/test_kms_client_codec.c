@@ -58,6 +58,10 @@ static void test_arn_parse(void)
     CU_ASSERT_FALSE(kms_arn_is_key_arn("1234abcd-12ab-34cd-56ef-1234567890ab"));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:s3:us-west-2:111122223333:key/x"));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms::111122223333:key/x"));
+    /* A region that would change the endpoint's host is not a region. */
+    CU_ASSERT_FALSE(kms_arn_parse("arn:aws:kms:evil.example#x:111122223333:key/k", &arn));
+    CU_ASSERT_FALSE(kms_arn_parse("arn:aws:kms:x@evil.example:111122223333:key/k", &arn));
+    CU_ASSERT_FALSE(kms_arn_parse("arn:aws:kms:US-EAST-1:111122223333:key/k", &arn));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:key/"));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:grant/x"));
 }

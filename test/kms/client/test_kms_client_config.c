@@ -206,6 +206,15 @@ static void test_region_too_long(void)
     write_file(config_path, file);
     CU_ASSERT_FALSE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
     CU_ASSERT_STRING_EQUAL(region, "");
+    /* Wherever it comes from, a region is only [a-z0-9-]: it becomes part of
+     * the endpoint's host name. */
+    write_file(config_path, "[default]\nregion = evil.example#\n");
+    CU_ASSERT_FALSE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
+    CU_ASSERT_STRING_EQUAL(region, "");
+    setenv("AWS_DEFAULT_REGION", "us-east-1/x", 1);
+    CU_ASSERT_FALSE(endpoint_configured_region(NULL, NULL, region, sizeof(region)));
+    CU_ASSERT_FALSE(endpoint_configured_region("US-EAST-1", NULL, region, sizeof(region)));
+    unsetenv("AWS_DEFAULT_REGION");
     setenv("AWS_REGION", long_region, 1);
     /* 63 bytes still fit. */
     long_region[63] = '\0';
@@ -217,7 +226,7 @@ static void test_region_too_long(void)
                     KMS_CLIENT_ERR_INVALID_ARGUMENT);
     CU_ASSERT_PTR_NULL(c);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "region"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "longer than 63 bytes"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "at most 63 lowercase letters"));
     unsetenv("AWS_REGION");
     unsetenv("AWS_DEFAULT_REGION");
 }
@@ -234,6 +243,9 @@ static void test_endpoint(void)
     CU_ASSERT_TRUE(endpoint_host("https://kms.example:443/", host, sizeof(host)));
     CU_ASSERT_STRING_EQUAL(host, "kms.example");
     CU_ASSERT_FALSE(endpoint_host("ftp://127.0.0.1/", host, sizeof(host)));
+    /* "https://kms.evil.example#x.amazonaws.com/" would go to evil.example. */
+    CU_ASSERT_FALSE(endpoint_url(NULL, "evil.example#x", url, sizeof(url)));
+    CU_ASSERT_TRUE(endpoint_url("http://127.0.0.1:4566", "evil.example#x", url, sizeof(url)));
     CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/kms", host, sizeof(host)));
     CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/?a=b", host, sizeof(host)));
 }

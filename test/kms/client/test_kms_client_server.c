@@ -313,6 +313,16 @@ static void test_region_from_arn_and_env_credentials(void)
     CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
                     KMS_CLIENT_ERR_NO_REGION);
     contains(detail, "no region");
+    /* A key ARN from a message (discovery) must not pick the host: this one
+     * would have sent the signed request, session token included, to
+     * kms.evil.example. Without a configured endpoint it gets no region. */
+    kms_client_config aws = {0};
+    kms_client *to_aws = NULL;
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&aws, &to_aws, detail, sizeof(detail)), KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_client_describe_key(to_aws, "arn:aws:kms:evil.example#x:111122223333:key/k",
+                                            &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NO_REGION);
+    kms_client_free(to_aws);
     kms_client_free(c);
 
     char path[] = "/tmp/dekcache-kms-config-XXXXXX";
