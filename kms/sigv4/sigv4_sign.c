@@ -134,6 +134,8 @@ static int compute_signature(OSSL_LIB_CTX *libctx, const sigv4_request *req,
     if (rc == SIGV4_OK)
         rc = sigv4_signature(libctx, key, to_sign, sig);
     OPENSSL_cleanse(key, sizeof(key));
+    if (canonical != NULL) /* holds the session token when there is one */
+        OPENSSL_cleanse(canonical, strlen(canonical));
     free(canonical);
     free(to_sign);
     return rc;

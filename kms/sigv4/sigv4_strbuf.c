@@ -2,6 +2,7 @@
 
 #include "kms/sigv4/sigv4.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +15,17 @@ static int reserve(sigv4_strbuf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *grown = realloc(b->data, cap);
+    /* Not realloc: a canonical request holds the session token, and realloc
+     * would leave copies of it in freed memory. */
+    char *grown = malloc(cap);
     if (grown == NULL) {
         b->failed = 1;
         return 0;
+    }
+    if (b->data != NULL) {
+        memcpy(grown, b->data, b->len + 1);
+        OPENSSL_cleanse(b->data, b->cap);
+        free(b->data);
     }
     b->data = grown;
     b->cap = cap;
@@ -57,6 +65,8 @@ int sigv4_strbuf_take(sigv4_strbuf *b, char **out)
 
 void sigv4_strbuf_free(sigv4_strbuf *b)
 {
+    if (b->data != NULL)
+        OPENSSL_cleanse(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
