@@ -103,16 +103,26 @@ static dek_cache_status sorted_edk_hashes(OSSL_LIB_CTX *libctx, const dek_cache_
         return DEK_CACHE_ERR_NO_MEMORY;
     }
     for (size_t i = 0; i < count; i++) {
-        if ((edks[i].data == NULL && edks[i].len != 0) ||
-            !sha512(libctx, edks[i].data != NULL ? edks[i].data : "", edks[i].len,
+        if (!sha512(libctx, edks[i].data != NULL ? edks[i].data : "", edks[i].len,
                     hashes + i * SHA512_LEN)) {
             OPENSSL_free(hashes);
-            return edks[i].data == NULL ? DEK_CACHE_ERR_ARGUMENT : DEK_CACHE_ERR_CRYPTO;
+            return DEK_CACHE_ERR_CRYPTO;
         }
     }
     qsort(hashes, count, SHA512_LEN, compare_hashes);
     *out = hashes;
     return DEK_CACHE_OK;
+}
+
+/* Every EDK has its bytes (checked before the memo compares them). */
+static int edks_valid(const dek_cache_bytes *edks, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (edks[i].data == NULL && edks[i].len != 0) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 dek_cache_status dek_cache_decryption_id(const dek_cache_partition *partition, uint16_t suite_id,
@@ -121,7 +131,7 @@ dek_cache_status dek_cache_decryption_id(const dek_cache_partition *partition, u
                                          dek_cache_id *out)
 {
     if (partition == NULL || out == NULL || (serialized_edks == NULL && edk_count != 0) ||
-        (serialized_ec == NULL && ec_len != 0)) {
+        (serialized_ec == NULL && ec_len != 0) || !edks_valid(serialized_edks, edk_count)) {
         return DEK_CACHE_ERR_ARGUMENT;
     }
     const dek_cache_bytes inputs[] = {

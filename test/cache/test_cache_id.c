@@ -231,6 +231,12 @@ static void test_partitions_and_arguments(void)
     dek_cache_bytes bad[] = {{NULL, 5}};
     CU_ASSERT_EQUAL(dek_cache_decryption_id(&a, 0x0578, bad, 1, NULL, 0, &ida),
                     DEK_CACHE_ERR_ARGUMENT);
+    /* Also right after a good EDK of the same length sits in the ID memo
+     * (which compares inputs byte by byte: it crashed on this before). */
+    dek_cache_bytes good[] = {{"abcde", 5}};
+    CU_ASSERT_EQUAL(dek_cache_decryption_id(&a, 0x0578, good, 1, NULL, 0, &ida), DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(dek_cache_decryption_id(&a, 0x0578, bad, 1, NULL, 0, &ida),
+                    DEK_CACHE_ERR_ARGUMENT);
     CU_ASSERT_EQUAL(dek_cache_partition_from_name(NULL, NULL, 1, &a), DEK_CACHE_ERR_ARGUMENT);
 }
 
