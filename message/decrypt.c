@@ -90,8 +90,8 @@ static esdk_status process(esdk_decryptor *d, dec_window *w, const uint8_t *in, 
             /* Incomplete: buffer only what completes it when its length is
              * known, so the rest of the input is still read in place. */
             size_t take = len;
-            if (buffered && st == ESDK_OK && unit - avail < len)
-                take = unit - avail;
+            if (buffered && st == ESDK_OK)
+                take = unit - avail < len ? unit - avail : len;
             else if (buffered && d->stage >= STAGE_BODY && len > 32)
                 take = 32; /* enough to learn a frame's or the footer's length */
             if (take == 0)
