@@ -1,5 +1,7 @@
 #include "provider/config.h"
 
+#include "kms/client/kms_arn.h"
+
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
@@ -61,17 +63,37 @@ static int is_url(const char *v)
     return host != NULL && host[0] != '\0' && host[0] != '/' && strpbrk(v, " \t\r\n") == NULL;
 }
 
+/* What the KMS client accepts (kms_client.h): at most 63 bytes. */
 static int is_region(const char *v)
 {
+    return kms_region_name_ok(v) && strlen(v) < 64;
+}
+
+/* Non-empty items of a comma-separated list. */
+static size_t list_items(const char *v)
+{
+    size_t n = 0;
+    int in_item = 0;
     for (const char *c = v; *c != '\0'; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
-            return 0;
+        if (*c == ',')
+            in_item = 0;
+        else if (*c != ' ' && *c != '\t' && !in_item) {
+            in_item = 1;
+            n++;
+        }
     }
-    return strlen(v) <= 64;
+    return n;
+}
+
+static int is_key_list(const char *v)
+{
+    return list_items(v) <= DEKCACHE_MAX_LIST_ITEMS;
 }
 
 static int is_account_list(const char *v)
 {
+    if (list_items(v) > DEKCACHE_MAX_LIST_ITEMS)
+        return 0;
     size_t digits = 0;
     for (const char *c = v;; c++) {
         if (*c >= '0' && *c <= '9') {
@@ -113,9 +135,10 @@ static const config_key config_keys[] = {
     CHECKED(kms_endpoint, is_url, "an http:// or https:// URL"),
     CHECKED(region, is_region, "an AWS region name such as us-east-1"),
     STR(key_id),
-    STR(decrypt_keys),
+    CHECKED(decrypt_keys, is_key_list, "at most 64 comma-separated key IDs, ARNs or aliases"),
     {"discovery", KEY_BOOL, offsetof(dekcache_config, discovery), 0, 0, 1, NULL, NULL, NULL},
-    CHECKED(discovery_accounts, is_account_list, "comma-separated 12-digit AWS account IDs"),
+    CHECKED(discovery_accounts, is_account_list,
+            "at most 64 comma-separated 12-digit AWS account IDs"),
     CHECKED(discovery_partition, is_partition, "an AWS partition such as aws or aws-cn"),
     UINT(algorithm_suite, 0x0478, 0x0478, 0x0578),
     UINT(frame_length, 4096, 1, 4096),

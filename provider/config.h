@@ -5,6 +5,9 @@
 #include <openssl/core_dispatch.h>
 #include <stdint.h>
 
+/* Most items in decrypt_keys and in discovery_accounts. */
+#define DEKCACHE_MAX_LIST_ITEMS 64
+
 /* Commitment policies as the ESDK names them. */
 typedef enum {
     DEKCACHE_COMMIT_REQUIRE_ENCRYPT_REQUIRE_DECRYPT = 0,

@@ -6,9 +6,8 @@
 
 #include "kms/client/kms_client.h"
 #include "materials/kms_keyring.h"
+#include "provider/config.h"
 #include "provider/errors.h"
-
-#define MAX_LISTED_KEYS 64
 
 int dekcache_kms_configured(const dekcache_provctx *ctx)
 {
@@ -65,30 +64,62 @@ esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *ke
     return keyring_or_raise(ctx, status, keyring, detail);
 }
 
-/* Splits a comma-separated list in place (spaces around items dropped). */
+/* Splits a comma-separated list in place (spaces around items dropped);
+ * returns the count, or max + 1 when there are more than max items. */
 static size_t split_list(char *text, const char **items, size_t max)
 {
     size_t n = 0;
-    for (char *save = NULL, *tok = strtok_r(text, ",", &save); tok != NULL && n < max;
+    for (char *save = NULL, *tok = strtok_r(text, ",", &save); tok != NULL;
          tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ' || *tok == '\t')
             tok++;
         char *end = tok + strlen(tok);
         while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
-        if (*tok != '\0')
-            items[n++] = tok;
+        if (*tok == '\0')
+            continue;
+        if (n == max)
+            return max + 1;
+        items[n++] = tok;
     }
     return n;
+}
+
+/* The items of config list `name` (NULL text: none), split in *copy (the
+ * caller frees it). An item dropped here would widen what discovery accepts
+ * or narrow the allow-list silently, so a failed copy or a 65th item is an
+ * error raised here (returns 0). */
+static int config_list(dekcache_provctx *ctx, const char *name, const char *text, char **copy,
+                       const char **items, size_t *n)
+{
+    *n = 0;
+    *copy = NULL;
+    if (text == NULL)
+        return 1;
+    if ((*copy = OPENSSL_strdup(text)) == NULL) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE, "copying %s", name);
+        return 0;
+    }
+    *n = split_list(*copy, items, DEKCACHE_MAX_LIST_ITEMS);
+    if (*n <= DEKCACHE_MAX_LIST_ITEMS)
+        return 1;
+    /* Refused at load already (config.c); kept so no path can drop items. */
+    DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "%s lists more than %d items", name,
+                   DEKCACHE_MAX_LIST_ITEMS);
+    OPENSSL_free(*copy);
+    *copy = NULL;
+    return 0;
 }
 
 static esdk_keyring *discovery_keyring(dekcache_provctx *ctx, kms_client *client)
 {
     const dekcache_config *cfg = &ctx->config;
-    char *accounts_text =
-        cfg->discovery_accounts != NULL ? OPENSSL_strdup(cfg->discovery_accounts) : NULL;
-    const char *accounts[MAX_LISTED_KEYS];
-    size_t n = accounts_text != NULL ? split_list(accounts_text, accounts, MAX_LISTED_KEYS) : 0;
+    char *accounts_text = NULL;
+    const char *accounts[DEKCACHE_MAX_LIST_ITEMS];
+    size_t n = 0;
+    if (!config_list(ctx, "discovery_accounts", cfg->discovery_accounts, &accounts_text, accounts,
+                     &n))
+        return NULL;
     const char *partition =
         n > 0 && cfg->discovery_partition == NULL ? "aws" : cfg->discovery_partition;
     esdk_keyring *keyring = NULL;
@@ -103,9 +134,11 @@ static esdk_keyring *discovery_keyring(dekcache_provctx *ctx, kms_client *client
 static esdk_keyring *allow_list_keyring(dekcache_provctx *ctx, kms_client *client)
 {
     const dekcache_config *cfg = &ctx->config;
-    char *text = cfg->decrypt_keys != NULL ? OPENSSL_strdup(cfg->decrypt_keys) : NULL;
-    const char *keys[MAX_LISTED_KEYS + 1];
-    size_t n = text != NULL ? split_list(text, keys, MAX_LISTED_KEYS) : 0;
+    char *text = NULL;
+    const char *keys[DEKCACHE_MAX_LIST_ITEMS + 1];
+    size_t n = 0;
+    if (!config_list(ctx, "decrypt_keys", cfg->decrypt_keys, &text, keys, &n))
+        return NULL;
     if (cfg->key_id != NULL)
         keys[n++] = cfg->key_id;
     esdk_keyring *keyring = NULL;
