@@ -102,7 +102,8 @@ static kms_client_status route_call(const kms_client *c, call_route *route, char
     if (!endpoint_region_for_key(c->region, route->key_id, route->region, sizeof(route->region))) {
         snprintf(detail, detail_cap,
                  "KMS %s on key '%.200s': no region (configure one, set AWS_REGION or "
-                 "AWS_DEFAULT_REGION, or name the key by its ARN)",
+                 "AWS_DEFAULT_REGION or the profile's region in the shared config file, or "
+                 "name the key by its ARN)",
                  route->operation, route->key_id);
         return KMS_CLIENT_ERR_NO_REGION;
     }

@@ -40,9 +40,10 @@ const char *kms_client_status_string(kms_client_status status);
 
 /* Zero or NULL fields take the documented default. */
 typedef struct {
-    /* Region: this, else AWS_REGION, else AWS_DEFAULT_REGION, else the region
-     * in the key ARN of each call. The one chosen must be at most 63 bytes:
-     * a longer one fails kms_client_new (it is never skipped). */
+    /* Region: this, else AWS_REGION, else AWS_DEFAULT_REGION, else the
+     * profile's region in the shared config file, else the region in the key
+     * ARN of each call. The one chosen must be at most 63 lowercase letters,
+     * digits and hyphens: another fails kms_client_new (it is never skipped). */
     const char *region;
     /* Base URL, e.g. "http://127.0.0.1:4566"; default $AWS_ENDPOINT_URL_KMS,
      * $AWS_ENDPOINT_URL, else https://kms.<region>.amazonaws.com */

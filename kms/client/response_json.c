@@ -148,7 +148,7 @@ static kms_client_status take_blob(json_object *root, const char *name, int secr
     /* Longer than the padded base64 of max_len bytes cannot be right (the
      * check must not be on the decoded bound: 4096 bytes take 5464
      * characters, whose bound is 4101). */
-    if (text_len == 0 || text_len > (max_len + 2) / 3 * 4) {
+    if (text_len == 0 || text_len > base64_encoded_size(max_len) - 1) {
         snprintf(reason, reason_cap, "member %s has %zu base64 characters", name, text_len);
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }

@@ -7,9 +7,14 @@
 
 #define MAX_DECODED (1u << 20)
 
+size_t kms_base64_encoded_len(size_t len)
+{
+    return (len + 2) / 3 * 4;
+}
+
 char *kms_base64_encode(const unsigned char *in, size_t len)
 {
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
+    char *out = malloc(kms_base64_encoded_len(len) + 1);
     if (out != NULL)
         EVP_EncodeBlock((unsigned char *)out, in, (int)len);
     return out;

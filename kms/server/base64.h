@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Characters of the padded encoding of len bytes (without the NUL). */
+size_t kms_base64_encoded_len(size_t len);
+
 /* malloc'd NUL-terminated text, NULL on allocation failure. */
 char *kms_base64_encode(const unsigned char *in, size_t len);
 /* Decodes into a malloc'd buffer (OPENSSL_secure_malloc when secure != 0;

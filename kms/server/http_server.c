@@ -145,12 +145,9 @@ static int append_body(request_body *rb, const char *data, size_t n)
         size_t cap = rb->cap ? rb->cap : 1024;
         while (cap < rb->len + n + 1)
             cap *= 2;
-        char *grown = OPENSSL_malloc(cap);
+        char *grown = OPENSSL_clear_realloc(rb->body, rb->cap, cap);
         if (grown == NULL)
             return -1;
-        if (rb->len > 0)
-            memcpy(grown, rb->body, rb->len);
-        OPENSSL_clear_free(rb->body, rb->cap);
         rb->body = grown;
         rb->cap = cap;
     }

@@ -74,7 +74,7 @@ int kms_request_blob(json_object *req, const char *field, int secure, size_t max
     *out = NULL;
     *out_len = 0;
     /* The base64 text of max_len bytes, not the 2048 of other strings. */
-    if (string_field(req, field, 1, (max_len + 2) / 3 * 4, &text, err) != 0)
+    if (string_field(req, field, 1, kms_base64_encoded_len(max_len), &text, err) != 0)
         return -1;
     if (kms_base64_decode(text, secure, out, out_len) != 0 || *out_len == 0 || *out_len > max_len) {
         kms_request_blob_free(*out, *out_len, secure);
