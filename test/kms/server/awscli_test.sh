@@ -24,7 +24,7 @@ fail() {
 
 kms_server_start || { echo "FAIL: server did not start"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/kms-awscli-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'kms_server_stop; rm -rf "$work"' EXIT
 # Isolate the CLI from any user configuration.
 export AWS_CONFIG_FILE="$work/config" AWS_SHARED_CREDENTIALS_FILE="$work/credentials"
 export AWS_ACCESS_KEY_ID=AKIDEKCACHELOCAL

@@ -29,9 +29,11 @@ kms_server_start() {
     export KMS_PID KMS_PORT KMS_ENDPOINT KMS_DIR
 }
 
+# kms_server_stop [SIGNAL]: stops it with SIGNAL (default TERM), SIGKILL after
+# 10 s; returns the server's exit status.
 kms_server_stop() {
-    [ -n "$KMS_PID" ] || return 0
-    kill -TERM "$KMS_PID" 2>/dev/null
+    [ -n "${KMS_PID:-}" ] || return 0
+    kill -"${1:-TERM}" "$KMS_PID" 2>/dev/null
     i=0
     while kill -0 "$KMS_PID" 2>/dev/null && [ "$i" -lt 1000 ]; do
         sleep 0.01
