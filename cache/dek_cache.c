@@ -256,6 +256,31 @@ size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size
     return for_each_stripe(cache, invalidate_tag_in_stripe, &ref);
 }
 
+/* Spreads threads over the stripes (their locks and counters) by the address
+ * of a thread-local, so callers that bypass on every message do not all queue
+ * on one lock. */
+static cache_stripe *stripe_for_this_thread(const dek_cache *cache)
+{
+    static _Thread_local char anchor;
+    uint64_t h = (uint64_t)(uintptr_t)&anchor * UINT64_C(0x9E3779B97F4A7C15);
+    return &cache->stripes[(h >> 32) & cache->stripe_mask];
+}
+
+void dek_cache_count_bypass(dek_cache *cache, int upstream_failed)
+{
+    if (cache == NULL) {
+        return;
+    }
+    cache_stripe *stripe = stripe_for_this_thread(cache);
+    pthread_mutex_lock(&stripe->lock);
+    stat_bump_locked(stripe, STAT_BYPASSES, 1);
+    stat_bump_locked(stripe, STAT_UPSTREAM_CALLS, 1);
+    if (upstream_failed) {
+        stat_bump_locked(stripe, STAT_UPSTREAM_FAILURES, 1);
+    }
+    pthread_mutex_unlock(&stripe->lock);
+}
+
 void dek_cache_get_stats(const dek_cache *cache, dek_cache_stats *out)
 {
     uint64_t sums[STAT_COUNT] = {0};

@@ -228,6 +228,12 @@ dek_cache_status dek_cache_get_decryption(dek_cache *cache, const dek_cache_id *
                                           void *upstream_arg, unsigned char *out, size_t out_cap,
                                           size_t *out_len, dek_cache_result *result);
 
+/* Counts a bypass decided by the caller before it asked the cache (to spare
+ * computing an ID for a request the cache would bypass anyway): one bypass,
+ * one upstream call and, when upstream_failed, one upstream failure, so the
+ * statistics cover every upstream call. Thread-safe; NULL is a no-op. */
+void dek_cache_count_bypass(dek_cache *cache, int upstream_failed);
+
 /* Removes the encryption and decryption entries with this ID and makes a flight
  * for it stale. Thread-safe. */
 void dek_cache_invalidate_id(dek_cache *cache, const dek_cache_id *id);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "materials/materials_blob.h"
+#include "message/wire.h"
 
 typedef struct {
     esdk_cmm base;
@@ -139,8 +140,12 @@ static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_reque
 {
     caching_cmm *cmm = (caching_cmm *)base;
     if (request->plaintext_len == ESDK_LENGTH_UNKNOWN ||
-        (request->suite_id != 0 && !dek_cache_suite_is_cacheable(request->suite_id)))
-        return esdk_cmm_get_encryption_materials(cmm->upstream, request, out, detail, detail_len);
+        (request->suite_id != 0 && !dek_cache_suite_is_cacheable(request->suite_id))) {
+        esdk_status status =
+            esdk_cmm_get_encryption_materials(cmm->upstream, request, out, detail, detail_len);
+        dek_cache_count_bypass(cmm->cache, status != ESDK_OK);
+        return status;
+    }
 
     dek_cache_id id;
     esdk_status status = encryption_id(cmm, request, &id);
@@ -191,8 +196,52 @@ static esdk_status serialize_edks(const esdk_dec_request *request, dek_cache_byt
     return ESDK_OK;
 }
 
+/* The reproduced pairs the header does not store: the default CMM makes them
+ * required pairs, so they change the materials and belong in the ID.
+ * ESDK_ERR_CONTEXT_MISMATCH when a reproduced pair contradicts a stored one:
+ * such a request is not the cache's to answer. */
+static esdk_status reproduced_only_pairs(const esdk_dec_request *request,
+                                         esdk_enc_context *required)
+{
+    const esdk_enc_context *reproduced = request->reproduced_ec;
+    for (size_t i = 0; reproduced != NULL && i < reproduced->count; i++) {
+        const esdk_ec_pair *r = &reproduced->pairs[i];
+        const esdk_ec_pair *s = esdk_ec_get(request->ec, r->key, r->key_len);
+        if (s == NULL) {
+            esdk_status st = esdk_ec_set(required, r->key, r->key_len, r->value, r->value_len);
+            if (st != ESDK_OK)
+                return st;
+        } else if (s->value_len != r->value_len || memcmp(s->value, r->value, r->value_len) != 0)
+            return ESDK_ERR_CONTEXT_MISMATCH;
+    }
+    return ESDK_OK;
+}
+
+/* The context part of a decryption ID: ser(stored) alone when nothing is
+ * required (the ESDK's ID), else len64(ser(stored)) || ser(stored) ||
+ * ser(required). The second form starts with two zero bytes, which no plain
+ * serialisation does (it is empty or starts with a non-zero pair count), so
+ * the two never collide, and the length keeps {a} stored apart from {a}
+ * required. */
+static esdk_status serialize_id_context(const esdk_enc_context *stored,
+                                        const esdk_enc_context *required, uint8_t **out,
+                                        size_t *len, uint8_t *stack_buf, size_t stack_len)
+{
+    if (required->count == 0)
+        return serialize_ec(stored, out, len, stack_buf, stack_len);
+    size_t stored_len = esdk_ec_serialized_size(stored);
+    size_t required_len = esdk_ec_serialized_size(required);
+    *len = 8 + stored_len + required_len;
+    *out = *len <= stack_len ? stack_buf : OPENSSL_malloc(*len);
+    if (*out == NULL)
+        return ESDK_ERR_ALLOC;
+    esdk_put_u64(*out, stored_len);
+    esdk_status st = stored_len == 0 ? ESDK_OK : esdk_ec_serialize(stored, *out + 8, stored_len);
+    return st != ESDK_OK ? st : esdk_ec_serialize(required, *out + 8 + stored_len, required_len);
+}
+
 static esdk_status decryption_id(const caching_cmm *cmm, const esdk_dec_request *request,
-                                 dek_cache_id *id)
+                                 const esdk_enc_context *required, dek_cache_id *id)
 {
     uint8_t ec_stack[1024], edk_stack[ID_BYTES_ON_STACK];
     dek_cache_bytes parts_stack[ID_EDKS_ON_STACK];
@@ -201,9 +250,9 @@ static esdk_status decryption_id(const caching_cmm *cmm, const esdk_dec_request 
     dek_cache_bytes *parts = request->edk_count <= ID_EDKS_ON_STACK
                                  ? parts_stack
                                  : OPENSSL_malloc(sizeof(*parts) * request->edk_count);
-    esdk_status status = parts == NULL
-                             ? ESDK_ERR_ALLOC
-                             : serialize_ec(request->ec, &ec, &ec_len, ec_stack, sizeof(ec_stack));
+    esdk_status status = parts == NULL ? ESDK_ERR_ALLOC
+                                       : serialize_id_context(request->ec, required, &ec, &ec_len,
+                                                              ec_stack, sizeof(ec_stack));
     if (status == ESDK_OK)
         status = serialize_edks(request, parts, edk_stack, &edk_bytes);
     if (status == ESDK_OK &&
@@ -216,16 +265,29 @@ static esdk_status decryption_id(const caching_cmm *cmm, const esdk_dec_request 
     return status;
 }
 
+static esdk_status bypass_decryption(caching_cmm *cmm, const esdk_dec_request *request,
+                                     esdk_dec_materials **out, char *detail, size_t detail_len)
+{
+    esdk_status status =
+        esdk_cmm_decrypt_materials(cmm->upstream, request, out, detail, detail_len);
+    dek_cache_count_bypass(cmm->cache, status != ESDK_OK);
+    return status;
+}
+
 static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *request,
                                      esdk_dec_materials **out, char *detail, size_t detail_len)
 {
     caching_cmm *cmm = (caching_cmm *)base;
-    if (!dek_cache_suite_is_cacheable(request->suite_id) ||
-        (request->reproduced_ec != NULL && request->reproduced_ec->count > 0))
-        return esdk_cmm_decrypt_materials(cmm->upstream, request, out, detail, detail_len);
-
+    if (!dek_cache_suite_is_cacheable(request->suite_id))
+        return bypass_decryption(cmm, request, out, detail, detail_len);
+    esdk_enc_context required = {0};
+    esdk_status status = reproduced_only_pairs(request, &required);
     dek_cache_id id;
-    esdk_status status = decryption_id(cmm, request, &id);
+    if (status == ESDK_OK)
+        status = decryption_id(cmm, request, &required, &id);
+    esdk_ec_clear(&required);
+    if (status == ESDK_ERR_CONTEXT_MISMATCH)
+        return bypass_decryption(cmm, request, out, detail, detail_len);
     if (status != ESDK_OK)
         return esdk_fail(detail, detail_len, status, "computing the cache ID");
 

@@ -12,9 +12,11 @@
  * the ESDK: unknown plaintext length, a length at or above max_bytes, and the
  * identity-KDF suites.
  * Decrypt: cache ID = partition + suite + the sorted EDKs + encryption context;
- * concurrent misses for one ID make one upstream call. Requests that carry a
- * reproduced encryption context bypass the cache (their required-context pairs
- * are not part of the ID).
+ * concurrent misses for one ID make one upstream call. Reproduced context
+ * pairs the header does not store (required pairs) are part of the ID; a
+ * request whose reproduced context contradicts the stored one goes to the
+ * upstream, which refuses it. Bypasses made here are counted in the cache's
+ * statistics like the cache's own.
  * Materials larger than CACHING_CMM_MAX_BLOB bytes serialised are not cached:
  * the caller that fetched them uses them, and callers waiting on that fetch
  * fetch their own (DEK_CACHE_UPSTREAM_UNCACHEABLE). */

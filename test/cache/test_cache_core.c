@@ -143,6 +143,20 @@ static void test_zero_byte_messages_count_messages(void)
     teardown();
 }
 
+/* Bypasses the caller decides before asking the cache count with its own. */
+static void test_caller_counted_bypass(void)
+{
+    setup(16, 4);
+    dek_cache_count_bypass(cache, 0);
+    dek_cache_count_bypass(cache, 1);
+    dek_cache_count_bypass(NULL, 1);
+    CU_ASSERT_EQUAL(stats().bypasses, 2);
+    CU_ASSERT_EQUAL(stats().upstream_calls, 2);
+    CU_ASSERT_EQUAL(stats().upstream_failures, 1);
+    CU_ASSERT_EQUAL(stats().misses + stats().hits + stats().entries, 0);
+    teardown();
+}
+
 static void test_bypass_unknown_or_large_size(void)
 {
     setup(10, 1);
@@ -535,6 +549,7 @@ int main(void)
         {"byte limit reached exactly keeps entry", test_byte_limit_reached_exactly_keeps_entry},
         {"zero-byte messages count messages", test_zero_byte_messages_count_messages},
         {"bypass unknown or large size", test_bypass_unknown_or_large_size},
+        {"bypasses the caller decided are counted", test_caller_counted_bypass},
         {"TTL expiry with injected clock", test_ttl_expiry_with_injected_clock},
         {"clock read before entry creation", test_clock_read_before_entry_creation_is_not_expiry},
         {"LRU order with single stripe", test_lru_order_with_single_stripe},

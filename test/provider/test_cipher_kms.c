@@ -108,6 +108,7 @@ static void test_generate_data_key_count(void)
 
 typedef struct {
     provider_fixture *fx;
+    const OSSL_PARAM *params;
     const unsigned char *ct;
     size_t ct_len;
     const unsigned char *plain;
@@ -122,13 +123,15 @@ static void *decrypt_worker(void *arg)
     unsigned char *back = NULL;
     size_t back_len = 0;
     pthread_barrier_wait(job->start);
-    job->ok = fixture_cipher(job->fx, 0, NULL, job->ct, job->ct_len, NULL, 0, &back, &back_len) &&
-              back_len == job->plain_len && memcmp(back, job->plain, back_len) == 0;
+    job->ok =
+        fixture_cipher(job->fx, 0, job->params, job->ct, job->ct_len, NULL, 0, &back, &back_len) &&
+        back_len == job->plain_len && memcmp(back, job->plain, back_len) == 0;
     OPENSSL_free(back);
     return NULL;
 }
 
-static void test_parallel_decrypt_one_kms_call(void)
+/* Encrypts with params, then decrypts with params on 10 threads at once. */
+static void parallel_decrypt_one_kms_call(const OSSL_PARAM *params)
 {
     provider_fixture enc_fx, dec_fx;
     CU_ASSERT_FATAL(start_provider(&enc_fx, "key_id = alias/main"));
@@ -137,7 +140,8 @@ static void test_parallel_decrypt_one_kms_call(void)
     RAND_bytes(plain, sizeof(plain));
     unsigned char *ct = NULL;
     size_t ct_len = 0;
-    CU_ASSERT_FATAL(fixture_cipher(&enc_fx, 1, NULL, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
+    CU_ASSERT_FATAL(
+        fixture_cipher(&enc_fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
     CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
 
     pthread_barrier_t start;
@@ -145,8 +149,8 @@ static void test_parallel_decrypt_one_kms_call(void)
     decrypt_job jobs[10];
     pthread_t threads[10];
     for (int i = 0; i < 10; i++) {
-        jobs[i] = (decrypt_job){&dec_fx, ct, ct_len, plain, sizeof(plain), &start, 0};
-        pthread_create(&threads[i], NULL, decrypt_worker, &jobs[i]);
+        jobs[i] = (decrypt_job){&dec_fx, params, ct, ct_len, plain, sizeof(plain), &start, 0};
+        CU_ASSERT_FATAL(pthread_create(&threads[i], NULL, decrypt_worker, &jobs[i]) == 0);
     }
     for (int i = 0; i < 10; i++) {
         pthread_join(threads[i], NULL);
@@ -159,10 +163,26 @@ static void test_parallel_decrypt_one_kms_call(void)
     CU_ASSERT_EQUAL(fixture_stat(stats, "/kms/calls/Decrypt"), 1);
     CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/upstream_calls"), 1);
     CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/entries"), 1);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/bypasses"), 0);
     pthread_barrier_destroy(&start);
     OPENSSL_free(ct);
     provider_fixture_stop(&enc_fx);
     provider_fixture_stop(&dec_fx);
+}
+
+static void test_parallel_decrypt_one_kms_call(void)
+{
+    parallel_decrypt_one_kms_call(NULL);
+}
+
+/* The same with the encryption context reproduced on decryption, as an ESDK
+ * user checking it would: still one Decrypt. */
+static void test_parallel_decrypt_with_context_one_kms_call(void)
+{
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT,
+                                                            "tenant=blue,purpose=test", 0),
+                           OSSL_PARAM_construct_end()};
+    parallel_decrypt_one_kms_call(params);
 }
 
 /* The key ARN and message ID of an encryption, read right after init (that
@@ -418,6 +438,8 @@ int main(void)
     static const dekcache_test_case tests[] = {
         {"16 threads x 50 messages, max 10: exactly 80 GenerateDataKey",
          test_generate_data_key_count},
+        {"10 parallel decryptions, context reproduced: exactly 1 Decrypt",
+         test_parallel_decrypt_with_context_one_kms_call},
         {"10 parallel decryptions of one message: exactly 1 Decrypt",
          test_parallel_decrypt_one_kms_call},
         {"key ARN and message ID after init, re-init keeps key-id, EVP_PKEY params",

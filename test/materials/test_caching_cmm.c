@@ -1,0 +1,227 @@
+/* The caching CMM over a real default CMM and raw AES keyring: which requests
+ * the cache answers, which it keeps apart, and that the bypasses it decides
+ * itself show in the cache's statistics. The upstream is wrapped only to
+ * count its calls. */
+#include <CUnit/CUnit.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "cunit_run.h"
+#include "materials/caching_cmm.h"
+#include "message/raw_aes_keyring.h"
+
+#define HOUR_NS (UINT64_C(3600) * 1000000000)
+
+typedef struct {
+    esdk_cmm base;
+    esdk_cmm *inner;
+    int encrypt_calls;
+    int decrypt_calls;
+} counting_cmm;
+
+static esdk_status count_encrypt(esdk_cmm *base, const esdk_enc_request *request,
+                                 esdk_enc_materials **out, char *detail, size_t detail_len)
+{
+    counting_cmm *c = (counting_cmm *)base;
+    c->encrypt_calls++;
+    return esdk_cmm_get_encryption_materials(c->inner, request, out, detail, detail_len);
+}
+
+static esdk_status count_decrypt(esdk_cmm *base, const esdk_dec_request *request,
+                                 esdk_dec_materials **out, char *detail, size_t detail_len)
+{
+    counting_cmm *c = (counting_cmm *)base;
+    c->decrypt_calls++;
+    return esdk_cmm_decrypt_materials(c->inner, request, out, detail, detail_len);
+}
+
+static void count_destroy(esdk_cmm *base)
+{
+    esdk_cmm_free(((counting_cmm *)base)->inner);
+}
+
+static const esdk_cmm_vtable counting_vtable = {"counting", count_encrypt, count_decrypt,
+                                                count_destroy};
+
+typedef struct {
+    counting_cmm upstream;
+    dek_cache *cache;
+    dek_cache_partition partition;
+    esdk_cmm *caching;
+} fixture;
+
+static int fixture_start(fixture *f)
+{
+    static const uint8_t wrapping_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    memset(f, 0, sizeof(*f));
+    esdk_keyring *keyring = NULL;
+    char detail[256];
+    if (esdk_raw_aes_keyring_new(NULL, "test-ns", "test-key", wrapping_key, sizeof(wrapping_key),
+                                 &keyring) != ESDK_OK)
+        return 0;
+    esdk_status st = esdk_default_cmm_new(NULL, keyring, &f->upstream.inner);
+    esdk_keyring_free(keyring);
+    dek_cache_config config = {.capacity = 64};
+    if (st != ESDK_OK ||
+        dek_cache_new(&config, &f->cache, detail, sizeof(detail)) != DEK_CACHE_OK ||
+        dek_cache_partition_from_name(NULL, "caching-cmm-test", 16, &f->partition) != DEK_CACHE_OK)
+        return 0;
+    esdk_cmm_init(&f->upstream.base, &counting_vtable);
+    caching_cmm_config cc = {&f->upstream.base, f->cache, &f->partition, HOUR_NS, 100, 1 << 20};
+    return caching_cmm_new(&cc, &f->caching) == ESDK_OK;
+}
+
+static void fixture_stop(fixture *f)
+{
+    esdk_cmm_free(f->caching);
+    esdk_cmm_free(&f->upstream.base); /* the last reference: releases the inner CMM */
+    dek_cache_free(f->cache);
+}
+
+static dek_cache_stats stats_of(const fixture *f)
+{
+    dek_cache_stats s;
+    dek_cache_get_stats(f->cache, &s);
+    return s;
+}
+
+/* Encryption materials straight from the upstream CMM for this context. */
+static esdk_enc_materials *encryption_materials(fixture *f, const esdk_enc_context *ec)
+{
+    esdk_enc_request request = {.ec = ec, .plaintext_len = 100};
+    esdk_enc_materials *mat = NULL;
+    char detail[256];
+    CU_ASSERT_EQUAL(esdk_cmm_get_encryption_materials(f->upstream.inner, &request, &mat, detail,
+                                                      sizeof(detail)),
+                    ESDK_OK);
+    return mat;
+}
+
+/* Decrypts the materials' EDKs through the caching CMM with a stored and a
+ * reproduced context; returns the status and, on success, the number of
+ * required pairs in the result. */
+static esdk_status decrypt_through_cache(fixture *f, const esdk_enc_materials *enc,
+                                         const esdk_enc_context *stored,
+                                         const esdk_enc_context *reproduced, size_t *required)
+{
+    esdk_dec_request request = {enc->suite_id,   enc->edks.items,
+                                enc->edks.count, stored,
+                                reproduced,      ESDK_POLICY_REQUIRE_ENCRYPT_REQUIRE_DECRYPT};
+    esdk_dec_materials *mat = NULL;
+    char detail[256] = "";
+    esdk_status st = esdk_cmm_decrypt_materials(f->caching, &request, &mat, detail, sizeof(detail));
+    if (st == ESDK_OK) {
+        CU_ASSERT_EQUAL(mat->data_key_len, enc->data_key_len);
+        CU_ASSERT(CRYPTO_memcmp(mat->data_key, enc->data_key, enc->data_key_len) == 0);
+        *required = mat->required_ec.count;
+    }
+    esdk_dec_materials_free(mat);
+    return st;
+}
+
+static void test_reproduced_context_is_cached(void)
+{
+    fixture f;
+    CU_ASSERT_FATAL(fixture_start(&f));
+    esdk_enc_context ec = {0};
+    CU_ASSERT_FATAL(esdk_ec_set_str(&ec, "tenant", "a") == ESDK_OK);
+    esdk_enc_materials *enc = encryption_materials(&f, &ec);
+    CU_ASSERT_FATAL(enc != NULL);
+    size_t required = 99;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(decrypt_through_cache(&f, enc, &ec, &ec, &required), ESDK_OK);
+        CU_ASSERT_EQUAL(required, 0);
+    }
+    CU_ASSERT_EQUAL(f.upstream.decrypt_calls, 1);
+    dek_cache_stats s = stats_of(&f);
+    CU_ASSERT_EQUAL(s.hits, 2);
+    CU_ASSERT_EQUAL(s.bypasses, 0);
+
+    /* Warm or not, a contradicting reproduced pair is refused, not served. */
+    esdk_enc_context other = {0};
+    CU_ASSERT_FATAL(esdk_ec_set_str(&other, "tenant", "b") == ESDK_OK);
+    CU_ASSERT_EQUAL(decrypt_through_cache(&f, enc, &ec, &other, &required),
+                    ESDK_ERR_CONTEXT_MISMATCH);
+    s = stats_of(&f);
+    CU_ASSERT_EQUAL(s.bypasses, 1);
+    CU_ASSERT_EQUAL(s.upstream_failures, 1);
+    CU_ASSERT_EQUAL(s.upstream_calls, 2);
+    esdk_ec_clear(&other);
+    esdk_ec_clear(&ec);
+    esdk_enc_materials_free(enc);
+    fixture_stop(&f);
+}
+
+/* {tenant=a} stored and {tenant=a} required (reproduced, not stored) unwrap
+ * the same EDK but are different materials: two entries, each served its own. */
+static void test_required_pairs_kept_apart(void)
+{
+    fixture f;
+    CU_ASSERT_FATAL(fixture_start(&f));
+    esdk_enc_context ec = {0}, empty = {0};
+    CU_ASSERT_FATAL(esdk_ec_set_str(&ec, "tenant", "a") == ESDK_OK);
+    esdk_enc_materials *enc = encryption_materials(&f, &ec);
+    CU_ASSERT_FATAL(enc != NULL);
+    for (int i = 0; i < 2; i++) {
+        size_t required = 99;
+        CU_ASSERT_EQUAL(decrypt_through_cache(&f, enc, &ec, NULL, &required), ESDK_OK);
+        CU_ASSERT_EQUAL(required, 0);
+        CU_ASSERT_EQUAL(decrypt_through_cache(&f, enc, &empty, &ec, &required), ESDK_OK);
+        CU_ASSERT_EQUAL(required, 1);
+    }
+    CU_ASSERT_EQUAL(f.upstream.decrypt_calls, 2);
+    dek_cache_stats s = stats_of(&f);
+    CU_ASSERT_EQUAL(s.entries, 2);
+    CU_ASSERT_EQUAL(s.hits, 2);
+    esdk_ec_clear(&ec);
+    esdk_enc_materials_free(enc);
+    fixture_stop(&f);
+}
+
+static void encrypt_through_cache(fixture *f, const esdk_enc_request *request, int times)
+{
+    char detail[256];
+    for (int i = 0; i < times; i++) {
+        esdk_enc_materials *mat = NULL;
+        CU_ASSERT_EQUAL(
+            esdk_cmm_get_encryption_materials(f->caching, request, &mat, detail, sizeof(detail)),
+            ESDK_OK);
+        esdk_enc_materials_free(mat);
+    }
+}
+
+static void test_unknown_length_counted_as_bypass(void)
+{
+    fixture f;
+    CU_ASSERT_FATAL(fixture_start(&f));
+    esdk_enc_request request = {.plaintext_len = ESDK_LENGTH_UNKNOWN};
+    encrypt_through_cache(&f, &request, 3);
+    CU_ASSERT_EQUAL(f.upstream.encrypt_calls, 3);
+    dek_cache_stats s = stats_of(&f);
+    CU_ASSERT_EQUAL(s.bypasses, 3);
+    CU_ASSERT_EQUAL(s.upstream_calls, 3);
+    CU_ASSERT_EQUAL(s.misses + s.hits, 0);
+    CU_ASSERT_EQUAL(s.entries, 0);
+
+    /* A known length is cached: one more upstream call, then hits. */
+    request.plaintext_len = 10;
+    encrypt_through_cache(&f, &request, 3);
+    CU_ASSERT_EQUAL(f.upstream.encrypt_calls, 4);
+    s = stats_of(&f);
+    CU_ASSERT_EQUAL(s.bypasses, 3);
+    CU_ASSERT_EQUAL(s.hits, 2);
+    fixture_stop(&f);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"reproduced context: cached, and a contradiction refused",
+         test_reproduced_context_is_cached},
+        {"stored and required pairs are different entries", test_required_pairs_kept_apart},
+        {"unknown-length encryptions count as bypasses", test_unknown_length_counted_as_bypass},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("caching CMM", NULL, NULL, tests);
+    return dekcache_run_tests();
+}
