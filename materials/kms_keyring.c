@@ -60,9 +60,8 @@ static kms_keyring *keyring_alloc(kms_client *client, const char *const *grant_t
     return k;
 }
 
-/* A key ARN as is; anything else (alias, alias ARN, key id) via DescribeKey. */
-static esdk_status resolve_key(kms_client *client, const char *key_id, char **out, char *detail,
-                               size_t detail_len)
+esdk_status kms_keyring_key_arn(kms_client *client, const char *key_id, char **out, char *detail,
+                                size_t detail_len)
 {
     kms_client_key_info info;
     char why[512];
@@ -94,8 +93,8 @@ esdk_status kms_keyring_new_strict(kms_client *client, const char *const *key_id
         return esdk_fail(detail, detail_len, ESDK_ERR_ALLOC, "aws-kms keyring: out of memory");
     }
     for (; k->n_key_arns < n_key_ids; k->n_key_arns++) {
-        esdk_status st = resolve_key(client, key_ids[k->n_key_arns], &k->key_arns[k->n_key_arns],
-                                     detail, detail_len);
+        esdk_status st = kms_keyring_key_arn(client, key_ids[k->n_key_arns],
+                                             &k->key_arns[k->n_key_arns], detail, detail_len);
         if (st != ESDK_OK) {
             esdk_keyring_free(&k->base);
             return st;

@@ -21,6 +21,12 @@ esdk_status kms_keyring_new_strict(kms_client *client, const char *const *key_id
                                    const char *const *grant_tokens, size_t n_grant_tokens,
                                    esdk_keyring **out, char *detail, size_t detail_len);
 
+/* The key ARN a strict keyring uses for key_id: a key ARN as is, anything else
+ * (alias, alias ARN, key id) through DescribeKey. *out is the caller's to
+ * OPENSSL_free. */
+esdk_status kms_keyring_key_arn(kms_client *client, const char *key_id, char **out, char *detail,
+                                size_t detail_len);
+
 /* Discovery mode (decrypt only): tries any aws-kms EDK with the key ARN from
  * its provider info, optionally only in one partition (NULL: any) and for the
  * listed account IDs (n_accounts 0: any). Encrypt fails. */

@@ -164,17 +164,14 @@ int dekcache_kms_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, s
     pthread_mutex_unlock(&ctx->lock);
     if (client == NULL)
         return 0;
-    kms_client_key_info info;
-    char detail[512] = "";
-    kms_client_status status =
-        kms_client_describe_key(client, key_id, &info, detail, sizeof(detail));
-    if (status != KMS_CLIENT_OK) {
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "DescribeKey %s: %s: %s", key_id,
-                       kms_client_status_string(status), detail);
-        return 0;
-    }
-    snprintf(arn, arn_len, "%s", info.key_arn);
-    return 1;
+    char *resolved = NULL, detail[512] = "";
+    esdk_status status = kms_keyring_key_arn(client, key_id, &resolved, detail, sizeof(detail));
+    if (status != ESDK_OK)
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "%s: %s", esdk_status_string(status),
+                       detail);
+    int ok = status == ESDK_OK && (size_t)snprintf(arn, arn_len, "%s", resolved) < arn_len;
+    OPENSSL_free(resolved);
+    return ok;
 }
 
 void dekcache_kms_free(dekcache_provctx *ctx)

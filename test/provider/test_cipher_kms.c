@@ -199,6 +199,13 @@ static void read_message_params(EVP_CIPHER_CTX *ctx, char *arn, size_t arn_len,
     *id_len = get[1].return_size;
 }
 
+static void expect_error(const char *err, const char *needle)
+{
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, needle));
+    if (strstr(err, needle) == NULL)
+        fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, err);
+}
+
 static void test_key_arn_reported(void)
 {
     provider_fixture fx;
@@ -233,6 +240,26 @@ static void test_key_arn_reported(void)
     CU_ASSERT(EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn), NULL));
     CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-main");
     EVP_PKEY_free(key);
+
+    /* A reference that already names a key ARN is answered without KMS. */
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    key = fixture_load_key(&fx, "dekcache:" ARN_PREFIX "k-other");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    CU_ASSERT(EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn), NULL));
+    CU_ASSERT_STRING_EQUAL(arn, ARN_PREFIX "k-other");
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 0);
+    EVP_PKEY_free(key);
+
+    /* An alias that KMS does not know fails with the reason. */
+    key = fixture_load_key(&fx, "dekcache:alias/nowhere");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    ERR_clear_error();
+    CU_ASSERT_FALSE(
+        EVP_PKEY_get_utf8_string_param(key, DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn), NULL));
+    char err[1024];
+    fixture_last_error(err, sizeof(err));
+    expect_error(err, "cannot resolve 'alias/nowhere' to a key ARN");
+    EVP_PKEY_free(key);
     provider_fixture_stop(&fx);
 }
 
@@ -254,13 +281,6 @@ static int encrypt_with(const char *lines, const char *key_id, char *err, size_t
     fixture_last_error(err, err_len);
     provider_fixture_stop(&fx);
     return ok;
-}
-
-static void expect_error(const char *err, const char *needle)
-{
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, needle));
-    if (strstr(err, needle) == NULL)
-        fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, err);
 }
 
 static void test_key_not_on_allow_list(void)
