@@ -1,6 +1,7 @@
 #include "provider/config.h"
 
 #include "kms/client/kms_arn.h"
+#include "kms/client/kms_client.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -57,10 +58,7 @@ static const char *const rsa_paddings[] = {"oaep-sha1",   "oaep-sha256", "oaep-s
  * only when first needed. */
 static int is_url(const char *v)
 {
-    const char *host = strncmp(v, "https://", 8) == 0  ? v + 8
-                       : strncmp(v, "http://", 7) == 0 ? v + 7
-                                                       : NULL;
-    return host != NULL && host[0] != '\0' && host[0] != '/' && strpbrk(v, " \t\r\n") == NULL;
+    return kms_client_endpoint_ok(v);
 }
 
 /* What the KMS client accepts (kms_client.h): at most 63 bytes. */
@@ -132,7 +130,7 @@ static int is_aes_key_file(const char *v)
 }
 
 static const config_key config_keys[] = {
-    CHECKED(kms_endpoint, is_url, "an http:// or https:// URL"),
+    CHECKED(kms_endpoint, is_url, "an http:// or https:// URL with no path or query"),
     CHECKED(region, is_region, "an AWS region name such as us-east-1"),
     STR(key_id),
     CHECKED(decrypt_keys, is_key_list, "at most 64 comma-separated key IDs, ARNs or aliases"),

@@ -19,10 +19,15 @@ static long or_default(long value, long fallback)
     return value > 0 ? value : fallback;
 }
 
-static kms_client_status check_endpoint(const char *endpoint, char *detail, size_t detail_cap)
+int kms_client_endpoint_ok(const char *url)
 {
     char host[512];
-    if (endpoint != NULL && !endpoint_host(endpoint, host, sizeof(host))) {
+    return url != NULL && endpoint_host(url, host, sizeof(host));
+}
+
+static kms_client_status check_endpoint(const char *endpoint, char *detail, size_t detail_cap)
+{
+    if (endpoint != NULL && !kms_client_endpoint_ok(endpoint)) {
         snprintf(detail, detail_cap,
                  "KMS endpoint '%.200s' is not an http(s) URL with an empty path and no query",
                  endpoint);

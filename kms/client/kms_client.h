@@ -75,6 +75,11 @@ typedef struct {
 
 typedef struct kms_client kms_client;
 
+/* 1 when kms_client_new would accept url as config.endpoint: http or https,
+ * a host, path "/" or none, no query. Lets a caller check its configuration
+ * before it creates a client. */
+int kms_client_endpoint_ok(const char *url);
+
 /* Resolves credentials and region now; fails with a detail message naming the
  * missing piece (never a secret). */
 kms_client_status kms_client_new(const kms_client_config *config, kms_client **out, char *detail,

@@ -158,6 +158,10 @@ static void test_bad_config_values_refused(void)
                    "kms_max_attempts = \"11\": allowed an integer from 1 to 10");
     expect_refused("kms_endpoint = localhost:4566",
                    "kms_endpoint = \"localhost:4566\": allowed an http:// or https:// URL");
+    /* What the KMS client would refuse at the first message is refused at load. */
+    expect_refused("kms_endpoint = http://127.0.0.1:4566/kms", "kms_endpoint = ");
+    expect_refused("kms_endpoint = http://127.0.0.1:4566/?a=b", "with no path or query");
+    expect_refused("kms_endpoint = ftp://127.0.0.1/", "kms_endpoint = ");
     expect_refused("region = US East", "region = \"US East\": allowed an AWS region name");
     expect_refused("discovery_accounts = 1234,abc", "discovery_accounts = \"1234,abc\"");
     expect_refused("discovery_partition = 42", "discovery_partition = \"42\"");
