@@ -144,7 +144,10 @@ static int digest_of(OSSL_LIB_CTX *libctx, const unsigned char *in, size_t inlen
     return EVP_Q_digest(libctx, "SHA256", NULL, in, inlen, digest, NULL);
 }
 
-static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen)
+/* Decrypts into ctx->plain. Only a size query (keep) remembers the input's
+ * digest, so that the call with the buffer that follows reuses the plaintext
+ * instead of decrypting (and asking KMS) twice. */
+static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen, int keep)
 {
     drop_results(ctx);
     esdk_decrypt_options options;
@@ -156,7 +159,12 @@ static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen)
     esdk_cmm_free(options.cmm);
     if (status != ESDK_OK)
         return raise_esdk(ctx, status, "decrypting", detail);
-    return digest_of(ctx->prov->libctx, in, inlen, ctx->input_digest);
+    if (keep && !digest_of(ctx->prov->libctx, in, inlen, ctx->input_digest)) {
+        drop_results(ctx);
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INTERNAL_ERROR, "hashing the message");
+        return 0;
+    }
+    return 1;
 }
 
 static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t outsize,
@@ -166,7 +174,7 @@ static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
     unsigned char digest[32];
     int reuse = ctx->plain != NULL && digest_of(ctx->prov->libctx, in, inlen, digest) &&
                 CRYPTO_memcmp(digest, ctx->input_digest, sizeof(digest)) == 0;
-    if (!reuse && !decrypt_whole(ctx, in, inlen))
+    if (!reuse && !decrypt_whole(ctx, in, inlen, out == NULL))
         return 0;
     *outlen = ctx->plain_len;
     if (out == NULL)
@@ -175,6 +183,7 @@ static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
         DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_OUTPUT_TOO_LARGE,
                        "the plaintext needs %zu bytes, the buffer holds %zu", ctx->plain_len,
                        outsize);
+        drop_results(ctx);
         return 0;
     }
     memcpy(out, ctx->plain, ctx->plain_len);

@@ -1,0 +1,128 @@
+/* The DEKCACHE asymmetric cipher (EVP_PKEY_encrypt/decrypt on a key
+ * reference) with an offline raw AES key: the call sequences applications
+ * use besides pkeyutl's size query, and that a remembered plaintext is only
+ * ever handed back for the message it came from. */
+#include <CUnit/CUnit.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cunit_run.h"
+#include "provider_fixture.h"
+
+static provider_fixture fx;
+static char key_path[256];
+static EVP_PKEY *key;
+
+static int suite_init(void)
+{
+    unsigned char raw[32];
+    RAND_bytes(raw, sizeof(raw));
+    if (fixture_temp_file(raw, sizeof(raw), key_path, sizeof(key_path)) == NULL)
+        return 1;
+    char lines[512];
+    snprintf(lines, sizeof(lines), "raw_aes_key_file = %s\nraw_aes_key_name = asym-test\n",
+             key_path);
+    if (!provider_fixture_start(&fx, lines))
+        return 1;
+    key = fixture_load_key(&fx, "dekcache:");
+    return key != NULL ? 0 : 1;
+}
+
+static int suite_cleanup(void)
+{
+    EVP_PKEY_free(key);
+    provider_fixture_stop(&fx);
+    unlink(key_path);
+    return 0;
+}
+
+static EVP_PKEY_CTX *decrypt_ctx(void)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(fx.libctx, key, NULL);
+    CU_ASSERT_FATAL(ctx != NULL && EVP_PKEY_decrypt_init(ctx) == 1);
+    return ctx;
+}
+
+/* A message holding `fill` repeated n times. */
+static unsigned char *message_of(unsigned char fill, size_t n, size_t *ct_len)
+{
+    unsigned char plain[600];
+    memset(plain, fill, n);
+    unsigned char *ct = NULL;
+    CU_ASSERT_FATAL(fixture_pkey_cipher(&fx, key, 1, NULL, plain, n, &ct, ct_len));
+    return ct;
+}
+
+static void test_decrypt_without_size_query(void)
+{
+    size_t ct_len;
+    unsigned char *ct = message_of('a', 500, &ct_len);
+    EVP_PKEY_CTX *ctx = decrypt_ctx();
+    unsigned char out[1000];
+    size_t out_len = sizeof(out);
+    CU_ASSERT_EQUAL(EVP_PKEY_decrypt(ctx, out, &out_len, ct, ct_len), 1);
+    CU_ASSERT_EQUAL(out_len, 500);
+    CU_ASSERT(out[0] == 'a' && out[499] == 'a');
+    EVP_PKEY_CTX_free(ctx);
+    OPENSSL_free(ct);
+}
+
+static void test_small_buffer_fails_then_retry_works(void)
+{
+    size_t ct_len;
+    unsigned char *ct = message_of('b', 500, &ct_len);
+    EVP_PKEY_CTX *ctx = decrypt_ctx();
+    unsigned char out[1000];
+    size_t out_len = 499;
+    ERR_clear_error();
+    CU_ASSERT_EQUAL(EVP_PKEY_decrypt(ctx, out, &out_len, ct, ct_len), 0);
+    char err[1024];
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)),
+                                  "the plaintext needs 500 bytes, the buffer holds 499"));
+    out_len = 500;
+    CU_ASSERT_EQUAL(EVP_PKEY_decrypt(ctx, out, &out_len, ct, ct_len), 1);
+    CU_ASSERT(out_len == 500 && out[0] == 'b' && out[499] == 'b');
+    EVP_PKEY_CTX_free(ctx);
+    OPENSSL_free(ct);
+}
+
+/* A size query for one message, then the real call for another: the answer
+ * is the second message's plaintext, never the remembered one. */
+static void test_size_query_result_only_for_its_message(void)
+{
+    size_t first_len, second_len;
+    unsigned char *first = message_of('c', 300, &first_len);
+    unsigned char *second = message_of('d', 400, &second_len);
+    EVP_PKEY_CTX *ctx = decrypt_ctx();
+    size_t size = 0;
+    CU_ASSERT_EQUAL(EVP_PKEY_decrypt(ctx, NULL, &size, first, first_len), 1);
+    CU_ASSERT_EQUAL(size, 300);
+    unsigned char out[1000];
+    size_t out_len = sizeof(out);
+    CU_ASSERT_EQUAL(EVP_PKEY_decrypt(ctx, out, &out_len, second, second_len), 1);
+    CU_ASSERT(out_len == 400 && out[0] == 'd' && out[399] == 'd');
+    /* And after a call with a buffer nothing is remembered either. */
+    out_len = sizeof(out);
+    CU_ASSERT_EQUAL(EVP_PKEY_decrypt(ctx, out, &out_len, first, first_len), 1);
+    CU_ASSERT(out_len == 300 && out[0] == 'c');
+    EVP_PKEY_CTX_free(ctx);
+    OPENSSL_free(first);
+    OPENSSL_free(second);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"decrypt into a buffer without a size query", test_decrypt_without_size_query},
+        {"a too small buffer fails, the retry works", test_small_buffer_fails_then_retry_works},
+        {"a size query's plaintext serves only its own message",
+         test_size_query_result_only_for_its_message},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("DEKCACHE asymmetric cipher", suite_init, suite_cleanup, tests);
+    return dekcache_run_tests();
+}
