@@ -35,6 +35,21 @@ static int tag_wrapping_keys(dek_cache_value *value, const esdk_edk_list *edks)
     return 1;
 }
 
+/* The sizing pass reports "does not fit" (ESDK_ERR_INVALID_ARGUMENT) by
+ * design; any other failure means the materials cannot be stored at all. */
+static int sizing_failed(esdk_status sized)
+{
+    return sized != ESDK_OK && sized != ESDK_ERR_INVALID_ARGUMENT;
+}
+
+/* An upstream return for materials that could not be stored, with the reason. */
+static int store_failure(esdk_status status, const char *kind, char *detail, size_t detail_cap)
+{
+    snprintf(detail, detail_cap, "%s materials cannot be stored in the cache: %s", kind,
+             esdk_status_string(status));
+    return (int)status;
+}
+
 static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)
 {
     miss_context *miss = arg;
@@ -44,7 +59,11 @@ static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, siz
     if (status != ESDK_OK)
         return (int)status;
     size_t needed;
-    materials_enc_to_blob(mat, NULL, 0, &needed);
+    esdk_status sized = materials_enc_to_blob(mat, NULL, 0, &needed);
+    if (sizing_failed(sized)) {
+        esdk_enc_materials_free(mat);
+        return store_failure(sized, "encryption", detail, detail_cap);
+    }
     if (needed > CACHING_CMM_MAX_BLOB) {
         snprintf(detail, detail_cap, "encryption materials of %zu bytes are too large to cache",
                  needed);
@@ -52,10 +71,11 @@ static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, siz
         return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
     }
     uint8_t *blob = dek_cache_value_reserve(value, needed);
-    int ok = blob != NULL && materials_enc_to_blob(mat, blob, needed, &needed) == ESDK_OK &&
-             tag_wrapping_keys(value, &mat->edks);
+    status = blob == NULL ? ESDK_ERR_ALLOC : materials_enc_to_blob(mat, blob, needed, &needed);
+    if (status == ESDK_OK && !tag_wrapping_keys(value, &mat->edks))
+        status = ESDK_ERR_ALLOC;
     esdk_enc_materials_free(mat);
-    return ok ? 0 : (int)ESDK_ERR_ALLOC;
+    return status == ESDK_OK ? 0 : store_failure(status, "encryption", detail, detail_cap);
 }
 
 static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)
@@ -67,7 +87,11 @@ static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, siz
     if (status != ESDK_OK)
         return (int)status;
     size_t needed;
-    materials_dec_to_blob(mat, NULL, 0, &needed);
+    esdk_status sized = materials_dec_to_blob(mat, NULL, 0, &needed);
+    if (sizing_failed(sized)) {
+        esdk_dec_materials_free(mat);
+        return store_failure(sized, "decryption", detail, detail_cap);
+    }
     if (needed > CACHING_CMM_MAX_BLOB) {
         snprintf(detail, detail_cap, "decryption materials of %zu bytes are too large to cache",
                  needed);
@@ -76,13 +100,14 @@ static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, siz
     }
     size_t edk = (size_t)mat->edk_index;
     uint8_t *blob = dek_cache_value_reserve(value, needed);
-    int ok = blob != NULL && materials_dec_to_blob(mat, blob, needed, &needed) == ESDK_OK &&
-             (mat->edk_index < 0 || edk >= miss->dec_request->edk_count ||
-              dek_cache_value_add_wrapping_key(value, miss->dec_request->edks[edk].provider_info,
-                                               miss->dec_request->edks[edk].provider_info_len) ==
-                  DEK_CACHE_OK);
+    status = blob == NULL ? ESDK_ERR_ALLOC : materials_dec_to_blob(mat, blob, needed, &needed);
+    if (status == ESDK_OK && mat->edk_index >= 0 && edk < miss->dec_request->edk_count &&
+        dek_cache_value_add_wrapping_key(value, miss->dec_request->edks[edk].provider_info,
+                                         miss->dec_request->edks[edk].provider_info_len) !=
+            DEK_CACHE_OK)
+        status = ESDK_ERR_ALLOC;
     esdk_dec_materials_free(mat);
-    return ok ? 0 : (int)ESDK_ERR_ALLOC;
+    return status == ESDK_OK ? 0 : store_failure(status, "decryption", detail, detail_cap);
 }
 
 /* Maps a cache failure to the message layer's status and detail. */
