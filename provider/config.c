@@ -32,6 +32,7 @@ typedef struct {
     const char *allowed;
 } config_key;
 
+/* Indexed by dekcache_commitment_policy. */
 static const char *const commitment_policies[] = {"require-encrypt-require-decrypt",
                                                   "require-encrypt-allow-decrypt",
                                                   "forbid-encrypt-allow-decrypt", NULL};

@@ -4,6 +4,20 @@
 #include "provider/errors.h"
 #include "provider/materials_setup.h"
 
+/* Named, not cast: the two enums are free to order their values differently.
+ * Anything unknown gets the strictest policy. */
+static esdk_commitment_policy esdk_policy_of(uint64_t configured)
+{
+    switch (configured) {
+    case DEKCACHE_COMMIT_REQUIRE_ENCRYPT_ALLOW_DECRYPT:
+        return ESDK_POLICY_REQUIRE_ENCRYPT_ALLOW_DECRYPT;
+    case DEKCACHE_COMMIT_FORBID_ENCRYPT_ALLOW_DECRYPT:
+        return ESDK_POLICY_FORBID_ENCRYPT_ALLOW_DECRYPT;
+    default:
+        return ESDK_POLICY_REQUIRE_ENCRYPT_REQUIRE_DECRYPT;
+    }
+}
+
 esdk_encryptor *dekcache_start_encryption(dekcache_provctx *prov,
                                           const dekcache_message_settings *settings)
 {
@@ -17,7 +31,7 @@ esdk_encryptor *dekcache_start_encryption(dekcache_provctx *prov,
         .ec = settings->ec,
         .plaintext_len = settings->plaintext_length,
         .plaintext_len_known = settings->plaintext_length != ESDK_LENGTH_UNKNOWN,
-        .policy = (esdk_commitment_policy)prov->config.commitment_policy,
+        .policy = esdk_policy_of(prov->config.commitment_policy),
         .crypto = prov->crypto,
     };
     char detail[512] = "";
@@ -37,7 +51,7 @@ int dekcache_decrypt_options(dekcache_provctx *prov, const esdk_enc_context *rep
         return 0;
     *options = (esdk_decrypt_options){
         .cmm = cmm,
-        .policy = (esdk_commitment_policy)prov->config.commitment_policy,
+        .policy = esdk_policy_of(prov->config.commitment_policy),
         .reproduced_ec = reproduced != NULL && reproduced->count > 0 ? reproduced : NULL,
         .max_body_len = max_body_len,
         .crypto = prov->crypto,
