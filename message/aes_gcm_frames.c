@@ -112,9 +112,7 @@ static int open_explicit(EVP_CIPHER_CTX *ctx, uint32_t seq, const uint8_t *aad, 
 {
     uint8_t iv[12];
     esdk_frame_iv(iv, seq);
-    return EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, 0) &&
-           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) &&
-           open_body(ctx, aad, aad_len, ct, len, pt);
+    return esdk_gcm_open(ctx, iv, aad, aad_len, ct, len, pt, tag);
 }
 
 int esdk_gcm_open_frame(EVP_CIPHER_CTX *ctx, esdk_gcm_frames *f, uint32_t seq, const uint8_t *aad,

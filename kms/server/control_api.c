@@ -41,7 +41,8 @@ static int fault_fields(json_object *o, fault_rule *rule, char *detail, size_t c
 {
     json_object *v;
     if (json_object_object_get_ex(o, "operation", &v) &&
-        (rule->operation = kms_operation_from_name(json_object_get_string(v))) == KMS_OP_UNKNOWN)
+        (rule->operation = kms_operation_from_name(json_object_get_string(v))) ==
+            KMS_SERVER_OP_UNKNOWN)
         return snprintf(detail, cap, "unknown operation"), -1;
     if (json_object_object_get_ex(o, "error_type", &v)) {
         const char *t = json_object_get_string(v);

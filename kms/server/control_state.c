@@ -14,7 +14,7 @@ typedef struct {
 
 struct control_state {
     pthread_mutex_t lock;
-    op_counter ops[KMS_OP_COUNT + 1]; /* + unknown operations */
+    op_counter ops[KMS_SERVER_OP_COUNT + 1]; /* + unknown operations */
     long in_flight, max_in_flight;
     long connections_open, connections_accepted, kms_connections;
     unsigned long generation; /* bumped by reset; starts at 1 */
@@ -153,7 +153,7 @@ char *control_stats_json(control_state *s)
     json_object *root = json_object_new_object(), *ops = json_object_new_object();
     long requests = 0, errors = 0;
     pthread_mutex_lock(&s->lock);
-    for (int op = 0; op <= KMS_OP_COUNT; op++) {
+    for (int op = 0; op <= KMS_SERVER_OP_COUNT; op++) {
         json_object *c = json_object_new_object();
         add_long(c, "calls", s->ops[op].calls);
         add_long(c, "errors", s->ops[op].errors);

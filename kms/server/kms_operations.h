@@ -10,20 +10,20 @@
 #include <stddef.h>
 
 typedef enum {
-    KMS_OP_GENERATE_DATA_KEY,
-    KMS_OP_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT,
-    KMS_OP_ENCRYPT,
-    KMS_OP_DECRYPT,
-    KMS_OP_RE_ENCRYPT,
-    KMS_OP_DESCRIBE_KEY,
-    KMS_OP_UNKNOWN, /* also the count of real operations */
+    KMS_SERVER_OP_GENERATE_DATA_KEY,
+    KMS_SERVER_OP_GENERATE_DATA_KEY_WITHOUT_PLAINTEXT,
+    KMS_SERVER_OP_ENCRYPT,
+    KMS_SERVER_OP_DECRYPT,
+    KMS_SERVER_OP_RE_ENCRYPT,
+    KMS_SERVER_OP_DESCRIBE_KEY,
+    KMS_SERVER_OP_UNKNOWN, /* also the count of real operations */
 } kms_operation;
 
-#define KMS_OP_COUNT KMS_OP_UNKNOWN
+#define KMS_SERVER_OP_COUNT KMS_SERVER_OP_UNKNOWN
 
-/* From an X-Amz-Target value; KMS_OP_UNKNOWN when missing or unsupported. */
+/* From an X-Amz-Target value; KMS_SERVER_OP_UNKNOWN when missing or unsupported. */
 kms_operation kms_operation_from_target(const char *target);
-/* From a bare name ("Decrypt"); KMS_OP_UNKNOWN when unsupported. */
+/* From a bare name ("Decrypt"); KMS_SERVER_OP_UNKNOWN when unsupported. */
 kms_operation kms_operation_from_name(const char *name);
 const char *kms_operation_name(kms_operation op);
 

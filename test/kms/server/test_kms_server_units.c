@@ -250,25 +250,27 @@ static void test_operations_directly(void)
 {
     kms_error err;
     const char *gdk = "{\"KeyId\":\"alias/test-one\",\"KeySpec\":\"AES_256\"}";
-    char *resp = kms_operation_run(&ks, KMS_OP_GENERATE_DATA_KEY, gdk, strlen(gdk), &err);
+    char *resp = kms_operation_run(&ks, KMS_SERVER_OP_GENERATE_DATA_KEY, gdk, strlen(gdk), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(resp);
     CU_ASSERT_PTR_NOT_NULL(strstr(resp, "arn:aws:kms:eu-west-1:444455556666:key/" KEY1));
     free(resp);
-    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_DECRYPT, "{\"CiphertextBlob\":5}", 20, &err));
+    CU_ASSERT_PTR_NULL(
+        kms_operation_run(&ks, KMS_SERVER_OP_DECRYPT, "{\"CiphertextBlob\":5}", 20, &err));
     CU_ASSERT_STRING_EQUAL(err.type, "ValidationException");
-    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_ENCRYPT, "{\"a\":1} trailing", 16, &err));
+    CU_ASSERT_PTR_NULL(
+        kms_operation_run(&ks, KMS_SERVER_OP_ENCRYPT, "{\"a\":1} trailing", 16, &err));
     CU_ASSERT_STRING_EQUAL(err.type, "SerializationException");
     const char *spaced = " {\"KeyId\":\"alias/test-two\",\"NumberOfBytes\":8}\r\n";
-    resp = kms_operation_run(&ks, KMS_OP_GENERATE_DATA_KEY, spaced, strlen(spaced), &err);
+    resp = kms_operation_run(&ks, KMS_SERVER_OP_GENERATE_DATA_KEY, spaced, strlen(spaced), &err);
     CU_ASSERT_PTR_NOT_NULL(resp);
     free(resp);
-    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_ENCRYPT, "{} {}", 5, &err));
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_SERVER_OP_ENCRYPT, "{} {}", 5, &err));
     CU_ASSERT_STRING_EQUAL(err.type, "SerializationException");
-    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_OP_UNKNOWN, "{}", 2, &err));
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_SERVER_OP_UNKNOWN, "{}", 2, &err));
     CU_ASSERT_STRING_EQUAL(err.type, "UnknownOperationException");
-    CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.ReEncrypt"), KMS_OP_RE_ENCRYPT);
-    CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.Foo"), KMS_OP_UNKNOWN);
-    CU_ASSERT_EQUAL(kms_operation_from_target(NULL), KMS_OP_UNKNOWN);
+    CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.ReEncrypt"), KMS_SERVER_OP_RE_ENCRYPT);
+    CU_ASSERT_EQUAL(kms_operation_from_target("TrentService.Foo"), KMS_SERVER_OP_UNKNOWN);
+    CU_ASSERT_EQUAL(kms_operation_from_target(NULL), KMS_SERVER_OP_UNKNOWN);
 }
 
 /* A request signed at signed_at, checked at now. */
@@ -327,7 +329,7 @@ static void test_fault_rule_parsing(void)
     const char *ok = "{\"operation\":\"Decrypt\",\"error_type\":\"ThrottlingException\","
                      "\"rate\":0.25,\"count\":3,\"latency_ms\":10}";
     CU_ASSERT_EQUAL_FATAL(control_parse_fault(ok, strlen(ok), &r, detail, sizeof(detail)), 0);
-    CU_ASSERT_EQUAL(r.operation, KMS_OP_DECRYPT);
+    CU_ASSERT_EQUAL(r.operation, KMS_SERVER_OP_DECRYPT);
     CU_ASSERT_EQUAL(r.action, FAULT_AWS_ERROR);
     CU_ASSERT_STRING_EQUAL(r.error_type, "ThrottlingException");
     CU_ASSERT_EQUAL(r.remaining, 3);
@@ -347,16 +349,16 @@ static void test_fault_rule_parsing(void)
 static void test_fault_pick_count_and_operation(void)
 {
     control_state *s = control_state_new();
-    fault_rule r = {KMS_OP_DECRYPT, 0, FAULT_HTTP_503, "", 1.0, 2};
+    fault_rule r = {KMS_SERVER_OP_DECRYPT, 0, FAULT_HTTP_503, "", 1.0, 2};
     fault_decision d;
     CU_ASSERT_EQUAL(control_fault_add(s, &r), 1);
-    control_fault_pick(s, KMS_OP_ENCRYPT, &d);
+    control_fault_pick(s, KMS_SERVER_OP_ENCRYPT, &d);
     CU_ASSERT_EQUAL(d.action, FAULT_NONE);
-    control_fault_pick(s, KMS_OP_DECRYPT, &d);
+    control_fault_pick(s, KMS_SERVER_OP_DECRYPT, &d);
     CU_ASSERT_EQUAL(d.action, FAULT_HTTP_503);
-    control_fault_pick(s, KMS_OP_DECRYPT, &d);
+    control_fault_pick(s, KMS_SERVER_OP_DECRYPT, &d);
     CU_ASSERT_EQUAL(d.action, FAULT_HTTP_503);
-    control_fault_pick(s, KMS_OP_DECRYPT, &d);
+    control_fault_pick(s, KMS_SERVER_OP_DECRYPT, &d);
     CU_ASSERT_EQUAL(d.action, FAULT_NONE);
     control_state_free(s);
 }
