@@ -2,6 +2,7 @@
  * Key material is given in the file (base64) or derived from its seed, so
  * ciphertexts survive restarts. */
 #include "kms/server/base64.h"
+#include "kms/server/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_local_defaults.h"
 
@@ -228,9 +229,9 @@ static int load_identity(keystore *ks, json_object *root, char *detail, size_t c
 int keystore_load_json(keystore *ks, const char *text, char *detail, size_t detail_cap)
 {
     memset(ks, 0, sizeof(*ks));
-    json_object *root = json_tokener_parse(text);
+    json_object *root = json_secret_parse(text, strlen(text), JSON_TOKENER_DEFAULT_DEPTH);
     if (root == NULL || !json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
+        json_secret_release(root);
         return fail(detail, detail_cap, "config is not a JSON object");
     }
     int rc = load_identity(ks, root, detail, detail_cap);
@@ -240,7 +241,7 @@ int keystore_load_json(keystore *ks, const char *text, char *detail, size_t deta
         rc = load_aliases(ks, root, detail, detail_cap);
     if (rc == 0)
         rc = load_credentials(ks, root, detail, detail_cap);
-    json_object_put(root);
+    json_secret_release(root); /* secret access keys and key material */
     if (rc != 0)
         keystore_free(ks);
     return rc;

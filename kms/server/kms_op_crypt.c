@@ -93,11 +93,9 @@ static json_object *new_response(const keystore *ks, const char *field, const km
     return resp;
 }
 
-static json_object *fail_response(json_object *resp, kms_error *err)
+static json_object *fail_response(json_object *resp)
 {
-    kms_error saved = *err;
-    free(kms_response_finish(resp, err));
-    *err = saved;
+    json_secret_release(resp);
     return NULL;
 }
 
@@ -118,7 +116,7 @@ static json_object *seal_into(const keystore *ks, json_object *req, const char *
                          err) == 0) {
         resp = new_response(ks, "KeyId", key);
         if (kms_response_add_blob(resp, "CiphertextBlob", blob, blob_len, err) != 0)
-            resp = fail_response(resp, err);
+            resp = fail_response(resp);
     }
     free(blob);
     free(context);
@@ -149,7 +147,7 @@ json_object *kms_op_decrypt(const keystore *ks, json_object *req, kms_error *err
     kms_response_add_string(resp, "EncryptionAlgorithm", ALGORITHM);
     int rc = kms_response_add_blob(resp, "Plaintext", opened.plaintext, opened.plaintext_len, err);
     OPENSSL_secure_clear_free(opened.plaintext, opened.plaintext_len ? opened.plaintext_len : 1);
-    return rc == 0 ? resp : fail_response(resp, err);
+    return rc == 0 ? resp : fail_response(resp);
 }
 
 json_object *kms_op_re_encrypt(const keystore *ks, json_object *req, kms_error *err)

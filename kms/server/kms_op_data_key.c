@@ -50,7 +50,7 @@ static json_object *respond(const keystore *ks, const kms_key *key, const unsign
     kms_response_add_string(resp, "KeyId", arn);
     if (kms_response_add_blob(resp, "CiphertextBlob", blob, blob_len, err) != 0 ||
         (with_plaintext && kms_response_add_blob(resp, "Plaintext", dek, dek_len, err) != 0)) {
-        free(kms_response_finish(resp, err));
+        json_secret_release(resp);
         return NULL;
     }
     return resp;

@@ -60,6 +60,6 @@ char *kms_operation_run(const keystore *ks, kms_operation op, const char *body, 
     if (req == NULL)
         return NULL;
     json_object *resp = dispatch(ks, op, req, err);
-    json_object_put(req);
+    json_secret_release(req);
     return resp ? kms_response_finish(resp, err) : NULL;
 }

@@ -2,6 +2,7 @@
 
 #include "kms/server/base64.h"
 #include "kms/server/encryption_context.h"
+#include "kms/server/json_secret.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -9,30 +10,11 @@
 
 #define MAX_BODY_DEPTH 16
 
-static int only_whitespace(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-            return 0;
-    return 1;
-}
-
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 {
-    json_tokener *tok = json_tokener_new_ex(MAX_BODY_DEPTH);
-    json_object *req = NULL;
-    if (tok == NULL) {
-        kms_error_set(err, "KMSInternalException", "out of memory");
-        return NULL;
-    }
-    if (len > 0 && len <= INT32_MAX && memchr(body, '\0', len) == NULL)
-        req = json_tokener_parse_ex(tok, body, (int)len);
-    int complete = json_tokener_get_error(tok) == json_tokener_success &&
-                   only_whitespace(body + json_tokener_get_parse_end(tok),
-                                   len - json_tokener_get_parse_end(tok));
-    json_tokener_free(tok);
-    if (req == NULL || !complete || !json_object_is_type(req, json_type_object)) {
-        json_object_put(req);
+    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH);
+    if (req == NULL || !json_object_is_type(req, json_type_object)) {
+        json_secret_release(req);
         kms_error_set(err, "SerializationException", "request body is not a JSON object");
         return NULL;
     }
@@ -136,19 +118,6 @@ void kms_response_add_string(json_object *resp, const char *field, const char *v
     json_object_object_add(resp, field, json_object_new_string(value));
 }
 
-/* json-c keeps its own copies of string values; they are cleansed here
- * because a response may carry a plaintext data key. */
-static void cleanse_strings(json_object *resp)
-{
-    json_object_object_foreach(resp, key, value)
-    {
-        (void)key;
-        if (json_object_is_type(value, json_type_string))
-            OPENSSL_cleanse((void *)json_object_get_string(value),
-                            (size_t)json_object_get_string_len(value));
-    }
-}
-
 char *kms_response_finish(json_object *resp, kms_error *err)
 {
     const char *text = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
@@ -156,8 +125,7 @@ char *kms_response_finish(json_object *resp, kms_error *err)
     char *out = text ? strdup(text) : NULL;
     if (text)
         OPENSSL_cleanse((void *)text, strlen(text));
-    cleanse_strings(resp);
-    json_object_put(resp);
+    json_secret_release(resp);
     if (out == NULL)
         kms_error_set(err, "KMSInternalException", "out of memory");
     return out;

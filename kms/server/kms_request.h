@@ -3,13 +3,15 @@
 #ifndef DEKCACHE_KMS_SERVER_REQUEST_H
 #define DEKCACHE_KMS_SERVER_REQUEST_H
 
+#include "kms/server/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_error.h"
 
 #include <json-c/json.h>
 #include <stddef.h>
 
-/* Parses the body; must be a JSON object. NULL with err set otherwise. */
+/* Parses the body; must be a JSON object. NULL with err set otherwise.
+ * Release with json_secret_release (the body may hold a plaintext). */
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err);
 /* A string field: *out stays NULL when absent and not required. Returns 0 or -1. */
 int kms_request_string(json_object *req, const char *field, int required, const char **out,

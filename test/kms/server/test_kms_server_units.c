@@ -6,6 +6,7 @@
 #include "kms/server/ciphertext_blob.h"
 #include "kms/server/control_api.h"
 #include "kms/server/encryption_context.h"
+#include "kms/server/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_operations.h"
 #include "kms/server/request_auth.h"
@@ -375,6 +376,34 @@ static void test_base64_strict(void)
         CU_ASSERT_EQUAL(kms_base64_decode(bad[i], 0, &out, &len), -1);
 }
 
+static void test_json_secret(void)
+{
+    static const char text[] = "{\"Plaintext\": \"c2VjcmV0\", \"Grants\": [\"t1\"],"
+                               " \"Ctx\": {\"k\": \"v\"}} \r\n";
+    json_object *o = json_secret_parse(text, strlen(text), 8);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    json_object *plain, *grants, *ctx, *v;
+    CU_ASSERT_FATAL(json_object_object_get_ex(o, "Plaintext", &plain) &&
+                    json_object_object_get_ex(o, "Grants", &grants) &&
+                    json_object_object_get_ex(o, "Ctx", &ctx) &&
+                    json_object_object_get_ex(ctx, "k", &v));
+    /* Held by a second reference, the tree outlives the release: every string
+     * in it, nested ones included, must be zeros by then. */
+    json_object_get(o);
+    json_secret_release(o);
+    static const char zeros[8] = {0};
+    CU_ASSERT(memcmp(json_object_get_string(plain), zeros, 8) == 0);
+    CU_ASSERT(memcmp(json_object_get_string(json_object_array_get_idx(grants, 0)), zeros, 2) == 0);
+    CU_ASSERT(memcmp(json_object_get_string(v), zeros, 1) == 0);
+    json_object_put(o);
+    json_secret_release(NULL);
+
+    static const char *bad[] = {"{} x", "{\"a\":1}{}", "{\"a\":", "", "[[[[[[[[[[1]]]]]]]]]]"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_PTR_NULL(json_secret_parse(bad[i], strlen(bad[i]), 8));
+    CU_ASSERT_PTR_NULL(json_secret_parse("{}\0{}", 5, 8));
+}
+
 int main(void)
 {
     /* Before any OpenSSL allocation, or OpenSSL refuses. */
@@ -393,6 +422,7 @@ int main(void)
         {"fault_rule_parsing", test_fault_rule_parsing},
         {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
         {"base64_strict", test_base64_strict},
+        {"json_secret parse and cleansing release", test_json_secret},
         {NULL, NULL}};
     dekcache_add_suite("kms_server_units", load_test_config, free_keystore, tests);
     return dekcache_run_tests();
