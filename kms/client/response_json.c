@@ -3,34 +3,15 @@
 #include "kms/client/base64.h"
 #include "kms/client/kms_arn.h"
 
+#include "kms/json/json_secret.h"
+
 #include <json-c/json.h>
-#include <json-c/printbuf.h>
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
 #define MAX_DEPTH 16
-
-/* json-c copies each string through the tokener's buffer; growing that buffer
- * mid-parse would leave a partial copy of a secret in freed memory. Pre-size
- * it to the whole body, and cleanse it before it is freed. */
-static void cleanse_tokener(json_tokener *tok)
-{
-    if (tok->pb != NULL && tok->pb->buf != NULL) {
-        OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
-    }
-}
-
-static int only_whitespace(const char *text, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t') {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* The whole body must be exactly one JSON object. */
 static json_object *parse_object(const char *body, size_t len, char *reason, size_t reason_cap)
@@ -39,57 +20,24 @@ static json_object *parse_object(const char *body, size_t len, char *reason, siz
         snprintf(reason, reason_cap, "response body of %zu bytes", len);
         return NULL;
     }
-    json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
-    if (tok == NULL) {
-        snprintf(reason, reason_cap, "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    printbuf_memset(tok->pb, 0, 0, (int)len + 1);
-    printbuf_reset(tok->pb);
-    json_object *root = json_tokener_parse_ex(tok, body, (int)len);
-    enum json_tokener_error err = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    cleanse_tokener(tok);
-    json_tokener_free(tok);
-    if (root == NULL || err != json_tokener_success || !only_whitespace(body + end, len - end)) {
-        snprintf(reason, reason_cap, "malformed JSON (%s)",
-                 root == NULL ? json_tokener_error_desc(err) : "trailing bytes");
-        json_object_put(root);
+    const char *why = "";
+    json_object *root = json_secret_parse(body, len, MAX_DEPTH, &why);
+    if (root == NULL) {
+        snprintf(reason, reason_cap, "malformed JSON (%s)", why);
         return NULL;
     }
     if (!json_object_is_type(root, json_type_object)) {
         snprintf(reason, reason_cap, "response is not a JSON object");
-        json_object_put(root);
+        json_secret_release(root);
         return NULL;
     }
     return root;
 }
 
-/* Frees a parsed response after cleansing every string in it (a response may
- * carry a base64 plaintext key in any member). */
-static void cleanse_strings(json_object *obj)
-{
-    if (json_object_is_type(obj, json_type_string)) {
-        OPENSSL_cleanse((char *)json_object_get_string(obj),
-                        (size_t)json_object_get_string_len(obj));
-    } else if (json_object_is_type(obj, json_type_object)) {
-        json_object_object_foreach(obj, name, member)
-        {
-            (void)name;
-            cleanse_strings(member);
-        }
-    } else if (json_object_is_type(obj, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(obj); i++) {
-            cleanse_strings(json_object_array_get_idx(obj, i));
-        }
-    }
-}
-
+/* A response may carry a base64 plaintext key in any member. */
 static void free_response(json_object *root)
 {
-    cleanse_strings(root);
-    json_object_put(root);
+    json_secret_release(root);
 }
 
 static const char *member_string(json_object *obj, const char *name, size_t *len, char *reason,
@@ -294,6 +242,6 @@ int response_json_parse_error(const char *body, size_t len, char *type, size_t t
     if (msg != NULL) {
         copy_printable(msg, text_len, message, message_cap);
     }
-    json_object_put(root);
+    free_response(root);
     return type[0] != '\0';
 }

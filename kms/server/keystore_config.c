@@ -1,8 +1,8 @@
 /* Loading the keystore from the JSON config file or the built-in defaults.
  * Key material is given in the file (base64) or derived from its seed, so
  * ciphertexts survive restarts. */
+#include "kms/json/json_secret.h"
 #include "kms/server/base64.h"
-#include "kms/server/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_local_defaults.h"
 
@@ -229,7 +229,7 @@ static int load_identity(keystore *ks, json_object *root, char *detail, size_t c
 int keystore_load_json(keystore *ks, const char *text, char *detail, size_t detail_cap)
 {
     memset(ks, 0, sizeof(*ks));
-    json_object *root = json_secret_parse(text, strlen(text), JSON_TOKENER_DEFAULT_DEPTH);
+    json_object *root = json_secret_parse(text, strlen(text), JSON_TOKENER_DEFAULT_DEPTH, NULL);
     if (root == NULL || !json_object_is_type(root, json_type_object)) {
         json_secret_release(root);
         return fail(detail, detail_cap, "config is not a JSON object");

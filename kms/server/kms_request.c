@@ -1,8 +1,8 @@
 #include "kms/server/kms_request.h"
 
+#include "kms/json/json_secret.h"
 #include "kms/server/base64.h"
 #include "kms/server/encryption_context.h"
-#include "kms/server/json_secret.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 {
-    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH);
+    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH, NULL);
     if (req == NULL || !json_object_is_type(req, json_type_object)) {
         json_secret_release(req);
         kms_error_set(err, "SerializationException", "request body is not a JSON object");

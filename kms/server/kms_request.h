@@ -3,7 +3,7 @@
 #ifndef DEKCACHE_KMS_SERVER_REQUEST_H
 #define DEKCACHE_KMS_SERVER_REQUEST_H
 
-#include "kms/server/json_secret.h"
+#include "kms/json/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_error.h"
 

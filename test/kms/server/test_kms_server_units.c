@@ -2,11 +2,11 @@
  * ciphertext blob, encryption context, SigV4 policy (scope, skew, token),
  * fault rules, base64. */
 #include "cunit_run.h"
+#include "kms/json/json_secret.h"
 #include "kms/server/base64.h"
 #include "kms/server/ciphertext_blob.h"
 #include "kms/server/control_api.h"
 #include "kms/server/encryption_context.h"
-#include "kms/server/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_operations.h"
 #include "kms/server/request_auth.h"
@@ -380,7 +380,7 @@ static void test_json_secret(void)
 {
     static const char text[] = "{\"Plaintext\": \"c2VjcmV0\", \"Grants\": [\"t1\"],"
                                " \"Ctx\": {\"k\": \"v\"}} \r\n";
-    json_object *o = json_secret_parse(text, strlen(text), 8);
+    json_object *o = json_secret_parse(text, strlen(text), 8, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     json_object *plain, *grants, *ctx, *v;
     CU_ASSERT_FATAL(json_object_object_get_ex(o, "Plaintext", &plain) &&
@@ -400,8 +400,8 @@ static void test_json_secret(void)
 
     static const char *bad[] = {"{} x", "{\"a\":1}{}", "{\"a\":", "", "[[[[[[[[[[1]]]]]]]]]]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        CU_ASSERT_PTR_NULL(json_secret_parse(bad[i], strlen(bad[i]), 8));
-    CU_ASSERT_PTR_NULL(json_secret_parse("{}\0{}", 5, 8));
+        CU_ASSERT_PTR_NULL(json_secret_parse(bad[i], strlen(bad[i]), 8, NULL));
+    CU_ASSERT_PTR_NULL(json_secret_parse("{}\0{}", 5, 8, NULL));
 }
 
 int main(void)

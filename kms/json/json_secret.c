@@ -1,0 +1,102 @@
+#include "kms/json/json_secret.h"
+
+#include <json-c/printbuf.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+static int only_whitespace(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return 0;
+    return 1;
+}
+
+/* The tokener copies each string through its print buffer. Sized to the
+ * whole text up front, the buffer never grows mid-parse (growing would leave
+ * a partial copy in freed memory); it is cleansed before it is freed. json-c
+ * has no call for either, so this reaches into the structs that json-c
+ * 0.16's headers still declare. */
+static json_tokener *tokener_for(size_t len, int max_depth)
+{
+    json_tokener *tok = json_tokener_new_ex(max_depth);
+    if (tok == NULL)
+        return NULL;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    if (printbuf_memset(tok->pb, 0, 0, (int)len + 1) < 0) {
+        json_tokener_free(tok);
+        return NULL;
+    }
+    printbuf_reset(tok->pb);
+    return tok;
+}
+
+static void free_tokener_cleansed(json_tokener *tok)
+{
+    if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+        OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
+    json_tokener_free(tok);
+}
+
+static json_object *fail(const char **why, const char *reason)
+{
+    if (why != NULL)
+        *why = reason;
+    return NULL;
+}
+
+json_object *json_secret_parse(const char *text, size_t len, int max_depth, const char **why)
+{
+    if (len == 0 || len > INT_MAX / 2)
+        return fail(why, len == 0 ? "empty" : "too large");
+    if (memchr(text, '\0', len) != NULL)
+        return fail(why, "a NUL byte");
+    json_tokener *tok = tokener_for(len, max_depth);
+    if (tok == NULL)
+        return fail(why, "out of memory");
+    json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error err = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    free_tokener_cleansed(tok);
+    if (o == NULL || err != json_tokener_success) {
+        json_secret_release(o);
+        return fail(why, json_tokener_error_desc(err));
+    }
+    if (end > len || !only_whitespace(text + end, len - end)) {
+        json_secret_release(o);
+        return fail(why, "trailing bytes");
+    }
+    return o;
+}
+
+static void cleanse_tree(json_object *o)
+{
+    switch (json_object_get_type(o)) {
+    case json_type_string:
+        OPENSSL_cleanse((void *)json_object_get_string(o), (size_t)json_object_get_string_len(o));
+        break;
+    case json_type_object: {
+        json_object_object_foreach(o, key, value)
+        {
+            (void)key;
+            cleanse_tree(value);
+        }
+        break;
+    }
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            cleanse_tree(json_object_array_get_idx(o, i));
+        break;
+    default:
+        break;
+    }
+}
+
+void json_secret_release(json_object *o)
+{
+    if (o == NULL)
+        return;
+    cleanse_tree(o);
+    json_object_put(o);
+}
