@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const keystore *ks = fuzz_default_keystore();
     if (size < 1)
         return 0;
-    kms_operation op = (kms_operation)(data[0] % (KMS_OP_COUNT + 1));
+    kms_operation op = (kms_operation)(data[0] % (KMS_SERVER_OP_COUNT + 1));
     const char *body = (const char *)data + 1;
     kms_error err = {0};
     char *resp = kms_operation_run(ks, op, body, size - 1, &err);
