@@ -16,8 +16,9 @@ int dekcache_kms_configured(const dekcache_provctx *ctx)
 }
 
 /* The instance's one KMS client: credentials and region resolve here, on
- * first use, so `openssl list` works without them. */
-static kms_client *client_of(dekcache_provctx *ctx)
+ * first use, so `openssl list` works without them. Creating it reads the
+ * environment and files only, never the network. */
+static kms_client *create_client_locked(dekcache_provctx *ctx)
 {
     if (ctx->kms != NULL)
         return ctx->kms;
@@ -38,8 +39,19 @@ static kms_client *client_of(dekcache_provctx *ctx)
                        kms_client_status_string(status), detail);
         return NULL;
     }
-    /* Published for the stats reader, which takes no lock. */
+    /* Published for the stats reader and client_of, which take no lock. */
     __atomic_store_n(&ctx->kms, client, __ATOMIC_RELEASE);
+    return client;
+}
+
+static kms_client *client_of(dekcache_provctx *ctx)
+{
+    kms_client *client = __atomic_load_n(&ctx->kms, __ATOMIC_ACQUIRE);
+    if (client != NULL)
+        return client;
+    pthread_mutex_lock(&ctx->kms_lock);
+    client = create_client_locked(ctx);
+    pthread_mutex_unlock(&ctx->kms_lock);
     return client;
 }
 
@@ -159,9 +171,7 @@ esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx)
 
 int dekcache_kms_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len)
 {
-    pthread_mutex_lock(&ctx->lock);
     kms_client *client = client_of(ctx);
-    pthread_mutex_unlock(&ctx->lock);
     if (client == NULL)
         return 0;
     char *resolved = NULL, detail[512] = "";

@@ -10,12 +10,13 @@
 /* 1 when the configuration names any KMS key or discovery. */
 int dekcache_kms_configured(const dekcache_provctx *ctx);
 
-/* New keyrings (caller frees); NULL after raising an error. Caller holds ctx->lock. */
+/* New keyrings (caller frees); NULL after raising an error. Thread-safe; they
+ * may call KMS, so callers should not hold ctx->lock. */
 esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id);
 esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx);
 
-/* Resolves a key ID or alias to its key ARN with DescribeKey. Takes
- * ctx->lock itself. Returns 1, or 0 after raising an error. */
+/* Resolves a key ID or alias to its key ARN with DescribeKey (a key ARN as
+ * is). Thread-safe. Returns 1, or 0 after raising an error. */
 int dekcache_kms_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len);
 
 void dekcache_kms_free(dekcache_provctx *ctx);

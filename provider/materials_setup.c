@@ -216,8 +216,7 @@ static int partition_setup(dekcache_provctx *ctx)
     return 1;
 }
 
-/* Builds what encryption and decryption share, once; caller holds ctx->lock. */
-static int prepare_locked(dekcache_provctx *ctx)
+int dekcache_materials_prepare_locked(dekcache_provctx *ctx)
 {
     if (ctx->materials_ready)
         return 1;
@@ -234,18 +233,11 @@ static int prepare_locked(dekcache_provctx *ctx)
     return ctx->materials_ready;
 }
 
-/* The decryption CMM, built on the first decryption only: resolving the
- * allow-list asks KMS (DescribeKey), which an encrypting process need not
- * pay. Caller holds ctx->lock. */
-static int prepare_decryption_locked(dekcache_provctx *ctx)
+esdk_cmm *dekcache_new_decrypt_cmm(dekcache_provctx *ctx)
 {
-    if (__atomic_load_n(&ctx->decrypt_cmm, __ATOMIC_RELAXED) != NULL)
-        return 1;
-    if (!prepare_locked(ctx))
-        return 0;
     esdk_keyring *kms = NULL;
     if (dekcache_kms_configured(ctx) && (kms = dekcache_kms_decrypt_keyring(ctx)) == NULL)
-        return 0;
+        return NULL;
     esdk_keyring *decrypt = NULL;
     if (kms != NULL && ctx->raw_keyring != NULL) {
         esdk_status status =
@@ -255,7 +247,7 @@ static int prepare_decryption_locked(dekcache_provctx *ctx)
             DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_INTERNAL_ERROR,
                            "combining the KMS and raw keyrings for decryption: %s",
                            esdk_status_string(status));
-            return 0;
+            return NULL;
         }
     } else {
         decrypt = kms != NULL                ? kms
@@ -265,26 +257,11 @@ static int prepare_decryption_locked(dekcache_provctx *ctx)
     if (decrypt == NULL) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_NO_KEY_CONFIGURED,
                        "configure key_id (KMS) or raw_aes_key_file / raw_rsa_key_file");
-        return 0;
+        return NULL;
     }
     esdk_cmm *cmm = caching_cmm_over(ctx, decrypt, &ctx->partition);
     esdk_keyring_free(decrypt);
-    /* Published once, never replaced until teardown: readers need no lock. */
-    __atomic_store_n(&ctx->decrypt_cmm, cmm, __ATOMIC_RELEASE);
-    return cmm != NULL;
-}
-
-/* Every message asks for its CMM, so lookups take no lock: entries are
- * appended under ctx->lock, filled before the count that publishes them,
- * and never change until teardown. */
-static esdk_cmm *find_key_cmm(dekcache_provctx *ctx, const char *key_id)
-{
-    size_t published = __atomic_load_n(&ctx->n_key_cmms, __ATOMIC_ACQUIRE);
-    for (size_t i = 0; i < published; i++) {
-        if (strcmp(ctx->key_cmms[i].key_id, key_id) == 0)
-            return ctx->key_cmms[i].cmm;
-    }
-    return NULL;
+    return cmm;
 }
 
 /* The keyring that encrypts under key_id: the raw key when key_id names it
@@ -321,7 +298,7 @@ static int key_partition(const dekcache_provctx *ctx, const char *key_id, dek_ca
     return ok;
 }
 
-static esdk_cmm *new_key_cmm(dekcache_provctx *ctx, const char *key_id)
+esdk_cmm *dekcache_new_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
 {
     dek_cache_partition partition;
     if (!key_partition(ctx, key_id, &partition)) {
@@ -342,61 +319,6 @@ const char *dekcache_resolve_key_id(const dekcache_provctx *ctx, const char *req
     if (cfg->env_key_id != NULL)
         return cfg->env_key_id;
     return cfg->key_id != NULL ? cfg->key_id : "";
-}
-
-/* Builds, records and returns (a new reference) the CMM for a key that has
- * none yet; caller holds ctx->lock and has prepared the shared materials.
- * The table is bounded: a new key beyond it is refused rather than given a
- * keyring (and a DescribeKey) for every message. */
-static esdk_cmm *add_key_cmm_locked(dekcache_provctx *ctx, const char *key_id)
-{
-    size_t n = ctx->n_key_cmms;
-    if (n == DEKCACHE_MAX_KEY_CMMS) {
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_UNSUPPORTED,
-                       "more than %d distinct key ids in one provider instance (refused: %s)",
-                       DEKCACHE_MAX_KEY_CMMS, key_id);
-        return NULL;
-    }
-    char *copy = OPENSSL_strdup(key_id);
-    if (copy == NULL) {
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE, "copying the key id");
-        return NULL;
-    }
-    esdk_cmm *cmm = new_key_cmm(ctx, key_id);
-    if (cmm == NULL) {
-        OPENSSL_free(copy);
-        return NULL;
-    }
-    ctx->key_cmms[n].key_id = copy;
-    ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
-    __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
-    return cmm;
-}
-
-esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested)
-{
-    const char *key_id = dekcache_resolve_key_id(ctx, requested);
-    esdk_cmm *cmm = find_key_cmm(ctx, key_id);
-    if (cmm != NULL)
-        return esdk_cmm_up_ref(cmm);
-    pthread_mutex_lock(&ctx->lock);
-    if (prepare_locked(ctx)) {
-        cmm = find_key_cmm(ctx, key_id);
-        cmm = cmm != NULL ? esdk_cmm_up_ref(cmm) : add_key_cmm_locked(ctx, key_id);
-    }
-    pthread_mutex_unlock(&ctx->lock);
-    return cmm;
-}
-
-esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx)
-{
-    esdk_cmm *ready = __atomic_load_n(&ctx->decrypt_cmm, __ATOMIC_ACQUIRE);
-    if (ready != NULL)
-        return esdk_cmm_up_ref(ready);
-    pthread_mutex_lock(&ctx->lock);
-    esdk_cmm *cmm = prepare_decryption_locked(ctx) ? esdk_cmm_up_ref(ctx->decrypt_cmm) : NULL;
-    pthread_mutex_unlock(&ctx->lock);
-    return cmm;
 }
 
 void dekcache_materials_free(dekcache_provctx *ctx)

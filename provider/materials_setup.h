@@ -16,13 +16,16 @@ int dekcache_cache_setup(dekcache_provctx *ctx);
  * cipher, pkeyutl and key references all resolve through it. */
 const char *dekcache_resolve_key_id(const dekcache_provctx *ctx, const char *requested);
 
-/* A new reference to the CMM that encrypts under
- * dekcache_resolve_key_id(ctx, requested); NULL after raising an error
- * (also for a key beyond the DEKCACHE_MAX_KEY_CMMS this instance keeps). */
-esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested);
+/* Builds what encryption and decryption share (crypto fetches, the cache
+ * partition, the raw keyrings), once; caller holds ctx->lock. 0 after
+ * raising an error. */
+int dekcache_materials_prepare_locked(dekcache_provctx *ctx);
 
-/* A new reference to the CMM that decrypts with every configured key. */
-esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx);
+/* New CMMs for cmm_table.c, which calls them without ctx->lock (they may ask
+ * KMS) after dekcache_materials_prepare_locked succeeded. NULL after raising
+ * an error. */
+esdk_cmm *dekcache_new_encrypt_cmm(dekcache_provctx *ctx, const char *key_id);
+esdk_cmm *dekcache_new_decrypt_cmm(dekcache_provctx *ctx);
 
 /* Releases every CMM, keyring, client and the cache. */
 void dekcache_materials_free(dekcache_provctx *ctx);

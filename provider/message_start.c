@@ -1,8 +1,8 @@
 #include "provider/message_start.h"
 
+#include "provider/cmm_table.h"
 #include "provider/error_map.h"
 #include "provider/errors.h"
-#include "provider/materials_setup.h"
 
 /* Named, not cast: the two enums are free to order their values differently.
  * Anything unknown gets the strictest policy. */

@@ -19,6 +19,9 @@ typedef struct {
 
 #define DEKCACHE_MAX_KEY_CMMS 64
 
+/* A CMM being built (cmm_table.c). */
+typedef struct dekcache_build dekcache_build;
+
 /* One provider instance: openssl.cnf may load the module under several
  * section names, each with its own configuration, cache and context. */
 typedef struct dekcache_provctx {
@@ -36,8 +39,12 @@ typedef struct dekcache_provctx {
     dek_cache *cache;
     dek_cache_partition partition;
 
-    /* Built on first use (so `openssl list` needs no keys), under lock. */
+    /* Built on first use (so `openssl list` needs no keys). The lock guards
+     * what is being built (builds) and the publishing of the results; the
+     * builds themselves run without it (cmm_table.h). */
     pthread_mutex_t lock;
+    dekcache_build *builds;
+    pthread_mutex_t kms_lock; /* creating the KMS client */
     int materials_ready;
     esdk_crypto *crypto; /* the message library's fetches from libctx */
     struct kms_client *kms;

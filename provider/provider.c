@@ -71,6 +71,7 @@ static void provctx_free(dekcache_provctx *ctx)
     dekcache_materials_free(ctx);
     OSSL_LIB_CTX_free(ctx->libctx);
     pthread_mutex_destroy(&ctx->lock);
+    pthread_mutex_destroy(&ctx->kms_lock);
     OPENSSL_free(ctx->property);
     dekcache_config_free(&ctx->config);
     OPENSSL_free(ctx);
@@ -134,6 +135,7 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
     }
     ctx->handle = handle;
     pthread_mutex_init(&ctx->lock, NULL);
+    pthread_mutex_init(&ctx->kms_lock, NULL);
     esdk_library_retain();
     if ((ctx->libctx = OSSL_LIB_CTX_new_child(handle, in)) == NULL) {
         DEKCACHE_RAISE(handle, DEKCACHE_R_INTERNAL_ERROR, "creating a child library context");

@@ -1,0 +1,226 @@
+#include "provider/cmm_table.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "provider/errors.h"
+#include "provider/materials_setup.h"
+
+/* A CMM one thread is building without ctx->lock. Every field is guarded by
+ * ctx->lock; the build is freed by whoever drops the last reference. */
+struct dekcache_build {
+    struct dekcache_build *next;
+    char *key_id; /* NULL: the decryption CMM */
+    int done;
+    esdk_cmm *cmm; /* on success: a reference held for the waiters */
+    int reason;    /* on failure: what the builder raised */
+    char error[512];
+    unsigned refs; /* the builder and each waiter */
+    pthread_cond_t finished;
+};
+
+typedef esdk_cmm *(*cmm_builder)(dekcache_provctx *ctx, const char *key_id);
+typedef void (*cmm_publisher)(dekcache_provctx *ctx, const char *key_id, esdk_cmm *cmm);
+
+/* Every message asks for its CMM, so lookups take no lock: entries are
+ * appended under ctx->lock, filled before the count that publishes them,
+ * and never change until teardown. */
+static esdk_cmm *find_key_cmm(dekcache_provctx *ctx, const char *key_id)
+{
+    size_t published = __atomic_load_n(&ctx->n_key_cmms, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; i < published; i++) {
+        if (strcmp(ctx->key_cmms[i].key_id, key_id) == 0)
+            return ctx->key_cmms[i].cmm;
+    }
+    return NULL;
+}
+
+static int same_target(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static dekcache_build *find_build_locked(dekcache_provctx *ctx, const char *key_id)
+{
+    for (dekcache_build *b = ctx->builds; b != NULL; b = b->next) {
+        if (same_target(b->key_id, key_id))
+            return b;
+    }
+    return NULL;
+}
+
+/* Key builds in progress count against the table, so a published key always
+ * finds its slot. */
+static size_t keys_reserved_locked(dekcache_provctx *ctx)
+{
+    size_t n = ctx->n_key_cmms;
+    for (dekcache_build *b = ctx->builds; b != NULL; b = b->next)
+        n += b->key_id != NULL;
+    return n;
+}
+
+static void release_build_locked(dekcache_provctx *ctx, dekcache_build *b)
+{
+    if (--b->refs > 0)
+        return;
+    dekcache_build **link = &ctx->builds;
+    while (*link != NULL && *link != b)
+        link = &(*link)->next;
+    if (*link == b)
+        *link = b->next;
+    esdk_cmm_free(b->cmm);
+    OPENSSL_free(b->key_id);
+    pthread_cond_destroy(&b->finished);
+    OPENSSL_free(b);
+}
+
+static dekcache_build *start_build_locked(dekcache_provctx *ctx, const char *key_id)
+{
+    dekcache_build *b = OPENSSL_zalloc(sizeof(*b));
+    if (b != NULL && key_id != NULL && (b->key_id = OPENSSL_strdup(key_id)) == NULL) {
+        OPENSSL_free(b);
+        b = NULL;
+    }
+    if (b == NULL) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE, "starting a key's setup");
+        return NULL;
+    }
+    pthread_cond_init(&b->finished, NULL);
+    b->refs = 1;
+    b->next = ctx->builds;
+    ctx->builds = b;
+    return b;
+}
+
+/* What the builder raised (the last error on its queue), for the waiters. */
+static void remember_error(dekcache_build *b)
+{
+    const char *data = NULL;
+    int flags = 0;
+    unsigned long code = ERR_peek_last_error_data(&data, &flags);
+    b->reason = code != 0 ? ERR_GET_REASON(code) : DEKCACHE_R_INTERNAL_ERROR;
+    snprintf(b->error, sizeof(b->error), "%s",
+             code != 0 && data != NULL && (flags & ERR_TXT_STRING) ? data : "setup failed");
+}
+
+/* Waits (ctx->lock held) for another thread's build; bounded by that
+ * thread's KMS deadline. */
+static esdk_cmm *wait_for_build_locked(dekcache_provctx *ctx, dekcache_build *b)
+{
+    b->refs++;
+    while (!b->done)
+        pthread_cond_wait(&b->finished, &ctx->lock);
+    esdk_cmm *cmm = b->cmm != NULL ? esdk_cmm_up_ref(b->cmm) : NULL;
+    if (cmm == NULL)
+        DEKCACHE_RAISE(ctx->handle, b->reason, "%s (set up by another thread)", b->error);
+    release_build_locked(ctx, b);
+    return cmm;
+}
+
+/* Builds the CMM for key_id (NULL: decryption) with ctx->lock released
+ * around build, publishes it, and wakes the waiters. Called and returns with
+ * ctx->lock held; returns a new reference or NULL after raising an error. */
+static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_builder build,
+                              cmm_publisher publish_locked)
+{
+    dekcache_build *b = start_build_locked(ctx, key_id);
+    if (b == NULL)
+        return NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    esdk_cmm *cmm = build(ctx, b->key_id);
+    if (cmm == NULL)
+        remember_error(b);
+    pthread_mutex_lock(&ctx->lock);
+    if (cmm != NULL) {
+        publish_locked(ctx, b->key_id, cmm);
+        b->cmm = esdk_cmm_up_ref(cmm);
+    }
+    b->done = 1;
+    pthread_cond_broadcast(&b->finished);
+    release_build_locked(ctx, b);
+    return cmm;
+}
+
+/* The table takes its own reference; the slot was reserved by the build. */
+static void publish_key_cmm_locked(dekcache_provctx *ctx, const char *key_id, esdk_cmm *cmm)
+{
+    size_t n = ctx->n_key_cmms;
+    ctx->key_cmms[n].key_id = OPENSSL_strdup(key_id);
+    if (ctx->key_cmms[n].key_id == NULL)
+        return; /* not kept: the next message for this key builds again */
+    ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
+    __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
+}
+
+static esdk_cmm *new_key_cmm(dekcache_provctx *ctx, const char *key_id)
+{
+    return dekcache_new_encrypt_cmm(ctx, key_id);
+}
+
+/* A new reference to key_id's CMM: published, being built, or built here.
+ * The table is bounded: a new key beyond it is refused rather than given a
+ * keyring (and a DescribeKey) for every message. */
+static esdk_cmm *key_cmm_locked(dekcache_provctx *ctx, const char *key_id)
+{
+    esdk_cmm *cmm = find_key_cmm(ctx, key_id);
+    if (cmm != NULL)
+        return esdk_cmm_up_ref(cmm);
+    dekcache_build *pending = find_build_locked(ctx, key_id);
+    if (pending != NULL)
+        return wait_for_build_locked(ctx, pending);
+    if (keys_reserved_locked(ctx) >= DEKCACHE_MAX_KEY_CMMS) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_UNSUPPORTED,
+                       "more than %d distinct key ids in one provider instance (refused: %s)",
+                       DEKCACHE_MAX_KEY_CMMS, key_id);
+        return NULL;
+    }
+    return build_locked(ctx, key_id, new_key_cmm, publish_key_cmm_locked);
+}
+
+esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested)
+{
+    const char *key_id = dekcache_resolve_key_id(ctx, requested);
+    esdk_cmm *cmm = find_key_cmm(ctx, key_id);
+    if (cmm != NULL)
+        return esdk_cmm_up_ref(cmm);
+    pthread_mutex_lock(&ctx->lock);
+    cmm = dekcache_materials_prepare_locked(ctx) ? key_cmm_locked(ctx, key_id) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    return cmm;
+}
+
+static esdk_cmm *new_decrypt_cmm(dekcache_provctx *ctx, const char *unused)
+{
+    (void)unused;
+    return dekcache_new_decrypt_cmm(ctx);
+}
+
+/* Published once, never replaced until teardown: readers need no lock. */
+static void publish_decrypt_cmm_locked(dekcache_provctx *ctx, const char *unused, esdk_cmm *cmm)
+{
+    (void)unused;
+    __atomic_store_n(&ctx->decrypt_cmm, esdk_cmm_up_ref(cmm), __ATOMIC_RELEASE);
+}
+
+static esdk_cmm *decrypt_cmm_locked(dekcache_provctx *ctx)
+{
+    if (ctx->decrypt_cmm != NULL)
+        return esdk_cmm_up_ref(ctx->decrypt_cmm);
+    dekcache_build *pending = find_build_locked(ctx, NULL);
+    if (pending != NULL)
+        return wait_for_build_locked(ctx, pending);
+    return build_locked(ctx, NULL, new_decrypt_cmm, publish_decrypt_cmm_locked);
+}
+
+esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx)
+{
+    esdk_cmm *ready = __atomic_load_n(&ctx->decrypt_cmm, __ATOMIC_ACQUIRE);
+    if (ready != NULL)
+        return esdk_cmm_up_ref(ready);
+    pthread_mutex_lock(&ctx->lock);
+    esdk_cmm *cmm = dekcache_materials_prepare_locked(ctx) ? decrypt_cmm_locked(ctx) : NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    return cmm;
+}

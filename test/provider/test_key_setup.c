@@ -1,0 +1,174 @@
+/* Setting up a key's materials under concurrency, against the local KMS
+ * server: the DescribeKey that resolves an alias runs without the instance
+ * lock, so a slow one holds up no other key, while threads that start on the
+ * same cold key share one DescribeKey, and its failure. */
+#include <CUnit/CUnit.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cunit_run.h"
+#include "include/dekcache.h"
+#include "kms_fixture.h"
+#include "provider_fixture.h"
+
+#define ALIAS     KMS_LOCAL_DEFAULT_ALIAS
+#define KEY_ARN   "arn:aws:kms:us-east-1:" KMS_LOCAL_DEFAULT_ACCOUNT ":key/" KMS_LOCAL_DEFAULT_KEY_ID
+#define N_THREADS 8
+
+static kms_fixture_server server;
+
+static int suite_init(void)
+{
+    setenv("AWS_ACCESS_KEY_ID", KMS_LOCAL_DEFAULT_ACCESS_KEY_ID, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", KMS_LOCAL_DEFAULT_SECRET_KEY, 1);
+    setenv("AWS_REGION", KMS_LOCAL_DEFAULT_REGION, 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    unsetenv("DEKCACHE_KEY_ID");
+    kms_fixture_options opts = {0};
+    return kms_fixture_start(&opts, &server) == 0 ? 0 : 1;
+}
+
+static int suite_cleanup(void)
+{
+    return kms_fixture_stop(&server) == 0 ? 0 : 1;
+}
+
+typedef struct {
+    provider_fixture *fx;
+    const char *key_id;
+    int ok;
+    int finished; /* read and written atomically */
+    char error[1024];
+} encrypt_job;
+
+static void *encrypt_worker(void *arg)
+{
+    encrypt_job *job = arg;
+    char key[256];
+    snprintf(key, sizeof(key), "%s", job->key_id);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, key, 0),
+                           OSSL_PARAM_construct_end()};
+    unsigned char plain[64] = {7}, *ct = NULL;
+    size_t ct_len = 0;
+    job->ok = fixture_cipher(job->fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len);
+    if (!job->ok)
+        fixture_last_error(job->error, sizeof(job->error));
+    OPENSSL_free(ct);
+    __atomic_store_n(&job->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static int start_provider(provider_fixture *fx)
+{
+    char lines[256];
+    snprintf(lines, sizeof(lines), "kms_endpoint = %s\n", server.endpoint);
+    return provider_fixture_start(fx, lines);
+}
+
+/* Starts N_THREADS encryptions under the alias; 0 if a thread cannot start
+ * (those that did are joined by join_all). */
+static int start_all(pthread_t *threads, encrypt_job *jobs, provider_fixture *fx, int *started)
+{
+    for (*started = 0; *started < N_THREADS; (*started)++) {
+        jobs[*started] = (encrypt_job){.fx = fx, .key_id = ALIAS};
+        if (pthread_create(&threads[*started], NULL, encrypt_worker, &jobs[*started]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+static void join_all(pthread_t *threads, int started)
+{
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+}
+
+static int jobs_finished(const encrypt_job *jobs)
+{
+    int n = 0;
+    for (int i = 0; i < N_THREADS; i++)
+        n += __atomic_load_n(&jobs[i].finished, __ATOMIC_ACQUIRE);
+    return n;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void test_slow_key_holds_up_no_other(void)
+{
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    kms_fixture_fault slow = {
+        .operation = "DescribeKey", .action = "none", .latency_ms = 1500, .count = 1};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &slow) == 0);
+
+    pthread_t threads[N_THREADS];
+    encrypt_job jobs[N_THREADS];
+    int started = 0;
+    CU_ASSERT(start_all(threads, jobs, &fx, &started));
+    sleep_ms(200); /* the alias's DescribeKey is under way */
+    /* A key ARN needs no DescribeKey: it must not wait for the alias's. */
+    encrypt_job other = {.fx = &fx, .key_id = KEY_ARN};
+    encrypt_worker(&other);
+    int alias_done_before = jobs_finished(jobs);
+    join_all(threads, started);
+
+    CU_ASSERT(other.ok);
+    CU_ASSERT_EQUAL(alias_done_before, 0);
+    for (int i = 0; i < started; i++)
+        CU_ASSERT(jobs[i].ok);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1);
+    provider_fixture_stop(&fx);
+}
+
+static void test_failed_setup_is_shared(void)
+{
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    kms_fixture_fault failing = {.operation = "DescribeKey",
+                                 .action = "error",
+                                 .error_type = "KMSInvalidStateException",
+                                 .latency_ms = 1500};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &failing) == 0);
+
+    pthread_t threads[N_THREADS];
+    encrypt_job jobs[N_THREADS];
+    int started = 0;
+    CU_ASSERT(start_all(threads, jobs, &fx, &started));
+    join_all(threads, started);
+    for (int i = 0; i < started; i++) {
+        CU_ASSERT_FALSE(jobs[i].ok);
+        CU_ASSERT_PTR_NOT_NULL(strstr(jobs[i].error, "cannot resolve '" ALIAS "'"));
+    }
+    /* All arrived during the one call and got its answer. */
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1);
+
+    /* A failure is not kept: the next message sets the key up again. */
+    CU_ASSERT_FATAL(kms_fixture_clear_faults(&server) == 0);
+    encrypt_job retry = {.fx = &fx, .key_id = ALIAS};
+    encrypt_worker(&retry);
+    CU_ASSERT(retry.ok);
+    provider_fixture_stop(&fx);
+}
+
+int main(void)
+{
+    static const dekcache_test_case tests[] = {
+        {"a slow DescribeKey holds up no other key; one per cold alias",
+         test_slow_key_holds_up_no_other},
+        {"a failed key setup is shared by the threads waiting on it", test_failed_setup_is_shared},
+        {NULL, NULL},
+    };
+    dekcache_add_suite("key setup under concurrency", suite_init, suite_cleanup, tests);
+    return dekcache_run_tests();
+}
