@@ -1,12 +1,14 @@
 /* Concurrency: the seed scenarios with exact upstream call counts, decrypt
  * singleflight, failure semantics, wait bound, cancelled and stale leaders.
- * Threads start together on a barrier and the counting upstream holds each
+ * Threads start together at a start gate and the counting upstream holds each
  * flight until the other callers are really waiting on it. */
 #include "cache/dek_cache.h"
 #include "cache_test_support.h"
 #include "cunit_run.h"
+#include "start_gate.h"
 
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -33,7 +35,7 @@ typedef struct {
     dek_cache_id id;
     int decrypt;
     uint64_t max_messages;
-    pthread_barrier_t *start;
+    start_gate *start; /* NULL: runs at once */
     dek_cache_status status;
     int serial;
     dek_cache_result result;
@@ -42,8 +44,9 @@ typedef struct {
 static void *run_one(void *arg)
 {
     worker *w = arg;
-    if (w->start != NULL) {
-        pthread_barrier_wait(w->start);
+    if (w->start != NULL && !start_gate_wait(w->start)) {
+        w->serial = -1;
+        return NULL;
     }
     unsigned char out[64];
     size_t len = 0;
@@ -66,16 +69,25 @@ static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int dec
                          uint64_t max_messages)
 {
     pthread_t threads[MAX_WORKER];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)n);
-    for (int i = 0; i < n; i++) {
-        workers[i] = (worker){cache, up, test_id(42), decrypt, max_messages, &start, 0, 0, {0}};
-        CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[i], NULL, run_one, &workers[i]), 0);
+    start_gate start;
+    int started = 0;
+    start_gate_init(&start);
+    for (; started < n; started++) {
+        workers[started] =
+            (worker){cache, up, test_id(42), decrypt, max_messages, &start, 0, 0, {0}};
+        int rc = pthread_create(&threads[started], NULL, run_one, &workers[started]);
+        if (rc != 0) {
+            fprintf(stderr, "\n  cannot create worker %d of %d: %s\n", started + 1, n,
+                    strerror(rc));
+            break;
+        }
     }
-    for (int i = 0; i < n; i++) {
+    start_gate_release(&start, started, n);
+    for (int i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
     }
-    pthread_barrier_destroy(&start);
+    start_gate_destroy(&start);
+    CU_ASSERT_EQUAL_FATAL(started, n);
 }
 
 static int run_single(dek_cache *cache, counting_upstream *up, uint64_t max_messages)

@@ -51,13 +51,8 @@ work=$(mktemp -d /tmp/dekcache-interop-XXXXXX)
 export DEKCACHE_KMS_SERVER="$DEKCACHE_BUILD_DIR/kms/server/dekcache-kms-local"
 # shellcheck source-path=SCRIPTDIR source=../kms/support/kms_server.sh
 . "$DEKCACHE_SOURCE_DIR/test/kms/support/kms_server.sh"
-cleanup() {
-    kms_server_stop || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck disable=SC2119
-kms_server_start
+kms_server_session
 
 kms_server_use_default_credentials
 head -c 32 /dev/urandom >"$work/aes.key"

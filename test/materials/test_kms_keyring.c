@@ -37,6 +37,7 @@ static int start_server(void)
     snprintf(path, sizeof(path), "%s/config.json", dir);
     FILE *f = fopen(path, "w");
     if (f == NULL) {
+        rmdir(dir);
         return -1;
     }
     fprintf(f,
@@ -52,6 +53,8 @@ static int start_server(void)
     return rc;
 }
 
+/* CUnit skips the cleanup of a suite whose setup failed: a failure here
+ * stops the server itself. */
 static int setup(void)
 {
     char detail[512] = "";
@@ -62,7 +65,12 @@ static int setup(void)
                                 .endpoint = server.endpoint,
                                 .access_key_id = ACCESS_KEY,
                                 .secret_access_key = SECRET};
-    return kms_client_new(&config, &client, detail, sizeof(detail)) == KMS_CLIENT_OK ? 0 : 1;
+    if (kms_client_new(&config, &client, detail, sizeof(detail)) != KMS_CLIENT_OK) {
+        fprintf(stderr, "kms_client_new: %s\n", detail);
+        kms_fixture_stop(&server);
+        return 1;
+    }
+    return 0;
 }
 
 static int teardown(void)
@@ -70,13 +78,6 @@ static int teardown(void)
     kms_client_free(client);
     kms_fixture_stop(&server);
     return 0;
-}
-
-static long calls(const char *op)
-{
-    kms_fixture_stats stats;
-    CU_ASSERT_EQUAL_FATAL(kms_fixture_stats_get(&server, &stats), 0);
-    return kms_fixture_stats_op(&stats, op)->calls;
 }
 
 static esdk_keyring *strict(const char *const *keys, size_t n)
@@ -131,7 +132,8 @@ static void test_edks_name_key_arns(void)
     kms_fixture_reset(&server);
     esdk_keyring *k = strict(keys, 2);
     CU_ASSERT_PTR_NOT_NULL_FATAL(k);
-    CU_ASSERT_EQUAL(calls("DescribeKey"), 2); /* alias and key id resolved once, here */
+    /* The alias and the key id are resolved once, here. */
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 2);
     esdk_enc_materials *mat = esdk_enc_materials_new(ESDK_DEFAULT_SUITE);
     fill_ec(&mat->ec);
     char detail[1024] = "";
@@ -149,9 +151,9 @@ static void test_edks_name_key_arns(void)
         }
     }
     /* Per encryption: one GenerateDataKey, one Encrypt; no more DescribeKey. */
-    CU_ASSERT_EQUAL(calls("GenerateDataKey"), 2);
-    CU_ASSERT_EQUAL(calls("Encrypt"), 2);
-    CU_ASSERT_EQUAL(calls("DescribeKey"), 2);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 2);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Encrypt"), 2);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 2);
     esdk_enc_materials_free(mat);
     esdk_keyring_free(k);
 }
@@ -206,7 +208,7 @@ static void test_strict_refuses_other_key(void)
                     ESDK_ERR_KEY_NOT_ALLOWED);
     CU_ASSERT_PTR_NULL(pt);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "key " KEY1_ARN " is not on the keyring's allow-list"));
-    CU_ASSERT_EQUAL(calls("Decrypt"), 0); /* refused before asking KMS */
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 0); /* refused before asking KMS */
     OPENSSL_free(msg);
     esdk_keyring_free(sealer);
     esdk_keyring_free(opener);

@@ -21,8 +21,6 @@ export DEKCACHE_KMS_SERVER=$1
 . "$(dirname "$0")/raw_key_env.sh"
 # shellcheck source=../kms/support/kms_server.sh
 . "$2"
-KMS_PID=
-trap 'kms_server_stop || true; rm -rf "$work"' EXIT
 started=$(date +%s%N)
 # elapsed: seconds since the script started, for the timing lines.
 elapsed() {
@@ -54,19 +52,23 @@ export AWS_ACCESS_KEY_ID=AKIDENCKMSTEST AWS_SECRET_ACCESS_KEY=enc-kms-test-secre
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION
 export AWS_SHARED_CREDENTIALS_FILE="$work/no-credentials" AWS_CONFIG_FILE="$work/no-config"
 
+# restart_server CONFIG: a fresh server with CONFIG in place of the running
+# one. (kms_server_stop returns the old one's exit status; in a || list, set -e
+# does not end the script before an unclean exit is counted.)
+restart_server() {
+    kms_server_stop || bad "the KMS server exited with status $?"
+    kms_server_start --config "$1"
+}
+
 # A closed port on 127.0.0.1: one a server just listened on and gave back.
-# (kms_server_stop is called in a || list: under set -e its last `[ -s ... ] &&
-# grep -v` would end the script when the server's stderr holds only its
-# shutdown line.)
-kms_server_start --config "$work/server.json"
+kms_server_session --config "$work/server.json"
 closed_port=$KMS_PORT
-kms_server_stop || bad "the KMS server exited with status $?"
+restart_server "$work/server.json"
 # port_closed: nothing accepts connections on $closed_port.
 port_closed() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$closed_port") 2>/dev/null
 }
 
-kms_server_start --config "$work/server.json"
 echo "local KMS server pid $KMS_PID at $KMS_ENDPOINT; closed port $closed_port"
 write_cnf "$work/main.cnf" "kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/main'
 write_cnf "$work/disabled.cnf" "kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/disabled'
@@ -295,16 +297,14 @@ must_fail "pkeyutl -decrypt -inkey dekcache:?team=red" "$work/out" "" \
 
 # A message under a key that was disabled after it was made: a second server
 # with the same key material, k-main disabled.
-kms_server_stop || bad "the KMS server exited with status $?"
-kms_server_start --config "$work/server-main-disabled.json"
+restart_server "$work/server-main-disabled.json"
 write_cnf "$work/main-disabled.cnf" "kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/main'
 expect=("$arn_main" 'disabled')
 must_fail "key disabled after encryption: enc -d" "$work/out" "$work/plain" \
     with OPENSSL_CONF="$work/main-disabled.cnf" -- "$openssl" enc -d -dekcache -K '' -in "$work/ct" -out "$work/out"
 must_fail "key disabled after encryption: pkeyutl -decrypt" "$work/out" "" \
     with OPENSSL_CONF="$work/main-disabled.cnf" -- "$openssl" pkeyutl -decrypt -inkey dekcache: -in "$work/pct" -out "$work/out"
-kms_server_stop || bad "the KMS server exited with status $?"
-kms_server_start --config "$work/server.json"
+restart_server "$work/server.json"
 write_cnf "$work/main.cnf" "kms_endpoint = $KMS_ENDPOINT" 'key_id = alias/main'
 
 # Tampering: one byte flipped in the second frame, in the header, and in the

@@ -9,9 +9,7 @@ export DEKCACHE_KMS_SERVER=$2
 . "$(dirname "$0")/raw_key_env.sh"
 # shellcheck source=../kms/support/kms_server.sh
 . "$3"
-KMS_PID=
-trap 'kms_server_stop || true; rm -rf "$work"' EXIT
-kms_server_start
+kms_server_session
 kms_server_use_default_credentials
 # The endpoint comes from the environment, as the AWS SDKs read it.
 export AWS_ENDPOINT_URL_KMS=$KMS_ENDPOINT

@@ -3,18 +3,20 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "include/dekcache.h"
 #include "message/header.h"
+#include "test/support/start_gate.h"
 
 #define EDK_PREFIX 64
 
 typedef struct {
     const provider_fixture *fx;
     int per_thread;
-    pthread_barrier_t start;
+    start_gate start;
     pthread_mutex_t lock;
     unsigned char (*edks)[EDK_PREFIX];
     size_t count;
@@ -46,7 +48,8 @@ static void *worker(void *arg)
     uint64_t declared = sizeof(plain);
     OSSL_PARAM params[] = {OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
                            OSSL_PARAM_construct_end()};
-    pthread_barrier_wait(&run->start);
+    if (!start_gate_wait(&run->start))
+        return NULL;
     for (int i = 0; i < run->per_thread; i++) {
         unsigned char *ct = NULL, edk[EDK_PREFIX];
         size_t ct_len = 0;
@@ -83,21 +86,41 @@ static void summarise(run_state *run, key_usage *out)
     out->failures = run->failures;
 }
 
+/* Returns how many of the threads started; the reason for the first that did
+ * not is on stderr. */
+static int start_workers(run_state *run, pthread_t *ids, int threads)
+{
+    for (int i = 0; i < threads; i++) {
+        int rc = pthread_create(&ids[i], NULL, worker, run);
+        if (rc != 0) {
+            fprintf(stderr, "parallel_encrypt: cannot create thread %d of %d: %s\n", i + 1, threads,
+                    strerror(rc));
+            return i;
+        }
+    }
+    return threads;
+}
+
 void parallel_encrypt(const provider_fixture *fx, int threads, int per_thread, key_usage *out)
 {
     memset(out, 0, sizeof(*out));
     run_state run = {.fx = fx, .per_thread = per_thread};
     run.edks = calloc((size_t)threads * (size_t)per_thread, EDK_PREFIX);
     pthread_t *ids = calloc((size_t)threads, sizeof(*ids));
-    pthread_barrier_init(&run.start, NULL, (unsigned)threads);
+    int started = 0;
+    start_gate_init(&run.start);
     pthread_mutex_init(&run.lock, NULL);
-    for (int i = 0; i < threads; i++)
-        pthread_create(&ids[i], NULL, worker, &run);
-    for (int i = 0; i < threads; i++)
+    if (run.edks != NULL && ids != NULL)
+        started = start_workers(&run, ids, threads);
+    start_gate_release(&run.start, started, threads);
+    for (int i = 0; i < started; i++)
         pthread_join(ids[i], NULL);
-    summarise(&run, out);
+    if (started == threads)
+        summarise(&run, out);
+    else /* the gate was called off: no message was made */
+        out->failures = threads * per_thread;
     pthread_mutex_destroy(&run.lock);
-    pthread_barrier_destroy(&run.start);
+    start_gate_destroy(&run.start);
     free(ids);
     free(run.edks);
 }

@@ -15,7 +15,8 @@ typedef struct {
 } key_usage;
 
 /* `threads` threads each encrypt `per_thread` 1 KiB messages with their
- * length declared (so the cache is used), starting together. */
+ * length declared (so the cache is used), starting together. When a thread
+ * cannot be created, none encrypts and every message counts in failures. */
 void parallel_encrypt(const provider_fixture *fx, int threads, int per_thread, key_usage *out);
 
 #endif

@@ -16,6 +16,7 @@
 #include "kms_fixture.h"
 #include "parallel_encrypt.h"
 #include "provider_fixture.h"
+#include "test/support/start_gate.h"
 
 #define ACCESS_KEY "AKIDPROVIDERTEST"
 #define SECRET_KEY "provider-test-secret"
@@ -113,7 +114,7 @@ typedef struct {
     size_t ct_len;
     const unsigned char *plain;
     size_t plain_len;
-    pthread_barrier_t *start;
+    start_gate *start;
     int ok;
 } decrypt_job;
 
@@ -122,7 +123,8 @@ static void *decrypt_worker(void *arg)
     decrypt_job *job = arg;
     unsigned char *back = NULL;
     size_t back_len = 0;
-    pthread_barrier_wait(job->start);
+    if (!start_gate_wait(job->start))
+        return NULL;
     job->ok =
         fixture_cipher(job->fx, 0, job->params, job->ct, job->ct_len, NULL, 0, &back, &back_len) &&
         back_len == job->plain_len && memcmp(back, job->plain, back_len) == 0;
@@ -144,18 +146,22 @@ static void parallel_decrypt_one_kms_call(const OSSL_PARAM *params)
         fixture_cipher(&enc_fx, 1, params, plain, sizeof(plain), NULL, 0, &ct, &ct_len));
     CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
 
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, 10);
+    start_gate start;
+    start_gate_init(&start);
     decrypt_job jobs[10];
     pthread_t threads[10];
-    for (int i = 0; i < 10; i++) {
-        jobs[i] = (decrypt_job){&dec_fx, params, ct, ct_len, plain, sizeof(plain), &start, 0};
-        CU_ASSERT_FATAL(pthread_create(&threads[i], NULL, decrypt_worker, &jobs[i]) == 0);
+    int started = 0;
+    for (; started < 10; started++) {
+        jobs[started] = (decrypt_job){&dec_fx, params, ct, ct_len, plain, sizeof(plain), &start, 0};
+        if (pthread_create(&threads[started], NULL, decrypt_worker, &jobs[started]) != 0)
+            break;
     }
-    for (int i = 0; i < 10; i++) {
+    start_gate_release(&start, started, 10);
+    for (int i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
         CU_ASSERT(jobs[i].ok);
     }
+    CU_ASSERT_EQUAL(started, 10);
     CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 1);
     char stats[1024];
     CU_ASSERT_FATAL(fixture_stats(&dec_fx, stats, sizeof(stats)));
@@ -164,7 +170,7 @@ static void parallel_decrypt_one_kms_call(const OSSL_PARAM *params)
     CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/upstream_calls"), 1);
     CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/entries"), 1);
     CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/bypasses"), 0);
-    pthread_barrier_destroy(&start);
+    start_gate_destroy(&start);
     OPENSSL_free(ct);
     provider_fixture_stop(&enc_fx);
     provider_fixture_stop(&dec_fx);

@@ -51,37 +51,46 @@ static int write_rsa_key(void)
     return ok;
 }
 
-static int suite_init(void)
-{
-    unsigned char aes_key[32];
-    for (size_t i = 0; i < sizeof(aes_key); i++)
-        aes_key[i] = (unsigned char)(i * 7 + 1); /* a test key: nothing secret here */
-    setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
-    setenv("AWS_REGION", "us-east-1", 1);
-    unsetenv("AWS_SESSION_TOKEN");
-    if (!write_rsa_key() ||
-        fixture_temp_file(aes_key, sizeof(aes_key), aes_key_path, sizeof(aes_key_path)) == NULL ||
-        fixture_temp_file(server_json, strlen(server_json), server_config, sizeof(server_config)) ==
-            NULL)
-        return 1;
-    kms_fixture_options opts = {.config_path = server_config};
-    if (kms_fixture_start(&opts, &server) != 0)
-        return 1;
-    /* Loading "null" explicitly stops the default provider from being loaded
-     * into the default context on first use. */
-    null_provider = OSSL_PROVIDER_load(NULL, "null");
-    return null_provider != NULL ? 0 : 1;
-}
-
 static int suite_cleanup(void)
 {
     int rc = kms_fixture_stop(&server);
-    OSSL_PROVIDER_unload(null_provider);
+    if (null_provider != NULL)
+        OSSL_PROVIDER_unload(null_provider);
+    null_provider = NULL;
     unlink(server_config);
     unlink(aes_key_path);
     unlink(rsa_key_path);
     return rc == 0 ? 0 : 1;
+}
+
+static int write_files(void)
+{
+    unsigned char aes_key[32];
+    for (size_t i = 0; i < sizeof(aes_key); i++)
+        aes_key[i] = (unsigned char)(i * 7 + 1); /* a test key: nothing secret here */
+    return write_rsa_key() &&
+           fixture_temp_file(aes_key, sizeof(aes_key), aes_key_path, sizeof(aes_key_path)) &&
+           fixture_temp_file(server_json, strlen(server_json), server_config,
+                             sizeof(server_config));
+}
+
+/* CUnit skips the cleanup of a suite whose init failed, so a failure runs it
+ * here: no server or temporary file outlives the program. */
+static int suite_init(void)
+{
+    setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    kms_fixture_options opts = {.config_path = server_config};
+    /* Loading "null" explicitly stops the default provider from being loaded
+     * into the default context on first use. */
+    if (!write_files() || kms_fixture_start(&opts, &server) != 0 ||
+        (null_provider = OSSL_PROVIDER_load(NULL, "null")) == NULL) {
+        suite_cleanup();
+        return 1;
+    }
+    return 0;
 }
 
 static int start_provider(provider_fixture *fx, const char *lines)

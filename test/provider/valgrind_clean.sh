@@ -50,8 +50,6 @@ fi
 export DEKCACHE_KMS_SERVER=$kms_server
 # shellcheck source=../kms/support/kms_server.sh
 . "$kms_server_sh"
-KMS_PID=
-trap 'kms_server_stop || true; rm -rf "$work"' EXIT
 openssl_bin=${OPENSSL_PROGRAM:-openssl}
 
 vg_opts=(--leak-check=full "--errors-for-leak-kinds=definite,indirect" --error-exitcode=99
@@ -118,7 +116,7 @@ if fds=$(leaked_fds "$work/fd_selfcheck.vg") && grep -q 'descriptor 7' <<<"$fds"
     cat "$work/fd_selfcheck.vg"
 fi
 
-kms_server_start
+kms_server_session
 kms_server_use_default_credentials
 write_cnf "$work/kms.cnf" "kms_endpoint = $KMS_ENDPOINT" "key_id = alias/dekcache-local"
 export OPENSSL_CONF="$work/kms.cnf"

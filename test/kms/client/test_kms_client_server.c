@@ -26,14 +26,6 @@ static int teardown(void)
 static const kms_client_context_pair ec_pairs[] = {{"purpose", "test"}, {"tenant", "a\"b"}};
 static const kms_client_context ec = {ec_pairs, 2, NULL, 0};
 
-static long server_calls(const char *op)
-{
-    kms_fixture_stats stats;
-    CU_ASSERT_EQUAL_FATAL(kms_fixture_stats_get(&server, &stats), 0);
-    const kms_fixture_op_stats *s = kms_fixture_stats_op(&stats, op);
-    return s != NULL ? s->calls : -1;
-}
-
 static void reset_server(void)
 {
     CU_ASSERT_EQUAL_FATAL(kms_fixture_reset(&server), 0);
@@ -174,7 +166,7 @@ static void test_stats_per_operation(void)
                         op == KMS_OP_DESCRIBE_KEY ? 1 : 0);
     }
     CU_ASSERT_EQUAL(after.retries, before.retries);
-    CU_ASSERT_EQUAL(server_calls("DescribeKey"), 2);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 2);
     kms_client_result_clear(&dk);
     kms_client_result_clear(&ct);
     kms_client_result_clear(&pt);
@@ -194,7 +186,7 @@ static void test_context_mismatch_is_invalid_ciphertext(void)
                     KMS_CLIENT_ERR_INVALID_CIPHERTEXT);
     contains(detail, "KMS Decrypt on key '" TEST_KEY_ARN "'");
     contains(detail, "invalid ciphertext (InvalidCiphertextException, HTTP 400");
-    CU_ASSERT_EQUAL(server_calls("Decrypt"), 1); /* a 4xx is not retried */
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 1); /* a 4xx is not retried */
     kms_client_result_clear(&dk);
 }
 
@@ -208,7 +200,7 @@ static void test_unknown_key(void)
                     KMS_CLIENT_ERR_NOT_FOUND);
     contains(detail, "KMS GenerateDataKey on key 'alias/no-such-alias'");
     contains(detail, "key not found (NotFoundException");
-    CU_ASSERT_EQUAL(server_calls("GenerateDataKey"), 1);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 1);
 }
 
 static void test_disabled_key(void)
@@ -249,7 +241,7 @@ static void test_injected_error_types(void)
         contains(detail, "KMS DescribeKey on key '" TEST_KEY_ID "'");
         contains(detail, cases[i].text);
         contains(detail, cases[i].type);
-        CU_ASSERT_EQUAL(server_calls("DescribeKey"), 1);
+        CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1);
     }
     reset_server();
 }
@@ -268,7 +260,7 @@ static void test_wrong_secret_rejected(void)
     contains(detail, "request signature or credentials rejected");
     CU_ASSERT_PTR_NULL(strstr(detail, "not-the-secret-at-all"));
     CU_ASSERT_PTR_NULL(strstr(detail, TEST_SECRET));
-    CU_ASSERT_EQUAL(server_calls("DescribeKey"), 1);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1);
     kms_client_free(bad);
 }
 
@@ -385,7 +377,7 @@ static void retry_case_with(kms_client *c, const char *action, const char *type,
     CU_ASSERT_EQUAL_FATAL(kms_fixture_add_fault(&server, &fault), 0);
     CU_ASSERT_EQUAL(
         kms_client_generate_data_key(c, TEST_KEY_ID, 32, NULL, &r, detail, sizeof(detail)), want);
-    long calls = server_calls("GenerateDataKey");
+    long calls = kms_fixture_op_calls(&server, "GenerateDataKey");
     CU_ASSERT_EQUAL(calls, want_calls);
     if (calls != want_calls) {
         fprintf(stderr, "\n  %s: server saw %ld calls, expected %ld: %s\n", action, calls,
@@ -472,7 +464,7 @@ static void test_deadline_under_latency(void)
     CU_ASSERT_TRUE(elapsed >= 550 && elapsed < 1100);
     contains(detail, "timeout after ");
     contains(detail, "(deadline reached)");
-    long calls = server_calls("DescribeKey");
+    long calls = kms_fixture_op_calls(&server, "DescribeKey");
     CU_ASSERT_TRUE(calls >= 2 && calls <= 3);
     kms_client_free(slow);
     reset_server();

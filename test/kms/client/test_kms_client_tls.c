@@ -103,6 +103,37 @@ static int start_tls_server(void)
     return -1;
 }
 
+/* SIGTERM, then SIGKILL after 5 s: a server that ignores the first must not
+ * hang the suite. */
+static void stop_tls_server(void)
+{
+    pid_t got = 0;
+    if (server_pid <= 0) {
+        return;
+    }
+    kill(server_pid, SIGTERM);
+    for (int i = 0; i < 100 && got == 0; i++) {
+        got = waitpid(server_pid, NULL, WNOHANG);
+        if (got == 0) {
+            backoff_sleep_ms(50);
+        }
+    }
+    if (got == 0) {
+        kill(server_pid, SIGKILL);
+        waitpid(server_pid, NULL, 0);
+    }
+    server_pid = 0;
+}
+
+static int teardown(void)
+{
+    stop_tls_server();
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+    return 0;
+}
+
 static int setup(void)
 {
     if (mkdtemp(dir) == NULL) {
@@ -130,18 +161,10 @@ static int setup(void)
                          cert,
                          NULL};
     port = free_port();
-    return run(req) != 0 || port <= 0 || start_tls_server() != 0;
-}
-
-static int teardown(void)
-{
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
+    if (run(req) != 0 || port <= 0 || start_tls_server() != 0) {
+        teardown(); /* CUnit skips it when setup fails: the server must not outlive us */
+        return 1;
     }
-    unlink(cert);
-    unlink(key);
-    rmdir(dir);
     return 0;
 }
 

@@ -16,15 +16,14 @@ if ! aws --version >/dev/null 2>&1; then
     exit 77
 fi
 
+# The EXIT trap of kms_server_session stops the server.
 fail() {
     echo "FAIL: $*"
-    kms_server_stop
     exit 1
 }
 
-kms_server_start || { echo "FAIL: server did not start"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/kms-awscli-XXXXXX")
-trap 'kms_server_stop; rm -rf "$work"' EXIT
+kms_server_session || fail "server did not start"
 # Isolate the CLI from any user configuration.
 export AWS_CONFIG_FILE="$work/config" AWS_SHARED_CREDENTIALS_FILE="$work/credentials"
 export AWS_ACCESS_KEY_ID=AKIDEKCACHELOCAL
@@ -62,5 +61,5 @@ if aws kms decrypt --endpoint-url "$KMS_ENDPOINT" --ciphertext-blob "fileb://$wo
 fi
 grep -q InvalidCiphertextException "$work/err" || fail "wrong context: $(cat "$work/err")"
 
-kms_server_stop || { echo "FAIL: server did not shut down cleanly"; exit 1; }
+kms_server_stop || fail "server did not shut down cleanly"
 echo "PASS: aws $(aws --version 2>&1 | cut -d' ' -f1) generate-data-key/decrypt; wrong secret and context rejected"

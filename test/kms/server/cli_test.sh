@@ -10,9 +10,9 @@ config=$3
 work=$(mktemp -d "${TMPDIR:-/tmp}/kms-cli-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# Once a server runs, the EXIT trap of kms_server_session stops it.
 fail() {
     echo "FAIL: $*"
-    kms_server_stop
     exit 1
 }
 
@@ -30,7 +30,7 @@ timeout 10 "$server" --config "$work/broken.json" --port 0 >/dev/null 2>"$work/e
 [ $? -eq 2 ] || fail "broken config does not exit 2"
 timeout 10 "$server" --config "$work/missing.json" --port 0 >/dev/null 2>"$work/err" && fail "missing config accepted"
 
-kms_server_start --config "$config" || fail "server did not start with $config"
+kms_server_session --config "$config" || fail "server did not start with $config"
 case $KMS_PORT in '' | *[!0-9]*) fail "port file holds '$KMS_PORT'" ;; esac
 grep -q "listening on http://127.0.0.1:$KMS_PORT" "$KMS_DIR/stdout" || fail "stdout does not print the port"
 # Bound to loopback only, answering the control API.

@@ -382,7 +382,7 @@ static void test_json_secret(void)
                                " \"Ctx\": {\"k\": \"v\"}} \r\n";
     json_object *o = json_secret_parse(text, strlen(text), 8, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-    json_object *plain, *grants, *ctx, *v;
+    json_object *plain = NULL, *grants = NULL, *ctx = NULL, *v = NULL;
     CU_ASSERT_FATAL(json_object_object_get_ex(o, "Plaintext", &plain) &&
                     json_object_object_get_ex(o, "Grants", &grants) &&
                     json_object_object_get_ex(o, "Ctx", &ctx) &&

@@ -78,7 +78,9 @@ typedef struct {
 int kms_fixture_stats_get(const kms_fixture_server *srv, kms_fixture_stats *out);
 /* Counters of one operation ("Decrypt", ..., "Unknown"); NULL for other names. */
 const kms_fixture_op_stats *kms_fixture_stats_op(const kms_fixture_stats *s, const char *op);
-/* Calls of one operation since the last reset; -1 when the server cannot tell. */
+/* Calls of one operation since the last reset; -1 (reason on stderr) when the
+ * server cannot tell or op names no operation, so that a test comparing it
+ * with the count it expects fails. */
 long kms_fixture_op_calls(const kms_fixture_server *srv, const char *op);
 /* Zeroes counters and removes fault rules. */
 int kms_fixture_reset(const kms_fixture_server *srv);

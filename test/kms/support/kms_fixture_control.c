@@ -25,7 +25,11 @@ long kms_fixture_op_calls(const kms_fixture_server *srv, const char *op)
     if (kms_fixture_stats_get(srv, &stats) != 0)
         return -1;
     const kms_fixture_op_stats *s = kms_fixture_stats_op(&stats, op);
-    return s == NULL ? -1 : s->calls;
+    if (s == NULL) {
+        fprintf(stderr, "kms_fixture: no call counter for operation \"%s\"\n", op);
+        return -1;
+    }
+    return s->calls;
 }
 
 static long get_long(json_object *o, const char *name)

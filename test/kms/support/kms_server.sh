@@ -1,4 +1,5 @@
 # Shell helper for script tests: source it, then
+#   kms_server_session [server args...] # kms_server_start, stopped (and $work removed) on exit
 #   kms_server_start [server args...]   # sets KMS_PID KMS_PORT KMS_ENDPOINT KMS_DIR
 #   kms_server_stop                     # SIGTERM, SIGKILL after 10 s; returns its exit status
 # The server binary is $DEKCACHE_KMS_SERVER (default: dekcache-kms-local on PATH).
@@ -51,6 +52,18 @@ kms_server_stop() {
     rm -rf "$KMS_DIR"
     KMS_PID=
     return $rc
+}
+
+# kms_server_session [server args...]: kms_server_start under an EXIT trap
+# that stops the server by PID and then removes $work, the calling script's
+# temporary folder (when it has one). A shell has one EXIT trap, so this one
+# replaces the caller's, which in the scripts using it only removed $work.
+# Returns kms_server_start's status; the server is stopped on exit either way.
+kms_server_session() {
+    KMS_PID=
+    # shellcheck disable=SC2154 # work is the sourcing script's
+    trap 'kms_server_stop || true; [ -z "${work:-}" ] || rm -rf "$work"' EXIT
+    kms_server_start "$@"
 }
 
 # Exports the public test credentials and region of a server started without
