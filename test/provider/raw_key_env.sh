@@ -3,7 +3,15 @@
 # points there. The folder is removed on exit.
 # Only the openssl binary gets the sanitizer runtime preloaded (it loads our
 # instrumented module); coreutils would trip LeakSanitizer.
-dekcache_openssl() { LD_PRELOAD=${DEKCACHE_PRELOAD:-} "${OPENSSL_PROGRAM:-openssl}" "$@"; }
+# Its leak check is off: clang 14's LeakSanitizer crashes ("Tracer caught
+# signal 11") scanning a bogus dynamic-TLS range in the uninstrumented
+# openssl (pkeyutl -decrypt with a context, since the cache serves those).
+# Leaks there are checked by valgrind_clean.sh in the regular build and
+# in-process by the CUnit tests under ASan (same code paths).
+dekcache_openssl() {
+    LD_PRELOAD=${DEKCACHE_PRELOAD:-} ASAN_OPTIONS=${DEKCACHE_PRELOAD:+detect_leaks=0:abort_on_error=1} \
+        "${OPENSSL_PROGRAM:-openssl}" "$@"
+}
 openssl=dekcache_openssl
 work=$(mktemp -d /tmp/dekcache-test-XXXXXX)
 trap 'rm -rf "$work"' EXIT
