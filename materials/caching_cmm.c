@@ -221,27 +221,6 @@ static esdk_status serialize_edks(const esdk_dec_request *request, dek_cache_byt
     return ESDK_OK;
 }
 
-/* The reproduced pairs the header does not store: the default CMM makes them
- * required pairs, so they change the materials and belong in the ID.
- * ESDK_ERR_CONTEXT_MISMATCH when a reproduced pair contradicts a stored one:
- * such a request is not the cache's to answer. */
-static esdk_status reproduced_only_pairs(const esdk_dec_request *request,
-                                         esdk_enc_context *required)
-{
-    const esdk_enc_context *reproduced = request->reproduced_ec;
-    for (size_t i = 0; reproduced != NULL && i < reproduced->count; i++) {
-        const esdk_ec_pair *r = &reproduced->pairs[i];
-        const esdk_ec_pair *s = esdk_ec_get(request->ec, r->key, r->key_len);
-        if (s == NULL) {
-            esdk_status st = esdk_ec_set(required, r->key, r->key_len, r->value, r->value_len);
-            if (st != ESDK_OK)
-                return st;
-        } else if (s->value_len != r->value_len || memcmp(s->value, r->value, r->value_len) != 0)
-            return ESDK_ERR_CONTEXT_MISMATCH;
-    }
-    return ESDK_OK;
-}
-
 /* The context part of a decryption ID: ser(stored) alone when nothing is
  * required (the ESDK's ID), else len64(ser(stored)) || ser(stored) ||
  * ser(required). The second form starts with two zero bytes, which no plain
@@ -305,8 +284,11 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
     caching_cmm *cmm = (caching_cmm *)base;
     if (!dek_cache_suite_is_cacheable(request->suite_id))
         return bypass_decryption(cmm, request, out, detail, detail_len);
+    /* Required pairs change the materials, so they belong in the ID; a
+     * contradicting reproduced pair is not the cache's to answer. */
     esdk_enc_context required = {0};
-    esdk_status status = reproduced_only_pairs(request, &required);
+    esdk_status status =
+        esdk_ec_required_pairs(request->ec, request->reproduced_ec, &required, NULL);
     dek_cache_id id;
     if (status == ESDK_OK)
         status = decryption_id(cmm, request, &required, &id);

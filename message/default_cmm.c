@@ -64,23 +64,17 @@ static esdk_status default_get_encryption_materials(esdk_cmm *cmm, const esdk_en
 static esdk_status merge_reproduced(esdk_dec_materials *mat, const esdk_enc_context *reproduced,
                                     char *detail, size_t detail_len)
 {
-    for (size_t i = 0; reproduced && i < reproduced->count; i++) {
-        const esdk_ec_pair *r = &reproduced->pairs[i];
-        const esdk_ec_pair *s = esdk_ec_get(&mat->ec, r->key, r->key_len);
-        if (s != NULL) {
-            if (s->value_len != r->value_len || memcmp(s->value, r->value, r->value_len) != 0)
-                return esdk_fail(detail, detail_len, ESDK_ERR_CONTEXT_MISMATCH,
-                                 "encryption context key \"%s\" differs from the message",
-                                 (const char *)r->key);
-            continue;
-        }
-        esdk_status st = esdk_ec_set(&mat->ec, r->key, r->key_len, r->value, r->value_len);
-        if (st == ESDK_OK)
-            st = esdk_ec_set(&mat->required_ec, r->key, r->key_len, r->value, r->value_len);
-        if (st != ESDK_OK)
-            return st;
+    const esdk_ec_pair *conflict = NULL;
+    esdk_status st = esdk_ec_required_pairs(&mat->ec, reproduced, &mat->required_ec, &conflict);
+    if (st == ESDK_ERR_CONTEXT_MISMATCH)
+        return esdk_fail(detail, detail_len, st,
+                         "encryption context key \"%s\" differs from the message",
+                         (const char *)conflict->key);
+    for (size_t i = 0; st == ESDK_OK && i < mat->required_ec.count; i++) {
+        const esdk_ec_pair *r = &mat->required_ec.pairs[i];
+        st = esdk_ec_set(&mat->ec, r->key, r->key_len, r->value, r->value_len);
     }
-    return ESDK_OK;
+    return st;
 }
 
 /* aws-crypto-public-key: required (and decoded) for signed suites, forbidden otherwise. */

@@ -126,6 +126,26 @@ esdk_status esdk_ec_copy(esdk_enc_context *dst, const esdk_enc_context *src)
     return ESDK_OK;
 }
 
+esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
+                                   const esdk_enc_context *reproduced, esdk_enc_context *required,
+                                   const esdk_ec_pair **conflict)
+{
+    for (size_t i = 0; reproduced != NULL && i < reproduced->count; i++) {
+        const esdk_ec_pair *r = &reproduced->pairs[i];
+        const esdk_ec_pair *s = esdk_ec_get(stored, r->key, r->key_len);
+        if (s == NULL) {
+            esdk_status st = esdk_ec_set(required, r->key, r->key_len, r->value, r->value_len);
+            if (st != ESDK_OK)
+                return st;
+        } else if (s->value_len != r->value_len || memcmp(s->value, r->value, r->value_len) != 0) {
+            if (conflict != NULL)
+                *conflict = r;
+            return ESDK_ERR_CONTEXT_MISMATCH;
+        }
+    }
+    return ESDK_OK;
+}
+
 int esdk_ec_equal(const esdk_enc_context *a, const esdk_enc_context *b)
 {
     if (a->count != b->count)

@@ -85,6 +85,13 @@ int esdk_ec_remove(esdk_enc_context *ec, const void *key, size_t key_len);
 /* 1 when some key starts with "aws-crypto-". */
 int esdk_ec_has_reserved_key(const esdk_enc_context *ec);
 esdk_status esdk_ec_copy(esdk_enc_context *dst, const esdk_enc_context *src);
+/* The pairs of `reproduced` (NULL: none) that `stored` lacks, added to
+ * *required: the ESDK's required encryption context. When a pair of
+ * `reproduced` has another value in `stored`, returns
+ * ESDK_ERR_CONTEXT_MISMATCH with *conflict (if not NULL) pointing at it. */
+esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
+                                   const esdk_enc_context *reproduced, esdk_enc_context *required,
+                                   const esdk_ec_pair **conflict);
 /* 1 when both hold the same pairs. */
 int esdk_ec_equal(const esdk_enc_context *a, const esdk_enc_context *b);
 void esdk_ec_clear(esdk_enc_context *ec);
