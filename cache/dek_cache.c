@@ -259,13 +259,12 @@ size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size
     return for_each_stripe(cache, invalidate_tag_in_stripe, &ref);
 }
 
-/* Spreads threads over the stripes (their locks and counters) by the address
- * of a thread-local, so callers that bypass on every message do not all queue
- * on one lock. */
+/* Spreads threads over the stripes (their locks and counters) by thread
+ * identity, so callers that bypass on every message do not all queue on one
+ * lock. */
 static cache_stripe *stripe_for_this_thread(const dek_cache *cache)
 {
-    static _Thread_local char anchor;
-    uint64_t h = (uint64_t)(uintptr_t)&anchor * UINT64_C(0x9E3779B97F4A7C15);
+    uint64_t h = (uint64_t)pthread_self() * UINT64_C(0x9E3779B97F4A7C15);
     return &cache->stripes[(h >> 32) & cache->stripe_mask];
 }
 

@@ -154,11 +154,6 @@ static void publish_key_cmm_locked(dekcache_provctx *ctx, const char *key_id, es
     __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
 }
 
-static esdk_cmm *new_key_cmm(dekcache_provctx *ctx, const char *key_id)
-{
-    return dekcache_new_encrypt_cmm(ctx, key_id);
-}
-
 /* A new reference to key_id's CMM: published, being built, or built here.
  * The table is bounded: a new key beyond it is refused rather than given a
  * keyring (and a DescribeKey) for every message. */
@@ -176,7 +171,7 @@ static esdk_cmm *key_cmm_locked(dekcache_provctx *ctx, const char *key_id)
                        DEKCACHE_MAX_KEY_CMMS, key_id);
         return NULL;
     }
-    return build_locked(ctx, key_id, new_key_cmm, publish_key_cmm_locked);
+    return build_locked(ctx, key_id, dekcache_new_encrypt_cmm, publish_key_cmm_locked);
 }
 
 esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested)
