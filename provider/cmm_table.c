@@ -8,8 +8,12 @@
 #include "provider/errors.h"
 #include "provider/materials_setup.h"
 
-/* A CMM one thread is building without ctx->lock. Every field is guarded by
- * ctx->lock; the build is freed by whoever drops the last reference. */
+/* A CMM one thread is building without ctx->lock. It is listed in
+ * ctx->builds until it finishes, so that only threads arriving during the
+ * build wait for it (later ones find the published CMM, or build again after
+ * a failure). The fields are guarded by ctx->lock, except the error, which
+ * the builder writes before `done` and waiters read after it; the build is
+ * freed by whoever drops the last reference. */
 struct dekcache_build {
     struct dekcache_build *next;
     char *key_id; /* NULL: the decryption CMM */
@@ -61,15 +65,18 @@ static size_t keys_reserved_locked(dekcache_provctx *ctx)
     return n;
 }
 
-static void release_build_locked(dekcache_provctx *ctx, dekcache_build *b)
+static void unlink_build_locked(dekcache_provctx *ctx, dekcache_build *b)
+{
+    dekcache_build **link = &ctx->builds;
+    while (*link != b)
+        link = &(*link)->next;
+    *link = b->next;
+}
+
+static void release_build_locked(dekcache_build *b)
 {
     if (--b->refs > 0)
         return;
-    dekcache_build **link = &ctx->builds;
-    while (*link != NULL && *link != b)
-        link = &(*link)->next;
-    if (*link == b)
-        *link = b->next;
     esdk_cmm_free(b->cmm);
     OPENSSL_free(b->key_id);
     pthread_cond_destroy(&b->finished);
@@ -115,7 +122,7 @@ static esdk_cmm *wait_for_build_locked(dekcache_provctx *ctx, dekcache_build *b)
     esdk_cmm *cmm = b->cmm != NULL ? esdk_cmm_up_ref(b->cmm) : NULL;
     if (cmm == NULL)
         DEKCACHE_RAISE(ctx->handle, b->reason, "%s (set up by another thread)", b->error);
-    release_build_locked(ctx, b);
+    release_build_locked(b);
     return cmm;
 }
 
@@ -137,9 +144,10 @@ static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_bui
         publish_locked(ctx, b->key_id, cmm);
         b->cmm = esdk_cmm_up_ref(cmm);
     }
+    unlink_build_locked(ctx, b);
     b->done = 1;
     pthread_cond_broadcast(&b->finished);
-    release_build_locked(ctx, b);
+    release_build_locked(b);
     return cmm;
 }
 
