@@ -138,10 +138,12 @@ static int asym_encrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
     return 1;
 }
 
-static int digest_of(OSSL_LIB_CTX *libctx, const unsigned char *in, size_t inlen,
+/* With the digest the message library fetched once. */
+static int digest_of(const dekcache_provctx *prov, const unsigned char *in, size_t inlen,
                      unsigned char digest[32])
 {
-    return EVP_Q_digest(libctx, "SHA256", NULL, in, inlen, digest, NULL);
+    const EVP_MD *sha256 = esdk_crypto_md(prov->crypto, "SHA256");
+    return sha256 != NULL && EVP_Digest(in, inlen, digest, NULL, sha256, NULL) == 1;
 }
 
 /* Decrypts into ctx->plain. Only a size query (keep) remembers the input's
@@ -159,7 +161,7 @@ static int decrypt_whole(asym_ctx *ctx, const unsigned char *in, size_t inlen, i
     esdk_cmm_free(options.cmm);
     if (status != ESDK_OK)
         return raise_esdk(ctx, status, "decrypting", detail);
-    if (keep && !digest_of(ctx->prov->libctx, in, inlen, ctx->input_digest)) {
+    if (keep && !digest_of(ctx->prov, in, inlen, ctx->input_digest)) {
         drop_results(ctx);
         DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INTERNAL_ERROR, "hashing the message");
         return 0;
@@ -172,7 +174,7 @@ static int asym_decrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
 {
     asym_ctx *ctx = vctx;
     unsigned char digest[32];
-    int reuse = ctx->plain != NULL && digest_of(ctx->prov->libctx, in, inlen, digest) &&
+    int reuse = ctx->plain != NULL && digest_of(ctx->prov, in, inlen, digest) &&
                 CRYPTO_memcmp(digest, ctx->input_digest, sizeof(digest)) == 0;
     if (!reuse && !decrypt_whole(ctx, in, inlen, out == NULL))
         return 0;

@@ -112,7 +112,7 @@ static int start_message(dekcache_cipher_ctx *ctx)
                                               ctx->plaintext_length};
         ctx->enc = dekcache_start_encryption(ctx->prov, &settings);
     } else {
-        ctx->dec = dekcache_start_decryption(ctx->prov, &ctx->ec, 0);
+        ctx->dec = dekcache_start_decryption(ctx->prov, &ctx->ec);
     }
     ctx->failed = ctx->enc == NULL && ctx->dec == NULL;
     return !ctx->failed;

@@ -57,10 +57,6 @@ static const char *const rsa_paddings[] = {"oaep-sha1",   "oaep-sha256", "oaep-s
 /* Checked at load so that a typo fails there, naming the key, rather than
  * at the first message. Files are checked, not read: key material is read
  * only when first needed. */
-static int is_url(const char *v)
-{
-    return kms_client_endpoint_ok(v);
-}
 
 /* What the KMS client accepts (kms_client.h): at most 63 bytes. */
 static int is_region(const char *v)
@@ -131,7 +127,8 @@ static int is_aes_key_file(const char *v)
 }
 
 static const config_key config_keys[] = {
-    CHECKED(kms_endpoint, is_url, "an http:// or https:// URL with no path or query"),
+    CHECKED(kms_endpoint, kms_client_endpoint_ok,
+            "an http:// or https:// URL with no path or query"),
     CHECKED(region, is_region, "an AWS region name such as us-east-1"),
     STR(key_id),
     CHECKED(decrypt_keys, is_key_list, "at most 64 comma-separated key IDs, ARNs or aliases"),

@@ -60,10 +60,10 @@ int dekcache_decrypt_options(dekcache_provctx *prov, const esdk_enc_context *rep
 }
 
 esdk_decryptor *dekcache_start_decryption(dekcache_provctx *prov,
-                                          const esdk_enc_context *reproduced, uint64_t max_body_len)
+                                          const esdk_enc_context *reproduced)
 {
     esdk_decrypt_options options;
-    if (!dekcache_decrypt_options(prov, reproduced, max_body_len, &options))
+    if (!dekcache_decrypt_options(prov, reproduced, 0, &options))
         return NULL;
     esdk_decryptor *dec = NULL;
     esdk_status status = esdk_decrypt_new(&options, &dec);

@@ -26,8 +26,7 @@ esdk_encryptor *dekcache_start_encryption(dekcache_provctx *prov,
 /* A new decryptor; `reproduced` (may be NULL or empty) must match the
  * message's context. NULL after raising an error. */
 esdk_decryptor *dekcache_start_decryption(dekcache_provctx *prov,
-                                          const esdk_enc_context *reproduced,
-                                          uint64_t max_body_len);
+                                          const esdk_enc_context *reproduced);
 
 /* Options for one-shot decryption with the instance's decryption CMM; the
  * caller frees options->cmm with esdk_cmm_free. 0 after raising an error. */

@@ -61,18 +61,23 @@ static void put_cache(json_writer *w, const dek_cache *cache)
     put(w, "fork", s.evicted_fork, "}}");
 }
 
+/* "name": {"GenerateDataKey": n, ...}, */
+static void put_per_operation(json_writer *w, const char *name, const uint64_t *counts)
+{
+    append(w, "\"%s\": {", name);
+    for (int op = 0; op < KMS_OP_COUNT; op++)
+        put(w, kms_client_operation_name(op), counts[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
+}
+
 /* Zeros before the first KMS call: the client is made on first use. */
 static void put_kms(json_writer *w, const kms_client *client)
 {
     kms_client_stats s = {0};
     if (client != NULL)
         kms_client_get_stats(client, &s);
-    append(w, "\"kms\": {\"calls\": {");
-    for (int op = 0; op < KMS_OP_COUNT; op++)
-        put(w, kms_client_operation_name(op), s.calls[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
-    append(w, "\"failures\": {");
-    for (int op = 0; op < KMS_OP_COUNT; op++)
-        put(w, kms_client_operation_name(op), s.failures[op], op + 1 < KMS_OP_COUNT ? ", " : "}, ");
+    append(w, "\"kms\": {");
+    put_per_operation(w, "calls", s.calls);
+    put_per_operation(w, "failures", s.failures);
     put(w, "retries", s.retries, "}");
 }
 
