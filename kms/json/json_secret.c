@@ -32,10 +32,20 @@ static json_tokener *tokener_for(size_t len, int max_depth)
     return tok;
 }
 
-static void free_tokener_cleansed(json_tokener *tok)
+static void cleanse_tree(json_object *o);
+
+/* After an error the tokener still holds what it had built so far, one
+ * object per nesting level, and its free would release them uncleansed. */
+static void free_tokener_cleansed(json_tokener *tok, int failed)
 {
     if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
         OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
+    for (int i = 0; failed && tok->stack != NULL && i <= tok->depth && i < tok->max_depth; i++) {
+        cleanse_tree(tok->stack[i].current);
+        cleanse_tree(tok->stack[i].obj);
+        if (tok->stack[i].obj_field_name != NULL)
+            OPENSSL_cleanse(tok->stack[i].obj_field_name, strlen(tok->stack[i].obj_field_name));
+    }
     json_tokener_free(tok);
 }
 
@@ -58,7 +68,7 @@ json_object *json_secret_parse(const char *text, size_t len, int max_depth, cons
     json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error err = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
-    free_tokener_cleansed(tok);
+    free_tokener_cleansed(tok, o == NULL || err != json_tokener_success);
     if (o == NULL || err != json_tokener_success) {
         json_secret_release(o);
         return fail(why, json_tokener_error_desc(err));

@@ -1,5 +1,6 @@
 #include "kms/server/control_api.h"
 
+#include "kms/json/json_secret.h"
 #include "kms/server/kms_local_defaults.h"
 
 #include <json-c/json.h>
@@ -90,10 +91,7 @@ int control_parse_fault(const char *body, size_t body_len, fault_rule *rule, cha
     rule->operation = -1;
     rule->rate = 1.0;
     rule->remaining = -1;
-    json_tokener *tok = json_tokener_new_ex(8);
-    json_object *o =
-        tok && body_len <= 65536 ? json_tokener_parse_ex(tok, body, (int)body_len) : NULL;
-    json_tokener_free(tok);
+    json_object *o = body_len <= 65536 ? json_secret_parse(body, body_len, 8, NULL) : NULL;
     int rc = -1;
     if (o == NULL || !json_object_is_type(o, json_type_object))
         snprintf(detail, detail_cap, "fault must be a JSON object");
