@@ -65,16 +65,20 @@ const kms_credential *keystore_find_credential(const keystore *ks, const char *a
     return NULL;
 }
 
+/* A secret string, or NULL (a copy that failed). */
+static void clear_free_string(char *s)
+{
+    if (s != NULL)
+        OPENSSL_clear_free(s, strlen(s));
+}
+
 void keystore_free(keystore *ks)
 {
     for (size_t i = 0; i < ks->n_keys; i++)
         OPENSSL_secure_clear_free(ks->keys[i].material, KMS_MASTER_KEY_LEN);
     for (size_t i = 0; i < ks->n_credentials; i++) {
-        OPENSSL_clear_free(ks->credentials[i].secret_access_key,
-                           strlen(ks->credentials[i].secret_access_key));
-        if (ks->credentials[i].session_token)
-            OPENSSL_clear_free(ks->credentials[i].session_token,
-                               strlen(ks->credentials[i].session_token));
+        clear_free_string(ks->credentials[i].secret_access_key);
+        clear_free_string(ks->credentials[i].session_token);
     }
     free(ks->keys);
     free(ks->aliases);

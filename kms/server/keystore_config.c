@@ -159,24 +159,14 @@ static int load_aliases(keystore *ks, json_object *root, char *detail, size_t ca
     return 0;
 }
 
-/* Counts the credential only once both copies exist: keystore_free reads every
- * counted secret_access_key. */
+/* A failed copy is left NULL for keystore_free. */
 static int add_credential(keystore *ks, const char *ak, const char *secret, const char *token)
 {
-    char *secret_copy = OPENSSL_strdup(secret);
-    char *token_copy = token ? OPENSSL_strdup(token) : NULL;
-    if (secret_copy == NULL || (token != NULL && token_copy == NULL)) {
-        if (secret_copy != NULL)
-            OPENSSL_clear_free(secret_copy, strlen(secret_copy));
-        if (token_copy != NULL)
-            OPENSSL_clear_free(token_copy, strlen(token_copy));
-        return -1;
-    }
     kms_credential *c = &ks->credentials[ks->n_credentials++];
     snprintf(c->access_key_id, sizeof(c->access_key_id), "%s", ak);
-    c->secret_access_key = secret_copy;
-    c->session_token = token_copy;
-    return 0;
+    c->secret_access_key = OPENSSL_strdup(secret);
+    c->session_token = token ? OPENSSL_strdup(token) : NULL;
+    return c->secret_access_key == NULL || (token != NULL && c->session_token == NULL) ? -1 : 0;
 }
 
 static int load_credentials(keystore *ks, json_object *root, char *detail, size_t cap)
