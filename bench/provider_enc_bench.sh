@@ -22,12 +22,7 @@ export DEKCACHE_KMS_SERVER="$build/kms/server/dekcache-kms-local"
 # shellcheck source=../test/kms/support/kms_server.sh
 . "$root/test/kms/support/kms_server.sh"
 work=$(mktemp -d /tmp/dekcache-enc-bench-XXXXXX)
-cleanup() {
-    kms_server_stop || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-kms_server_start
+kms_server_session
 
 kms_server_use_default_credentials
 cat >"$work/openssl.cnf" <<CNF
