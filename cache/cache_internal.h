@@ -94,6 +94,10 @@ struct dek_cache {
     void *clock_arg;
     dek_cache_allocator allocator;
     _Atomic uint64_t fork_generation; /* the process generation the entries belong to */
+    /* Bypasses callers decided before asking (dek_cache_count_bypass): not
+     * tied to a stripe, so counted here with plain atomic adds. */
+    _Atomic uint64_t caller_bypasses;
+    _Atomic uint64_t caller_bypass_failures;
     _Atomic int fork_purging;
 };
 

@@ -259,28 +259,15 @@ size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size
     return for_each_stripe(cache, invalidate_tag_in_stripe, &ref);
 }
 
-/* Spreads threads over the stripes (their locks and counters) by thread
- * identity, so callers that bypass on every message do not all queue on one
- * lock. */
-static cache_stripe *stripe_for_this_thread(const dek_cache *cache)
-{
-    uint64_t h = (uint64_t)pthread_self() * UINT64_C(0x9E3779B97F4A7C15);
-    return &cache->stripes[(h >> 32) & cache->stripe_mask];
-}
-
 void dek_cache_count_bypass(dek_cache *cache, int upstream_failed)
 {
     if (cache == NULL) {
         return;
     }
-    cache_stripe *stripe = stripe_for_this_thread(cache);
-    pthread_mutex_lock(&stripe->lock);
-    stat_bump_locked(stripe, STAT_BYPASSES, 1);
-    stat_bump_locked(stripe, STAT_UPSTREAM_CALLS, 1);
+    atomic_fetch_add_explicit(&cache->caller_bypasses, 1, memory_order_relaxed);
     if (upstream_failed) {
-        stat_bump_locked(stripe, STAT_UPSTREAM_FAILURES, 1);
+        atomic_fetch_add_explicit(&cache->caller_bypass_failures, 1, memory_order_relaxed);
     }
-    pthread_mutex_unlock(&stripe->lock);
 }
 
 void dek_cache_get_stats(const dek_cache *cache, dek_cache_stats *out)
@@ -290,6 +277,13 @@ void dek_cache_get_stats(const dek_cache *cache, dek_cache_stats *out)
         for (int s = 0; s < STAT_COUNT; s++) {
             sums[s] += atomic_load_explicit(&cache->stripes[i].stats[s], memory_order_relaxed);
         }
+    }
+    if (cache != NULL) {
+        uint64_t bypasses = atomic_load_explicit(&cache->caller_bypasses, memory_order_relaxed);
+        sums[STAT_BYPASSES] += bypasses;
+        sums[STAT_UPSTREAM_CALLS] += bypasses;
+        sums[STAT_UPSTREAM_FAILURES] +=
+            atomic_load_explicit(&cache->caller_bypass_failures, memory_order_relaxed);
     }
     *out = (dek_cache_stats){.hits = sums[STAT_HITS],
                              .misses = sums[STAT_MISSES],
