@@ -45,9 +45,9 @@ static int sizing_failed(esdk_status sized)
 /* An upstream return for materials that could not be stored, with the reason. */
 static int store_failure(esdk_status status, const char *kind, char *detail, size_t detail_cap)
 {
-    snprintf(detail, detail_cap, "%s materials cannot be stored in the cache: %s", kind,
-             esdk_status_string(status));
-    return (int)status;
+    return (int)esdk_fail(detail, detail_cap, status,
+                          "%s materials cannot be stored in the cache: %s", kind,
+                          esdk_status_string(status));
 }
 
 static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)

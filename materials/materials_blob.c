@@ -156,7 +156,7 @@ static EVP_PKEY *take_key(blob_reader *r, int private_key, int *failed)
         return NULL;
     char name[MAX_GROUP_NAME];
     EVP_PKEY *key = NULL;
-    if (!r->bad && group_len < sizeof(name) && (scalar_len > 0) == private_key) {
+    if (group_len < sizeof(name) && (scalar_len > 0) == private_key) {
         memcpy(name, group, group_len);
         name[group_len] = '\0';
         key = key_from_parts(r->libctx, name, point, point_len, scalar, scalar_len);
