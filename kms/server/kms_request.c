@@ -5,6 +5,7 @@
 #include "kms/server/encryption_context.h"
 
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,13 +119,49 @@ void kms_response_add_string(json_object *resp, const char *field, const char *v
     json_object_object_add(resp, field, json_object_new_string(value));
 }
 
+/* The one secret a KMS response carries (GenerateDataKey, Decrypt). */
+static const char secret_field[] = "Plaintext";
+
+/* pub ("{...}") with secret_field: value appended, in a buffer sized once.
+ * The value is base64 that kms_response_add_blob wrote: nothing to escape. */
+static char *append_secret(const char *pub, const char *value, size_t value_len)
+{
+    size_t pub_len = strlen(pub);
+    if (pub_len < 2 || pub[pub_len - 1] != '}')
+        return NULL;
+    const char *comma = pub_len > 2 ? "," : "";
+    size_t size = pub_len + strlen(comma) + sizeof(secret_field) + value_len + 6;
+    char *out = malloc(size);
+    if (out == NULL)
+        return NULL;
+    char *p = out;
+    memcpy(p, pub, pub_len - 1);
+    p += pub_len - 1;
+    p += sprintf(p, "%s\"%s\":\"", comma, secret_field);
+    memcpy(p, value, value_len);
+    p += value_len;
+    memcpy(p, "\"}", 3);
+    return out;
+}
+
+/* json-c grows its serialisation buffer with realloc and frees the old
+ * copies uncleansed, so the secret is kept out of what json-c serialises and
+ * appended by append_secret. */
 char *kms_response_finish(json_object *resp, kms_error *err)
 {
-    const char *text = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *out = text ? strdup(text) : NULL;
-    if (text)
-        OPENSSL_cleanse((void *)text, strlen(text));
+    json_object *secret = NULL;
+    if (json_object_object_get_ex(resp, secret_field, &secret)) {
+        json_object_get(secret);
+        json_object_object_del(resp, secret_field);
+    }
+    const char *pub = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *out = NULL;
+    if (pub != NULL)
+        out = secret ? append_secret(pub, json_object_get_string(secret),
+                                     (size_t)json_object_get_string_len(secret))
+                     : strdup(pub);
+    json_secret_release(secret);
     json_secret_release(resp);
     if (out == NULL)
         kms_error_set(err, "KMSInternalException", "out of memory");

@@ -32,7 +32,8 @@ const kms_key *kms_request_enabled_key(const keystore *ks, const char *key_id, k
 int kms_response_add_blob(json_object *resp, const char *field, const unsigned char *bytes,
                           size_t len, kms_error *err);
 void kms_response_add_string(json_object *resp, const char *field, const char *value);
-/* Serializes and releases resp; the text is malloc'd (and cleansed copy-free). */
+/* Serializes and releases resp; the text is malloc'd. No copy of a
+ * "Plaintext" field is left in freed memory. */
 char *kms_response_finish(json_object *resp, kms_error *err);
 
 #endif
