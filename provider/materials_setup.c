@@ -1,9 +1,11 @@
 #include "provider/materials_setup.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "materials/caching_cmm.h"
 #include "message/raw_aes_keyring.h"
@@ -38,52 +40,70 @@ typedef struct {
     size_t alloc;
 } key_file;
 
-/* Reads a whole (small) key file; 0 after raising an error. */
+static void free_key_file(key_file *file)
+{
+    OPENSSL_secure_clear_free(file->data, file->alloc);
+    *file = (key_file){NULL, 0, 0};
+}
+
+/* Reads until `cap` bytes or end of file; -1 on a read error. */
+static ssize_t read_fully(int fd, unsigned char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+/* Reads a whole (small) key file; 0 after raising an error. read(2) puts
+ * the bytes straight into cleansed memory: stdio would keep a copy in its
+ * buffer and free it uncleansed at fclose. */
 static int read_key_file(dekcache_provctx *ctx, const char *path, key_file *out)
 {
     *out = (key_file){NULL, 0, 0};
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "cannot open key file %s", path);
         return 0;
     }
     struct stat st;
     const char *problem = NULL;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         problem = "is not a regular file";
     else if (st.st_size > KEY_FILE_MAX)
         problem = "is larger than 64 KiB";
     if (problem != NULL) {
-        fclose(f);
+        close(fd);
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "key file %s %s", path, problem);
         return 0;
     }
     out->alloc = (size_t)st.st_size + 1;
     if ((out->data = OPENSSL_secure_zalloc(out->alloc)) == NULL) {
-        fclose(f);
+        close(fd);
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE,
                        "allocating %zu bytes for key file %s", out->alloc, path);
         return 0;
     }
     /* Asking for one byte more than the file holds catches a file that grew. */
-    out->len = fread(out->data, 1, out->alloc, f);
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error || out->len != (size_t)st.st_size) {
+    ssize_t got = read_fully(fd, out->data, out->alloc);
+    close(fd);
+    if (got != (ssize_t)st.st_size) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
                        "key file %s could not be read whole (read error, or it changed size)",
                        path);
-        OPENSSL_secure_clear_free(out->data, out->alloc);
-        *out = (key_file){NULL, 0, 0};
+        free_key_file(out);
         return 0;
     }
+    out->len = (size_t)got;
     return 1;
-}
-
-static void free_key_file(key_file *file)
-{
-    OPENSSL_secure_clear_free(file->data, file->alloc);
-    *file = (key_file){NULL, 0, 0};
 }
 
 static esdk_keyring *raw_aes_keyring(dekcache_provctx *ctx)

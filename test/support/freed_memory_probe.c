@@ -41,12 +41,19 @@ void freed_probe_reset(void)
     hits = 0;
 }
 
+/* A place for a debugger's breakpoint: its caller freed the copy. */
+__attribute__((noinline)) static void probe_hit(void)
+{
+    hits++;
+    __asm__ volatile("" ::: "memory");
+}
+
 static void search_block(const void *block)
 {
     size_t size = malloc_usable_size((void *)block);
     for (size_t i = 0; i < needle_count; i++)
         if (memmem(block, size, needles[i], needle_lens[i]) != NULL) {
-            hits++;
+            probe_hit();
             return;
         }
 }
