@@ -3,10 +3,10 @@
 #include <CUnit/CUnit.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define GATE_LIMIT_MS 5000
+#include <unistd.h>
 
 uint64_t test_clock_read(void *arg)
 {
@@ -53,16 +53,74 @@ void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-/* Holds the caller until enough others wait on flights, or the gate limit. */
-static void wait_for_gate(counting_upstream *up)
+static uint64_t monotonic_ns(void)
 {
-    for (int ms = 0; ms < GATE_LIMIT_MS; ms++) {
-        dek_cache_stats stats;
-        dek_cache_get_stats(up->gate_cache, &stats);
-        if (stats.coalesced_waits >= (uint64_t)up->gate_waiters) {
-            return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+wait_bound wait_bound_start(unsigned limit_ms)
+{
+    return (wait_bound){0, limit_ms, monotonic_ns() + (uint64_t)limit_ms * 1000000u};
+}
+
+int wait_bound_poll(wait_bound *bound)
+{
+    if (bound->polls >= bound->limit_ms || monotonic_ns() >= bound->deadline_ns) {
+        return 0;
+    }
+    bound->polls++;
+    sleep_ms(1); /* nanosleep: a cancellation point */
+    return 1;
+}
+
+int wait_for_calls(counting_upstream *up, int calls)
+{
+    wait_bound bound = wait_bound_start(WAIT_LIMIT_MS);
+    while (atomic_load(&up->calls) < calls) {
+        if (!wait_bound_poll(&bound)) {
+            return 0;
         }
-        sleep_ms(1);
+    }
+    return 1;
+}
+
+int wait_for_waiters(dek_cache *cache, uint64_t waiters)
+{
+    wait_bound bound = wait_bound_start(WAIT_LIMIT_MS);
+    for (;;) {
+        dek_cache_stats stats;
+        dek_cache_get_stats(cache, &stats);
+        if (stats.coalesced_waits >= waiters) {
+            return 1;
+        }
+        if (!wait_bound_poll(&bound)) {
+            return 0;
+        }
+    }
+}
+
+int start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *what)
+{
+    int rc = pthread_create(thread, NULL, fn, arg);
+    if (rc != 0) {
+        fprintf(stderr, "\n  cannot create %s: %s\n", what, strerror(rc));
+    }
+    return rc == 0;
+}
+
+void join_thread(pthread_t thread, const char *what)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += JOIN_LIMIT_MS / 1000;
+    int rc = pthread_timedjoin_np(thread, NULL, &deadline);
+    if (rc != 0) {
+        fprintf(stderr, "\n  %s not joined within %d ms (%s): giving up the test program\n", what,
+                JOIN_LIMIT_MS, strerror(rc));
+        fflush(NULL);
+        _exit(EXIT_FAILURE);
     }
 }
 
@@ -71,10 +129,12 @@ int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t d
     counting_upstream *up = arg;
     int call = atomic_fetch_add(&up->calls, 1) + 1;
     if (up->gate_cache != NULL) {
-        wait_for_gate(up);
+        /* Holds the caller until enough others wait on flights, or the bound. */
+        wait_for_waiters(up->gate_cache, (uint64_t)up->gate_waiters);
     }
-    for (int ms = 0; atomic_load(&up->hold) && ms < GATE_LIMIT_MS; ms++) {
-        sleep_ms(1); /* nanosleep: a cancellation point */
+    wait_bound bound = wait_bound_start(WAIT_LIMIT_MS);
+    while (atomic_load(&up->hold) && wait_bound_poll(&bound)) {
+        /* held: each poll sleeps in nanosleep, a cancellation point */
     }
     int serial = atomic_fetch_add(&up->serial, 1) + 1;
     size_t len = up->blob_len != 0 ? up->blob_len : 32;

@@ -35,7 +35,7 @@ typedef struct {
     int uncacheable_calls;    /* the first n calls keep their materials to themselves */
     dek_cache *gate_cache;    /* if set: hold the call until gate_waiters ... */
     int gate_waiters;         /* ... callers wait on flights (coalesced_waits) */
-    _Atomic int hold;         /* non-zero: block until cleared (bounded 5 s) */
+    _Atomic int hold;         /* non-zero: block until cleared (a bounded wait) */
     size_t blob_len;          /* 0 = 32 */
     const char *wrapping_key; /* tag added to every value, if set */
 } counting_upstream;
@@ -52,5 +52,35 @@ dek_cache_id test_id(unsigned n);
 
 /* Sleeps ms milliseconds. */
 void sleep_ms(unsigned ms);
+
+/* A bounded wait: at most limit_ms polls, one a millisecond, and at most
+ * limit_ms by the monotonic clock. */
+typedef struct {
+    unsigned polls, limit_ms;
+    uint64_t deadline_ns;
+} wait_bound;
+wait_bound wait_bound_start(unsigned limit_ms);
+/* Sleeps a millisecond and returns 1, or returns 0 once the bound is spent. */
+int wait_bound_poll(wait_bound *bound);
+
+/* The bound of the waits for other threads of the cache tests. */
+#define WAIT_LIMIT_MS 5000
+
+/* Wait, within WAIT_LIMIT_MS, until the upstream has been called `calls` times
+ * / until `waiters` callers have waited on flights (coalesced_waits).
+ * 1 when that happened. */
+int wait_for_calls(counting_upstream *up, int calls);
+int wait_for_waiters(dek_cache *cache, uint64_t waiters);
+
+/* pthread_create for a test: 1 when the thread runs, else 0 with the reason
+ * on stderr (`what` names the thread). */
+int start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *what);
+
+/* Joins a test thread, waiting at most JOIN_LIMIT_MS. A thread still running
+ * then is stuck in the code under test and still uses the test's stack and
+ * cache, so the test cannot go on: the program exits, failing, with the
+ * reason on stderr, rather than hang until the CTest timeout. */
+#define JOIN_LIMIT_MS 30000
+void join_thread(pthread_t thread, const char *what);
 
 #endif

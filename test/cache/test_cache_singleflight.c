@@ -1,7 +1,8 @@
 /* Concurrency: the seed scenarios with exact upstream call counts, decrypt
  * singleflight, failure semantics, wait bound, cancelled and stale leaders.
  * Threads start together at a start gate and the counting upstream holds each
- * flight until the other callers are really waiting on it. */
+ * flight until the other callers are really waiting on it. Every thread is
+ * checked at creation; every wait is bounded (cache_test_support.h). */
 #include "cache/dek_cache.h"
 #include "cache_test_support.h"
 #include "cunit_run.h"
@@ -64,29 +65,43 @@ static void *run_one(void *arg)
 
 static worker workers[MAX_WORKER];
 
-/* Runs n callers of one ID at once; results land in workers[]. */
+/* Starts a thread running run_one for each of ws[0..n), stopping at the first
+ * that cannot be created; returns how many started. */
+static int start_workers(pthread_t *threads, worker *ws, int n)
+{
+    int started = 0;
+    while (started < n && start_thread(&threads[started], run_one, &ws[started], "a worker")) {
+        started++;
+    }
+    return started;
+}
+
+static void join_workers(const pthread_t *threads, int n)
+{
+    for (int i = 0; i < n; i++) {
+        join_thread(threads[i], "a worker");
+    }
+}
+
+/* Runs n callers of one ID at once; results land in workers[]. When a thread
+ * cannot be created, the gate is called off, the others are joined and the
+ * cache is freed before the test fails. */
 static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int decrypt,
                          uint64_t max_messages)
 {
     pthread_t threads[MAX_WORKER];
     start_gate start;
-    int started = 0;
     start_gate_init(&start);
-    for (; started < n; started++) {
-        workers[started] =
-            (worker){cache, up, test_id(42), decrypt, max_messages, &start, 0, 0, {0}};
-        int rc = pthread_create(&threads[started], NULL, run_one, &workers[started]);
-        if (rc != 0) {
-            fprintf(stderr, "\n  cannot create worker %d of %d: %s\n", started + 1, n,
-                    strerror(rc));
-            break;
-        }
+    for (int i = 0; i < n; i++) {
+        workers[i] = (worker){cache, up, test_id(42), decrypt, max_messages, &start, 0, 0, {0}};
     }
+    int started = start_workers(threads, workers, n);
     start_gate_release(&start, started, n);
-    for (int i = 0; i < started; i++) {
-        pthread_join(threads[i], NULL);
-    }
+    join_workers(threads, started);
     start_gate_destroy(&start);
+    if (started != n) {
+        dek_cache_free(cache);
+    }
     CU_ASSERT_EQUAL_FATAL(started, n);
 }
 
@@ -128,11 +143,36 @@ static dek_cache_stats stats_of(dek_cache *cache)
     return s;
 }
 
-static void wait_for_waiters(dek_cache *cache, uint64_t waiters)
+/* Starts lw's call in a thread on its held upstream and waits until it is
+ * in that upstream, leading the flight. 1 on success; otherwise nothing is
+ * left running (the upstream released, the thread joined) and the cache is
+ * freed, for the caller to fail the test. */
+static int start_held_leader(dek_cache *cache, pthread_t *leader, worker *lw)
 {
-    for (int ms = 0; ms < 5000 && stats_of(cache).coalesced_waits < waiters; ms++) {
-        sleep_ms(1);
+    if (start_thread(leader, run_one, lw, "the leader")) {
+        if (wait_for_calls(lw->up, 1)) {
+            return 1;
+        }
+        fprintf(stderr, "\n  the leader did not reach the upstream\n");
+        atomic_store(&lw->up->hold, 0);
+        join_thread(*leader, "the leader");
     }
+    dek_cache_free(cache);
+    return 0;
+}
+
+/* Starts the waiter's call in a thread. 1 on success; otherwise the leader
+ * is released and joined and the cache freed, for the caller to fail. */
+static int start_waiter(dek_cache *cache, pthread_t leader, worker *lw, pthread_t *waiter,
+                        worker *ww)
+{
+    if (start_thread(waiter, run_one, ww, "the waiter")) {
+        return 1;
+    }
+    atomic_store(&lw->up->hold, 0);
+    join_thread(leader, "the leader");
+    dek_cache_free(cache);
+    return 0;
 }
 
 static void test_seed_10_parallel_max_5_cold(void)
@@ -256,10 +296,7 @@ static void test_wait_bound_then_abandoned_flight_replaced(void)
     atomic_store(&stuck.hold, 1);
     pthread_t leader;
     worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
-    pthread_create(&leader, NULL, run_one, &lw);
-    for (int ms = 0; ms < 5000 && atomic_load(&stuck.calls) == 0; ms++) {
-        sleep_ms(1);
-    }
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     counting_upstream fresh = {0};
     atomic_store(&fresh.serial, 100);
     worker waiter = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}};
@@ -278,7 +315,7 @@ static void test_wait_bound_then_abandoned_flight_replaced(void)
     CU_ASSERT_EQUAL(waiter.serial, 101);
     CU_ASSERT_EQUAL(waiter.result.source, DEK_CACHE_SOURCE_LEADER);
     atomic_store(&stuck.hold, 0);
-    pthread_join(leader, NULL);
+    join_thread(leader, "the leader");
     CU_ASSERT_EQUAL(lw.status, DEK_CACHE_OK); /* the late leader keeps its own value... */
     CU_ASSERT_EQUAL(lw.serial, 1);
     run_one(&waiter); /* ...which was never stored */
@@ -299,17 +336,14 @@ static void test_cancelled_leader_fails_waiters_promptly(void)
     pthread_t leader, waiter_thread;
     worker lw = {cache, &stuck, test_id(42), 1, 0, NULL, 0, 0, {0}};
     worker ww = lw;
-    pthread_create(&leader, NULL, run_one, &lw);
-    for (int ms = 0; ms < 5000 && atomic_load(&stuck.calls) == 0; ms++) {
-        sleep_ms(1);
-    }
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    pthread_create(&waiter_thread, NULL, run_one, &ww);
-    wait_for_waiters(cache, 1);
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
+    CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
     pthread_cancel(leader);
-    pthread_join(leader, NULL);
-    pthread_join(waiter_thread, NULL);
+    join_thread(leader, "the leader");
+    join_thread(waiter_thread, "the waiter");
     CU_ASSERT_EQUAL(ww.status, DEK_CACHE_ERR_LEADER_GONE);
     CU_ASSERT_PTR_NOT_NULL(strstr(ww.result.detail, "cancelled"));
     CU_ASSERT(elapsed_ms(&t0) < 5000);
@@ -328,17 +362,14 @@ static void test_invalidation_makes_flight_stale(void)
     pthread_t leader, waiter_thread;
     worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}};
     worker ww = lw;
-    pthread_create(&leader, NULL, run_one, &lw);
-    for (int ms = 0; ms < 5000 && atomic_load(&up.calls) == 0; ms++) {
-        sleep_ms(1);
-    }
-    pthread_create(&waiter_thread, NULL, run_one, &ww);
-    wait_for_waiters(cache, 1);
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
+    CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
     dek_cache_id id = test_id(42);
     dek_cache_invalidate_id(cache, &id);
     atomic_store(&up.hold, 0);
-    pthread_join(leader, NULL);
-    pthread_join(waiter_thread, NULL);
+    join_thread(leader, "the leader");
+    join_thread(waiter_thread, "the waiter");
     /* The leader keeps its pre-invalidation DEK; the waiter fetched anew. */
     CU_ASSERT_EQUAL(lw.serial, 1);
     CU_ASSERT_EQUAL(lw.result.source, DEK_CACHE_SOURCE_LEADER);
@@ -357,10 +388,14 @@ static void test_distinct_ids_do_not_coalesce(void)
     worker ws[8];
     for (int i = 0; i < 8; i++) {
         ws[i] = (worker){cache, &up, test_id((unsigned)i), 0, 5, NULL, 0, 0, {0}};
-        pthread_create(&threads[i], NULL, run_one, &ws[i]);
     }
+    int started = start_workers(threads, ws, 8);
+    join_workers(threads, started);
+    if (started != 8) {
+        dek_cache_free(cache);
+    }
+    CU_ASSERT_EQUAL_FATAL(started, 8);
     for (int i = 0; i < 8; i++) {
-        pthread_join(threads[i], NULL);
         CU_ASSERT_EQUAL(ws[i].result.source, DEK_CACHE_SOURCE_LEADER);
     }
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 8);

@@ -5,7 +5,7 @@
  * (Sharing the socket would interleave the two processes' HTTP, and for TLS
  * their records: desynchronised state and nonce reuse.) */
 #include "cunit_run.h"
-#include "kms_client_test_server.h"
+#include "kms_client_suite.h" /* server, client, suite setup and teardown */
 
 #include <errno.h>
 #include <signal.h>
@@ -18,20 +18,6 @@
 #define CHILD_WAIT_MS 30000
 #define CHILD_OK      0
 #define CHILD_FAILED  3
-
-static kms_fixture_server server;
-static kms_client *client;
-
-static int setup(void)
-{
-    return test_client_start(&server, &client);
-}
-
-static int teardown(void)
-{
-    test_client_stop(&server, &client);
-    return 0;
-}
 
 static int describe(const char *who)
 {
@@ -108,6 +94,6 @@ int main(void)
          test_child_uses_its_own_connection},
         {NULL, NULL},
     };
-    dekcache_add_suite("kms client fork", setup, teardown, tests);
+    dekcache_add_suite("kms client fork", kms_client_suite_setup, kms_client_suite_teardown, tests);
     return dekcache_run_tests();
 }

@@ -3,25 +3,11 @@
  * rejection, retries counted by the server, deadlines, dropped connections. */
 #include "cunit_run.h"
 #include "kms/client/backoff.h"
-#include "kms_client_test_server.h"
+#include "kms_client_suite.h" /* server, client, suite setup and teardown */
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static kms_fixture_server server;
-static kms_client *client;
-
-static int setup(void)
-{
-    return test_client_start(&server, &client);
-}
-
-static int teardown(void)
-{
-    test_client_stop(&server, &client);
-    return 0;
-}
 
 static const kms_client_context_pair ec_pairs[] = {{"purpose", "test"}, {"tenant", "a\"b"}};
 static const kms_client_context ec = {ec_pairs, 2, NULL, 0};
@@ -547,6 +533,7 @@ int main(void)
         {"bad arguments", test_bad_arguments},
         {NULL, NULL},
     };
-    dekcache_add_suite("kms client against dekcache-kms-local", setup, teardown, tests);
+    dekcache_add_suite("kms client against dekcache-kms-local", kms_client_suite_setup,
+                       kms_client_suite_teardown, tests);
     return dekcache_run_tests();
 }
