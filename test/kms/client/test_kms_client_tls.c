@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define REFUSAL_DEADLINE_MS 10000
+
 static char dir[] = "/tmp/dekcache-kms-tls-XXXXXX";
 static char cert[128], key[128];
 static pid_t server_pid;
@@ -168,8 +170,11 @@ static int setup(void)
     return 0;
 }
 
-static kms_client_status describe_via(const char *host, const char *ca_file, char *detail,
-                                      size_t cap)
+/* A refused handshake fails at once; a trusted one runs into the deadline
+ * (see test_configured_ca_is_trusted). The attempt timeout is long enough
+ * that a loaded machine does not turn a refusal into a timeout and retry. */
+static kms_client_status describe_via(const char *host, const char *ca_file, unsigned deadline_ms,
+                                      char *detail, size_t cap)
 {
     char endpoint[128];
     kms_client *c = NULL;
@@ -182,8 +187,8 @@ static kms_client_status describe_via(const char *host, const char *ca_file, cha
                                 .ca_file = ca_file,
                                 .max_attempts = 3,
                                 .backoff_base_ms = 5,
-                                .attempt_timeout_ms = 400,
-                                .deadline_ms = 600};
+                                .attempt_timeout_ms = deadline_ms,
+                                .deadline_ms = deadline_ms};
     kms_client_status st = kms_client_new(&config, &c, detail, cap);
     if (st == KMS_CLIENT_OK) {
         st = kms_client_describe_key(c, "alias/x", &info, detail, cap);
@@ -195,7 +200,8 @@ static kms_client_status describe_via(const char *host, const char *ca_file, cha
 static void test_untrusted_certificate(void)
 {
     char detail[512] = "";
-    CU_ASSERT_EQUAL(describe_via("127.0.0.1", NULL, detail, sizeof(detail)), KMS_CLIENT_ERR_TLS);
+    CU_ASSERT_EQUAL(describe_via("127.0.0.1", NULL, REFUSAL_DEADLINE_MS, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_TLS);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "TLS verification failed"));
     CU_ASSERT_PTR_NULL(strstr(detail, "attempts")); /* not retried */
     CU_ASSERT_PTR_NULL(strstr(detail, "tls-secret"));
@@ -206,7 +212,7 @@ static void test_configured_ca_is_trusted(void)
     char detail[512] = "";
     /* The handshake succeeds; s_server -www then never answers a POST, so the
      * call runs into its deadline instead of failing verification. */
-    CU_ASSERT_EQUAL(describe_via("127.0.0.1", cert, detail, sizeof(detail)),
+    CU_ASSERT_EQUAL(describe_via("127.0.0.1", cert, 1500, detail, sizeof(detail)),
                     KMS_CLIENT_ERR_TIMEOUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(detail, "0 bytes received"));
 }
@@ -214,7 +220,8 @@ static void test_configured_ca_is_trusted(void)
 static void test_host_name_checked(void)
 {
     char detail[512] = "";
-    CU_ASSERT_EQUAL(describe_via("localhost", cert, detail, sizeof(detail)), KMS_CLIENT_ERR_TLS);
+    CU_ASSERT_EQUAL(describe_via("localhost", cert, REFUSAL_DEADLINE_MS, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_TLS);
 }
 
 int main(void)
