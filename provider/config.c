@@ -15,7 +15,7 @@
 
 #include "provider/errors.h"
 
-typedef enum { KEY_STRING, KEY_UINT, KEY_BOOL, KEY_CHOICE } key_kind;
+typedef enum { KEY_STRING, KEY_LIST, KEY_UINT, KEY_BOOL, KEY_CHOICE } key_kind;
 
 /* One configuration key: where it lives in dekcache_config, its default and
  * what values it accepts. */
@@ -27,7 +27,8 @@ typedef struct {
     uint64_t min;
     uint64_t max;
     const char *const *choices; /* KEY_CHOICE: index is the stored value */
-    /* KEY_STRING: an optional check, and what it allows (for the error). */
+    /* KEY_STRING: an optional check, and what it allows (for the error);
+     * KEY_LIST: the same, for each item. */
     int (*valid)(const char *value);
     const char *allowed;
 } config_key;
@@ -49,6 +50,10 @@ static const char *const rsa_paddings[] = {"oaep-sha1",   "oaep-sha256", "oaep-s
     {                                                                                              \
 #field, KEY_STRING, offsetof(dekcache_config, field), 0, 0, 0, NULL, check, text           \
     }
+#define LIST(field, item_check, text)                                                              \
+    {                                                                                              \
+#field, KEY_LIST, offsetof(dekcache_config, field), 0, 0, 0, NULL, item_check, text        \
+    }
 #define UINT(field, def, lo, hi)                                                                   \
     {                                                                                              \
 #field, KEY_UINT, offsetof(dekcache_config, field), def, lo, hi, NULL, NULL, NULL          \
@@ -64,43 +69,9 @@ static int is_region(const char *v)
     return kms_region_name_ok(v) && strlen(v) < 64;
 }
 
-/* Non-empty items of a comma-separated list. */
-static size_t list_items(const char *v)
+static int is_account_id(const char *v)
 {
-    size_t n = 0;
-    int in_item = 0;
-    for (const char *c = v; *c != '\0'; c++) {
-        if (*c == ',')
-            in_item = 0;
-        else if (*c != ' ' && *c != '\t' && !in_item) {
-            in_item = 1;
-            n++;
-        }
-    }
-    return n;
-}
-
-static int is_key_list(const char *v)
-{
-    return list_items(v) <= DEKCACHE_MAX_LIST_ITEMS;
-}
-
-static int is_account_list(const char *v)
-{
-    if (list_items(v) > DEKCACHE_MAX_LIST_ITEMS)
-        return 0;
-    size_t digits = 0;
-    for (const char *c = v;; c++) {
-        if (*c >= '0' && *c <= '9') {
-            digits++;
-        } else if ((*c == ',' || *c == '\0') && digits == 12) {
-            digits = 0;
-        } else if (*c != ' ' || digits != 0) {
-            return 0;
-        }
-        if (*c == '\0')
-            return 1;
-    }
+    return strlen(v) == 12 && strspn(v, "0123456789") == 12;
 }
 
 /* Partitions are named like regions but never start with a digit. */
@@ -131,10 +102,9 @@ static const config_key config_keys[] = {
             "an http:// or https:// URL with no path or query"),
     CHECKED(region, is_region, "an AWS region name such as us-east-1"),
     STR(key_id),
-    CHECKED(decrypt_keys, is_key_list, "at most 64 comma-separated key IDs, ARNs or aliases"),
+    LIST(decrypt_keys, NULL, "at most 64 comma-separated key IDs, ARNs or aliases"),
     {"discovery", KEY_BOOL, offsetof(dekcache_config, discovery), 0, 0, 1, NULL, NULL, NULL},
-    CHECKED(discovery_accounts, is_account_list,
-            "at most 64 comma-separated 12-digit AWS account IDs"),
+    LIST(discovery_accounts, is_account_id, "at most 64 comma-separated 12-digit AWS account IDs"),
     CHECKED(discovery_partition, is_partition, "an AWS partition such as aws or aws-cn"),
     UINT(algorithm_suite, 0x0478, 0x0478, 0x0578),
     UINT(frame_length, 4096, 1, 4096),
@@ -231,9 +201,28 @@ static void describe_range(const config_key *key, char *buf, size_t len)
         break;
     }
     case KEY_STRING:
+    case KEY_LIST:
         snprintf(buf, len, "%s", key->allowed != NULL ? key->allowed : "a non-empty string");
         break;
     }
+}
+
+/* At least one item, at most DEKCACHE_MAX_LIST_ITEMS, each passing the check. */
+static int store_list(const config_key *key, const char *value, dekcache_list *list,
+                      const OSSL_CORE_HANDLE *handle)
+{
+    dekcache_list_status status = dekcache_list_split(value, list);
+    if (status == DEKCACHE_LIST_NO_MEMORY) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_MALLOC_FAILURE, "copying %s", key->name);
+        return 0;
+    }
+    int ok = status == DEKCACHE_LIST_OK && list->n > 0;
+    for (size_t i = 0; ok && key->valid != NULL && i < list->n; i++)
+        ok = key->valid(list->items[i]);
+    if (ok)
+        return 1;
+    dekcache_list_free(list);
+    return bad_value(handle, key, value, key->allowed);
 }
 
 static int store_value(dekcache_config *config, const config_key *key, const char *value,
@@ -252,6 +241,8 @@ static int store_value(dekcache_config *config, const config_key *key, const cha
             return 0;
         }
         return 1;
+    case KEY_LIST:
+        return store_list(key, value, (dekcache_list *)field, handle);
     case KEY_UINT:
         ok = parse_uint(key, value, &number);
         break;
@@ -281,7 +272,7 @@ static void set_defaults(dekcache_config *config)
         char *field = (char *)config + config_keys[i].offset;
         if (config_keys[i].kind == KEY_BOOL)
             *(int *)field = (int)config_keys[i].default_value;
-        else if (config_keys[i].kind != KEY_STRING)
+        else if (config_keys[i].kind != KEY_STRING && config_keys[i].kind != KEY_LIST)
             *(uint64_t *)field = config_keys[i].default_value;
     }
 }
@@ -350,10 +341,12 @@ int dekcache_config_load(dekcache_config *config, const OSSL_CORE_HANDLE *handle
 void dekcache_config_free(dekcache_config *config)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
+        char *field = (char *)config + config_keys[i].offset;
         if (config_keys[i].kind == KEY_STRING) {
-            char **field = (char **)((char *)config + config_keys[i].offset);
-            OPENSSL_free(*field);
-            *field = NULL;
+            OPENSSL_free(*(char **)field);
+            *(char **)field = NULL;
+        } else if (config_keys[i].kind == KEY_LIST) {
+            dekcache_list_free((dekcache_list *)field);
         }
     }
     OPENSSL_free(config->env_key_id);

@@ -5,8 +5,7 @@
 #include <openssl/core_dispatch.h>
 #include <stdint.h>
 
-/* Most items in decrypt_keys and in discovery_accounts. */
-#define DEKCACHE_MAX_LIST_ITEMS 64
+#include "provider/config_list.h"
 
 /* Commitment policies as the ESDK names them. */
 typedef enum {
@@ -26,14 +25,14 @@ typedef enum {
 
 /* The provider's settings from its openssl.cnf section (every key is
  * documented with default and range in openssl.cnf.example). Strings are
- * owned copies; NULL means unset. */
+ * owned copies; NULL means unset. Lists are split here; empty means unset. */
 typedef struct {
     char *kms_endpoint;
     char *region;
     char *key_id;
-    char *decrypt_keys;       /* comma-separated allow-list of key ARNs/aliases */
-    int discovery;            /* 0/1 */
-    char *discovery_accounts; /* comma-separated AWS account IDs */
+    dekcache_list decrypt_keys;       /* allow-list of key ARNs/aliases */
+    int discovery;                    /* 0/1 */
+    dekcache_list discovery_accounts; /* AWS account IDs */
     char *discovery_partition;
     uint64_t algorithm_suite;
     uint64_t frame_length;

@@ -12,7 +12,7 @@
 int dekcache_kms_configured(const dekcache_provctx *ctx)
 {
     const dekcache_config *cfg = &ctx->config;
-    return cfg->key_id != NULL || cfg->decrypt_keys != NULL || cfg->discovery;
+    return cfg->key_id != NULL || cfg->decrypt_keys.n > 0 || cfg->discovery;
 }
 
 /* The instance's one KMS client: credentials and region resolve here, on
@@ -76,69 +76,16 @@ esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *ke
     return keyring_or_raise(ctx, status, keyring, detail);
 }
 
-/* Splits a comma-separated list in place (spaces around items dropped);
- * returns the count, or max + 1 when there are more than max items. */
-static size_t split_list(char *text, const char **items, size_t max)
-{
-    size_t n = 0;
-    for (char *save = NULL, *tok = strtok_r(text, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-            *--end = '\0';
-        if (*tok == '\0')
-            continue;
-        if (n == max)
-            return max + 1;
-        items[n++] = tok;
-    }
-    return n;
-}
-
-/* The items of config list `name` (NULL text: none), split in *copy (the
- * caller frees it). An item dropped here would widen what discovery accepts
- * or narrow the allow-list silently, so a failed copy or a 65th item is an
- * error raised here (returns 0). */
-static int config_list(dekcache_provctx *ctx, const char *name, const char *text, char **copy,
-                       const char **items, size_t *n)
-{
-    *n = 0;
-    *copy = NULL;
-    if (text == NULL)
-        return 1;
-    if ((*copy = OPENSSL_strdup(text)) == NULL) {
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE, "copying %s", name);
-        return 0;
-    }
-    *n = split_list(*copy, items, DEKCACHE_MAX_LIST_ITEMS);
-    if (*n <= DEKCACHE_MAX_LIST_ITEMS)
-        return 1;
-    /* Refused at load already (config.c); kept so no path can drop items. */
-    DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "%s lists more than %d items", name,
-                   DEKCACHE_MAX_LIST_ITEMS);
-    OPENSSL_free(*copy);
-    *copy = NULL;
-    return 0;
-}
-
 static esdk_keyring *discovery_keyring(dekcache_provctx *ctx, kms_client *client)
 {
     const dekcache_config *cfg = &ctx->config;
-    char *accounts_text = NULL;
-    const char *accounts[DEKCACHE_MAX_LIST_ITEMS];
-    size_t n = 0;
-    if (!config_list(ctx, "discovery_accounts", cfg->discovery_accounts, &accounts_text, accounts,
-                     &n))
-        return NULL;
+    const dekcache_list *accounts = &cfg->discovery_accounts;
     const char *partition =
-        n > 0 && cfg->discovery_partition == NULL ? "aws" : cfg->discovery_partition;
+        accounts->n > 0 && cfg->discovery_partition == NULL ? "aws" : cfg->discovery_partition;
     esdk_keyring *keyring = NULL;
     char detail[512] = "";
-    esdk_status status = kms_keyring_new_discovery(client, partition, accounts, n, NULL, 0,
-                                                   &keyring, detail, sizeof(detail));
-    OPENSSL_free(accounts_text);
+    esdk_status status = kms_keyring_new_discovery(client, partition, accounts->items, accounts->n,
+                                                   NULL, 0, &keyring, detail, sizeof(detail));
     return keyring_or_raise(ctx, status, keyring, detail);
 }
 
@@ -146,18 +93,15 @@ static esdk_keyring *discovery_keyring(dekcache_provctx *ctx, kms_client *client
 static esdk_keyring *allow_list_keyring(dekcache_provctx *ctx, kms_client *client)
 {
     const dekcache_config *cfg = &ctx->config;
-    char *text = NULL;
     const char *keys[DEKCACHE_MAX_LIST_ITEMS + 1];
-    size_t n = 0;
-    if (!config_list(ctx, "decrypt_keys", cfg->decrypt_keys, &text, keys, &n))
-        return NULL;
+    size_t n = cfg->decrypt_keys.n;
+    memcpy(keys, cfg->decrypt_keys.items, n * sizeof(keys[0]));
     if (cfg->key_id != NULL)
         keys[n++] = cfg->key_id;
     esdk_keyring *keyring = NULL;
     char detail[512] = "";
     esdk_status status =
         kms_keyring_new_strict(client, keys, n, NULL, 0, &keyring, detail, sizeof(detail));
-    OPENSSL_free(text);
     return keyring_or_raise(ctx, status, keyring, detail);
 }
 

@@ -164,6 +164,9 @@ static void test_bad_config_values_refused(void)
     expect_refused("kms_endpoint = ftp://127.0.0.1/", "kms_endpoint = ");
     expect_refused("region = US East", "region = \"US East\": allowed an AWS region name");
     expect_refused("discovery_accounts = 1234,abc", "discovery_accounts = \"1234,abc\"");
+    expect_refused("discovery_accounts = 111122223333 4", "allowed at most 64 comma-separated 12");
+    /* A list without one item is a mistake, not an empty allow-list. */
+    expect_refused("decrypt_keys = , ,", "decrypt_keys = \", ,\": allowed at most 64");
     expect_refused("discovery_partition = 42", "discovery_partition = \"42\"");
     /* More than the allow-list or the account filter holds: never dropped
      * silently (that would widen discovery or narrow the allow-list). */
@@ -198,7 +201,7 @@ static void test_checked_strings_accept_good_values(void)
     char error[4096];
     CU_ASSERT(load_config_with("kms_endpoint = https://kms.eu-west-1.amazonaws.com\n"
                                "region = eu-west-1\n"
-                               "discovery_accounts = 111122223333, 444455556666\n"
+                               "discovery_accounts = 111122223333,\t444455556666 ,,\n"
                                "discovery_partition = aws-cn\nraw_rsa_padding = OAEP-SHA256",
                                error, sizeof(error)));
     if (error[0] != '\0')
