@@ -1,6 +1,6 @@
 #include "kms/client/request_json.h"
 
-#include "kms/client/base64.h"
+#include "kms/base64/base64.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -33,13 +33,13 @@ static void write_member_name(secure_buffer *out, const char *name)
 
 static void write_blob(secure_buffer *out, const char *name, const unsigned char *bytes, size_t len)
 {
-    size_t size = base64_encoded_size(len);
+    size_t size = kms_base64_encoded_len(len) + 1;
     char *text = OPENSSL_malloc(size);
     if (text == NULL) {
         out->failed = 1;
         return;
     }
-    base64_encode(bytes, len, text);
+    kms_base64_encode(bytes, len, text);
     write_member_name(out, name);
     write_string(out, text);
     OPENSSL_clear_free(text, size);

@@ -1,8 +1,8 @@
 #include "kms/client/response_json.h"
 
-#include "kms/client/base64.h"
 #include "kms/client/kms_arn.h"
 
+#include "kms/base64/base64.h"
 #include "kms/json/json_secret.h"
 
 #include <json-c/json.h>
@@ -85,26 +85,25 @@ static kms_client_status take_blob(json_object *root, const char *name, int secr
     /* Longer than the padded base64 of max_len bytes cannot be right (the
      * check must not be on the decoded bound: 4096 bytes take 5464
      * characters, whose bound is 4101). */
-    if (text_len == 0 || text_len > base64_encoded_size(max_len) - 1) {
+    if (text_len == 0 || text_len > kms_base64_encoded_len(max_len)) {
         snprintf(reason, reason_cap, "member %s has %zu base64 characters", name, text_len);
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
-    size_t cap = base64_decoded_max(text_len);
-    unsigned char *bytes = secret ? OPENSSL_secure_malloc(cap) : OPENSSL_malloc(cap);
-    if (bytes == NULL) {
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    int rc = kms_base64_decode_new(text, text_len, secret, &bytes, &len);
+    if (rc < 0) {
         snprintf(reason, reason_cap, "out of memory");
         return KMS_CLIENT_ERR_NO_MEMORY;
     }
-    size_t len = 0;
-    int ok = base64_decode(text, text_len, bytes, &len);
-    if (!ok || len == 0 || len > max_len || (exact_len != 0 && len != exact_len)) {
-        if (ok) {
+    if (rc == 0 || len == 0 || len > max_len || (exact_len != 0 && len != exact_len)) {
+        if (rc == 1) {
             snprintf(reason, reason_cap, "member %s decodes to %zu bytes, expected %zu", name, len,
                      exact_len != 0 ? exact_len : max_len);
+            secret ? OPENSSL_secure_clear_free(bytes, len) : OPENSSL_clear_free(bytes, len);
         } else {
             snprintf(reason, reason_cap, "member %s is not valid base64", name);
         }
-        secret ? OPENSSL_secure_clear_free(bytes, cap) : OPENSSL_clear_free(bytes, cap);
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
     *out = bytes;

@@ -1,8 +1,8 @@
 /* Loading the keystore from the JSON config file or the built-in defaults.
  * Key material is given in the file (base64) or derived from its seed, so
  * ciphertexts survive restarts. */
+#include "kms/base64/base64.h"
 #include "kms/json/json_secret.h"
-#include "kms/server/base64.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_local_defaults.h"
 
@@ -71,7 +71,14 @@ static int material_from_json(json_object *k, const char *seed, kms_key *key, ch
     if (b64 != NULL) {
         unsigned char *raw = NULL;
         size_t len = 0;
-        if (kms_base64_decode(b64, 1, &raw, &len) != 0 || len != KMS_MASTER_KEY_LEN) {
+        /* Only text of this length can decode to the key length. */
+        size_t b64_len = strlen(b64);
+        int rc = b64_len == kms_base64_encoded_len(KMS_MASTER_KEY_LEN)
+                     ? kms_base64_decode_new(b64, b64_len, 1, &raw, &len)
+                     : 0;
+        if (rc < 0)
+            return fail(detail, cap, "out of memory");
+        if (rc == 0 || len != KMS_MASTER_KEY_LEN) {
             if (raw)
                 OPENSSL_secure_clear_free(raw, len);
             return fail(detail, cap, "key %s: material must be base64 of 32 bytes", key->id);

@@ -1,7 +1,7 @@
 #include "kms/server/kms_request.h"
 
+#include "kms/base64/base64.h"
 #include "kms/json/json_secret.h"
-#include "kms/server/base64.h"
 #include "kms/server/encryption_context.h"
 
 #include <openssl/crypto.h>
@@ -22,9 +22,10 @@ json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
     return req;
 }
 
-/* A string field of 1 to max_len characters. */
+/* A string field of 1 to max_len characters (its length in *out_len when
+ * out_len is not NULL: the text may hold a NUL). */
 static int string_field(json_object *req, const char *field, int required, size_t max_len,
-                        const char **out, kms_error *err)
+                        const char **out, size_t *out_len, kms_error *err)
 {
     json_object *v;
     *out = NULL;
@@ -41,27 +42,36 @@ static int string_field(json_object *req, const char *field, int required, size_
         return -1;
     }
     *out = json_object_get_string(v);
+    if (out_len != NULL)
+        *out_len = (size_t)json_object_get_string_len(v);
     return 0;
 }
 
 int kms_request_string(json_object *req, const char *field, int required, const char **out,
                        kms_error *err)
 {
-    return string_field(req, field, required, 2048, out, err);
+    return string_field(req, field, required, 2048, out, NULL, err);
 }
 
 int kms_request_blob(json_object *req, const char *field, int secure, size_t max_len,
                      unsigned char **out, size_t *out_len, kms_error *err)
 {
     const char *text;
+    size_t text_len = 0;
     *out = NULL;
     *out_len = 0;
     /* The base64 text of max_len bytes, not the 2048 of other strings. */
-    if (string_field(req, field, 1, kms_base64_encoded_len(max_len), &text, err) != 0)
+    if (string_field(req, field, 1, kms_base64_encoded_len(max_len), &text, &text_len, err) != 0)
         return -1;
-    if (kms_base64_decode(text, secure, out, out_len) != 0 || *out_len == 0 || *out_len > max_len) {
+    int rc = kms_base64_decode_new(text, text_len, secure, out, out_len);
+    if (rc < 0) {
+        kms_error_set(err, "KMSInternalException", "out of memory");
+        return -1;
+    }
+    if (rc == 0 || *out_len == 0 || *out_len > max_len) {
         kms_request_blob_free(*out, *out_len, secure);
         *out = NULL;
+        *out_len = 0;
         kms_error_set(err, "ValidationException", "%s must be base64 of 1 to %zu bytes", field,
                       max_len);
         return -1;
@@ -103,14 +113,15 @@ const kms_key *kms_request_enabled_key(const keystore *ks, const char *key_id, k
 int kms_response_add_blob(json_object *resp, const char *field, const unsigned char *bytes,
                           size_t len, kms_error *err)
 {
-    char *text = kms_base64_encode(bytes, len);
+    size_t size = kms_base64_encoded_len(len) + 1;
+    char *text = OPENSSL_malloc(size);
     if (text == NULL) {
         kms_error_set(err, "KMSInternalException", "out of memory");
         return -1;
     }
+    kms_base64_encode(bytes, len, text);
     json_object_object_add(resp, field, json_object_new_string(text));
-    OPENSSL_cleanse(text, strlen(text));
-    free(text);
+    OPENSSL_clear_free(text, size);
     return 0;
 }
 

@@ -1,8 +1,7 @@
-/* The client's pure parts: base64, ARNs, request bodies, strict response
- * parsing, error-type mapping and backoff. */
+/* The client's pure parts: ARNs, request bodies, strict response parsing,
+ * error-type mapping and backoff (base64: test/kms/base64). */
 #include "cunit_run.h"
 #include "kms/client/backoff.h"
-#include "kms/client/base64.h"
 #include "kms/client/error_type.h"
 #include "kms/client/kms_arn.h"
 #include "kms/client/request_json.h"
@@ -12,34 +11,6 @@
 #include <string.h>
 
 #define KEY_ARN "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-static void test_base64_round_trip(void)
-{
-    const unsigned char bytes[] = {0x00, 0xff, 0x10, 0x80, 0x7f};
-    for (size_t len = 0; len <= sizeof(bytes); len++) {
-        char text[16];
-        unsigned char back[16];
-        size_t back_len = 99;
-        base64_encode(bytes, len, text);
-        CU_ASSERT_EQUAL(strlen(text) + 1, base64_encoded_size(len));
-        CU_ASSERT_TRUE(base64_decode(text, strlen(text), back, &back_len));
-        CU_ASSERT_EQUAL(back_len, len);
-        CU_ASSERT_EQUAL(memcmp(back, bytes, len), 0);
-    }
-}
-
-static void test_base64_rejects_non_canonical(void)
-{
-    unsigned char out[16];
-    size_t len = 0;
-    static const char *bad[] = {"QUJD\n", "QUJ", "Q===", "QU=D", "QUJD QUJD", "QU-_", "=AAA"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        CU_ASSERT_FALSE(base64_decode(bad[i], strlen(bad[i]), out, &len));
-    }
-    CU_ASSERT_TRUE(base64_decode("QUI=", 4, out, &len));
-    CU_ASSERT_EQUAL(len, 2);
-    CU_ASSERT_EQUAL(memcmp(out, "AB", 2), 0);
-}
 
 static void test_arn_parse(void)
 {
@@ -225,8 +196,6 @@ static void test_status_strings(void)
 int main(void)
 {
     static const dekcache_test_case tests[] = {
-        {"base64 round trip", test_base64_round_trip},
-        {"base64 rejects non-canonical text", test_base64_rejects_non_canonical},
         {"ARN parsing", test_arn_parse},
         {"GenerateDataKey request body", test_request_generate_data_key},
         {"Encrypt request body", test_request_encrypt_without_context},

@@ -5,7 +5,7 @@
  * is replaced by freed_memory_probe, which searches every freed block. */
 #include "cunit_run.h"
 #include "freed_memory_probe.h"
-#include "kms/server/base64.h"
+#include "kms/base64/base64.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_operations.h"
 
@@ -98,8 +98,9 @@ static int field_value(const char *resp, const char *field, char *out, size_t si
 
 static void test_encrypt_then_decrypt_leave_no_copy(void)
 {
-    char *b64 = kms_base64_encode(secret, sizeof(secret));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b64);
+    char b64[(sizeof(secret) + 2) / 3 * 4 + 1];
+    CU_ASSERT_EQUAL_FATAL(kms_base64_encoded_len(sizeof(secret)) + 1, sizeof(b64));
+    kms_base64_encode(secret, sizeof(secret), b64);
     char request[1024], blob[512];
     snprintf(request, sizeof(request), "{\"KeyId\":\"alias/test-one\",\"Plaintext\":\"%s\"}", b64);
     char *resp = run_watched(KMS_SERVER_OP_ENCRYPT, request, b64);
@@ -119,7 +120,7 @@ static void test_encrypt_then_decrypt_leave_no_copy(void)
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
     freed_probe_reset();
     OPENSSL_cleanse(request, sizeof(request));
-    OPENSSL_clear_free(b64, strlen(b64));
+    OPENSSL_cleanse(b64, sizeof(b64));
 }
 
 /* The test configuration's key material and secret access keys. */

@@ -1,9 +1,8 @@
 /* dekcache-kms-local's parts without HTTP: keystore and config, KeyId forms,
  * ciphertext blob, encryption context, SigV4 policy (scope, skew, token),
- * fault rules, base64. */
+ * fault rules, the secret-safe JSON layer (base64: test/kms/base64). */
 #include "cunit_run.h"
 #include "kms/json/json_secret.h"
-#include "kms/server/base64.h"
 #include "kms/server/ciphertext_blob.h"
 #include "kms/server/control_api.h"
 #include "kms/server/encryption_context.h"
@@ -364,18 +363,6 @@ static void test_fault_pick_count_and_operation(void)
     control_state_free(s);
 }
 
-static void test_base64_strict(void)
-{
-    unsigned char *out;
-    size_t len;
-    CU_ASSERT_EQUAL(kms_base64_decode("aGk=", 0, &out, &len), 0);
-    CU_ASSERT_EQUAL(len, 2);
-    OPENSSL_clear_free(out, len);
-    static const char *bad[] = {"aGk", "a=Gk", "aG k", "aGk=\n", "====", "aGk==", "aG=k"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        CU_ASSERT_EQUAL(kms_base64_decode(bad[i], 0, &out, &len), -1);
-}
-
 static void test_json_secret(void)
 {
     static const char text[] = "{\"Plaintext\": \"c2VjcmV0\", \"Grants\": [\"t1\"],"
@@ -421,7 +408,6 @@ int main(void)
         {"request_auth_policy", test_request_auth_policy},
         {"fault_rule_parsing", test_fault_rule_parsing},
         {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
-        {"base64_strict", test_base64_strict},
         {"json_secret parse and cleansing release", test_json_secret},
         {NULL, NULL}};
     dekcache_add_suite("kms_server_units", load_test_config, free_keystore, tests);
