@@ -28,6 +28,16 @@
 #define DEKCACHE_PARAM_KEY_ARN    "key-arn"    /* UTF-8 */
 #define DEKCACHE_PARAM_MESSAGE_ID "message-id" /* octet string */
 
+/* Key reference parameter (EVP_PKEY from the store, "dekcache:<key-id>";
+ * settable with EVP_PKEY_set_int_param): 1 drops every data key cached by
+ * this provider instance that the reference's KMS key wraps, for encryption
+ * and decryption, and cleanses it. For an application that rotated or
+ * disabled the key: otherwise cached data keys serve until cache_max_age or
+ * their use limits. An alias is resolved with DescribeKey; a raw key is
+ * refused (DEKCACHE_R_UNSUPPORTED). The count shows in stats as
+ * cache.evictions.invalidated. */
+#define DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE "invalidate-cache"
+
 /* Reason codes of the dekcache provider. */
 #define DEKCACHE_R_INTERNAL_ERROR        1
 #define DEKCACHE_R_BAD_CONFIGURATION     2

@@ -7,6 +7,7 @@
 
 #include "include/dekcache.h"
 #include "provider/errors.h"
+#include "provider/invalidate.h"
 #include "provider/keymgmt.h"
 #include "provider/keyref.h"
 #include "provider/kms_setup.h"
@@ -86,6 +87,36 @@ static int keymgmt_get_params(void *keydata, OSSL_PARAM params[])
     return 1;
 }
 
+static const OSSL_PARAM keymgmt_settable[] = {
+    OSSL_PARAM_int(DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE, NULL),
+    OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *keymgmt_settable_params(void *provctx)
+{
+    return keymgmt_settable;
+}
+
+/* Setting invalidate-cache to 1 forgets the cached data keys of the KMS key
+ * this reference encrypts under (see include/dekcache.h). */
+static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
+{
+    dekcache_keyref *key = keydata;
+    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
+    int invalidate = 0;
+    size_t dropped = 0;
+    if (p == NULL)
+        return 1;
+    if (!OSSL_PARAM_get_int(p, &invalidate)) {
+        DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s must be an integer",
+                       DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
+        return 0;
+    }
+    return invalidate == 0 ||
+           dekcache_invalidate_kms_key(key->prov, dekcache_resolve_key_id(key->prov, key->key_id),
+                                       &dropped);
+}
+
 static const char *keymgmt_query_operation_name(int operation_id)
 {
     return operation_id == OSSL_OP_ASYM_CIPHER ? DEKCACHE_CIPHER_NAME : NULL;
@@ -105,6 +136,8 @@ const OSSL_DISPATCH dekcache_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))keymgmt_match},
     {OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))keymgmt_get_params},
     {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))keymgmt_gettable_params},
+    {OSSL_FUNC_KEYMGMT_SET_PARAMS, (void (*)(void))keymgmt_set_params},
+    {OSSL_FUNC_KEYMGMT_SETTABLE_PARAMS, (void (*)(void))keymgmt_settable_params},
     {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))keymgmt_query_operation_name},
     {0, NULL},
 };

@@ -286,12 +286,17 @@ esdk_cmm *dekcache_new_decrypt_cmm(dekcache_provctx *ctx)
 
 /* The keyring that encrypts under key_id: the raw key when key_id names it
  * (or no KMS key exists), else a KMS keyring. */
-static esdk_keyring *encrypt_keyring(dekcache_provctx *ctx, const char *key_id)
+int dekcache_names_raw_key(const dekcache_provctx *ctx, const char *key_id)
 {
     const dekcache_config *cfg = &ctx->config;
-    int names_raw = strcmp(key_id, "") == 0 ||
-                    (cfg->raw_aes_key_name != NULL && strcmp(key_id, cfg->raw_aes_key_name) == 0) ||
-                    (cfg->raw_rsa_key_name != NULL && strcmp(key_id, cfg->raw_rsa_key_name) == 0);
+    return strcmp(key_id, "") == 0 ||
+           (cfg->raw_aes_key_name != NULL && strcmp(key_id, cfg->raw_aes_key_name) == 0) ||
+           (cfg->raw_rsa_key_name != NULL && strcmp(key_id, cfg->raw_rsa_key_name) == 0);
+}
+
+static esdk_keyring *encrypt_keyring(dekcache_provctx *ctx, const char *key_id)
+{
+    int names_raw = dekcache_names_raw_key(ctx, key_id);
     if (names_raw && ctx->raw_keyring != NULL)
         return esdk_keyring_up_ref(ctx->raw_keyring);
     if (names_raw) {

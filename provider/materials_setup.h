@@ -16,6 +16,10 @@ int dekcache_cache_setup(dekcache_provctx *ctx);
  * cipher, pkeyutl and key references all resolve through it. */
 const char *dekcache_resolve_key_id(const dekcache_provctx *ctx, const char *requested);
 
+/* Whether key_id (resolved) names a configured raw key rather than a KMS
+ * key: "" (no KMS key configured) or the raw AES or RSA key's name. */
+int dekcache_names_raw_key(const dekcache_provctx *ctx, const char *key_id);
+
 /* Builds what encryption and decryption share (crypto fetches, the cache
  * partition, the raw keyrings), once; caller holds ctx->lock. 0 after
  * raising an error. */

@@ -269,6 +269,89 @@ static void test_key_arn_reported(void)
     provider_fixture_stop(&fx);
 }
 
+/* One cached encryption (plaintext-length set) under key_id. */
+static int encrypt_cached_under(provider_fixture *fx, const char *key_id, unsigned char **ct,
+                                size_t *ct_len)
+{
+    static const unsigned char plain[100] = {7};
+    uint64_t length = sizeof(plain);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, (char *)key_id, 0),
+        OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &length),
+        OSSL_PARAM_construct_end()};
+    OPENSSL_free(*ct);
+    *ct = NULL;
+    return fixture_cipher(fx, 1, params, plain, sizeof(plain), NULL, 0, ct, ct_len);
+}
+
+static int decrypts(provider_fixture *fx, const unsigned char *ct, size_t ct_len)
+{
+    unsigned char *back = NULL;
+    size_t back_len = 0;
+    int ok = fixture_cipher(fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len);
+    OPENSSL_clear_free(back, back_len);
+    return ok;
+}
+
+static int invalidate(provider_fixture *fx, const char *uri)
+{
+    EVP_PKEY *key = fixture_load_key(fx, uri);
+    int ok = key != NULL && EVP_PKEY_set_int_param(key, DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE, 1);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+/* invalidate-cache on a key reference drops the data keys of that KMS key
+ * only, for encryption and decryption; the next messages ask KMS again. */
+static void test_invalidate_cache_by_key(void)
+{
+    provider_fixture fx;
+    unsigned char *main_ct = NULL, *other_ct = NULL;
+    size_t main_len = 0, other_len = 0;
+    char stats[2048];
+    CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main\ndecrypt_keys = alias/other"));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/other", &other_ct, &other_len));
+    CU_ASSERT(decrypts(&fx, main_ct, main_len));
+    CU_ASSERT(decrypts(&fx, other_ct, other_len));
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len)); /* a hit */
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 2);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 2);
+
+    /* The ARN form names the same key as the alias the entries came from. */
+    CU_ASSERT(invalidate(&fx, "dekcache:" ARN_PREFIX "k-main"));
+    CU_ASSERT_FATAL(fixture_stats(&fx, stats, sizeof(stats)));
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/evictions/invalidated"), 2);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/entries"), 2);
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/other", &other_ct, &other_len));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 3);
+    CU_ASSERT(decrypts(&fx, main_ct, main_len));
+    CU_ASSERT(decrypts(&fx, other_ct, other_len));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 3);
+
+    /* The default key, through a reference without a key id. */
+    CU_ASSERT(invalidate(&fx, "dekcache:"));
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 4);
+
+    char err[1024];
+    ERR_clear_error();
+    CU_ASSERT_FALSE(invalidate(&fx, "dekcache:alias/nowhere"));
+    expect_error(fixture_last_error(err, sizeof(err)), "cannot resolve 'alias/nowhere'");
+    provider_fixture_stop(&fx);
+
+    /* Without a KMS key there is nothing to name. */
+    CU_ASSERT_FATAL(start_provider(&fx, "decrypt_keys = alias/main"));
+    ERR_clear_error();
+    CU_ASSERT_FALSE(invalidate(&fx, "dekcache:"));
+    expect_error(fixture_last_error(err, sizeof(err)), "invalidated by KMS key");
+    provider_fixture_stop(&fx);
+    OPENSSL_free(main_ct);
+    OPENSSL_free(other_ct);
+}
+
 /* Encrypts under `key_id` with an instance configured by `lines`; returns
  * success and leaves the error text in err. */
 static int encrypt_with(const char *lines, const char *key_id, char *err, size_t err_len,
@@ -476,6 +559,7 @@ int main(void)
         {"DEKCACHE_KEY_ID: one default key for key references, pkeyutl and the cipher",
          test_env_key_id},
         {"a 65th distinct key id is refused; the first 64 keep working", test_key_table_limit},
+        {"invalidate-cache forgets one KMS key's data keys", test_invalidate_cache_by_key},
         {NULL, NULL},
     };
     dekcache_add_suite("DEKCACHE cipher with the local KMS server", suite_init, suite_cleanup,
