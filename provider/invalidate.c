@@ -22,3 +22,9 @@ int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id, size_
     *dropped = dek_cache_invalidate_wrapping_key(ctx->cache, arn, strlen(arn));
     return 1;
 }
+
+void dekcache_forget_unusable_key(void *provctx, const char *key_arn)
+{
+    dekcache_provctx *ctx = provctx;
+    dek_cache_invalidate_wrapping_key(ctx->cache, key_arn, strlen(key_arn));
+}

@@ -1,8 +1,9 @@
 #ifndef DEKCACHE_PROVIDER_INVALIDATE_H
 #define DEKCACHE_PROVIDER_INVALIDATE_H
 
-/* Forgetting the cached data keys of one KMS key, for an application that
- * rotated or disabled it: otherwise they serve until their limits run out. */
+/* Forgetting the cached data keys of one KMS key, when the application
+ * rotated or disabled it, or KMS refused it: otherwise they serve until their
+ * limits run out. */
 
 #include <stddef.h>
 
@@ -13,5 +14,11 @@
  * with DescribeKey); *dropped says how many. 0 after raising an error: a raw
  * key (its entries are not tagged by key), or a key KMS cannot resolve. */
 int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id, size_t *dropped);
+
+/* The KMS client's key_unusable hook (arg: the dekcache_provctx): KMS said
+ * the key is disabled, pending deletion or gone, so its cached data keys go
+ * at once rather than at cache_max_age. The keyrings name keys by ARN, the
+ * cache's tag for them. */
+void dekcache_forget_unusable_key(void *provctx, const char *key_arn);
 
 #endif

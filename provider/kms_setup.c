@@ -8,6 +8,7 @@
 #include "materials/kms_keyring.h"
 #include "provider/config.h"
 #include "provider/errors.h"
+#include "provider/invalidate.h"
 
 int dekcache_kms_configured(const dekcache_provctx *ctx)
 {
@@ -30,6 +31,8 @@ static kms_client *create_client_locked(dekcache_provctx *ctx)
         .ca_file = cfg->ca_file,
         .deadline_ms = (long)cfg->kms_timeout_ms,
         .max_attempts = (int)cfg->kms_max_attempts,
+        .key_unusable = dekcache_forget_unusable_key,
+        .key_unusable_arg = ctx,
     };
     char detail[512] = "";
     kms_client *client = NULL;

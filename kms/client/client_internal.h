@@ -20,6 +20,8 @@ struct kms_client {
     long backoff_base_ms;
     long backoff_cap_ms;
     OSSL_LIB_CTX *libctx;
+    void (*key_unusable)(void *arg, const char *key_id);
+    void *key_unusable_arg;
     _Atomic uint64_t calls[KMS_OP_COUNT];
     _Atomic uint64_t failures[KMS_OP_COUNT];
     _Atomic uint64_t retries;

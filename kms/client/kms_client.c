@@ -71,6 +71,8 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
     c->backoff_base_ms = or_default(config->backoff_base_ms, 50);
     c->backoff_cap_ms = or_default(config->backoff_cap_ms, 2000);
     c->libctx = config->libctx;
+    c->key_unusable = config->key_unusable;
+    c->key_unusable_arg = config->key_unusable_arg;
     if (!endpoint_configured_region(config->region, config->profile, c->region,
                                     sizeof(c->region))) {
         snprintf(detail, detail_cap,
@@ -166,6 +168,9 @@ static kms_client_status run_key_op(kms_client *client, kms_client_operation op,
     char reason[160];
     kms_client_status status = kms_call(client, op, key_id, request, &response, detail, detail_cap);
     secure_buffer_free(request);
+    if ((status == KMS_CLIENT_ERR_NOT_FOUND || status == KMS_CLIENT_ERR_DISABLED) &&
+        client->key_unusable != NULL)
+        client->key_unusable(client->key_unusable_arg, key_id);
     if (status == KMS_CLIENT_OK) {
         status = response_json_parse_key_op(response.data, response.len, expect, out, reason,
                                             sizeof(reason));

@@ -71,6 +71,13 @@ typedef struct {
      * default library context. Must outlive the client. TLS is libcurl's and
      * uses libssl's default context (libcurl offers no way to pass one). */
     OSSL_LIB_CTX *libctx;
+    /* When set, called (on the calling thread, no lock held) after KMS
+     * answered GenerateDataKey, Encrypt or Decrypt on key_id (as the caller
+     * named it) with NotFoundException, DisabledException or
+     * KMSInvalidStateException: the key cannot be used now, so a caller that
+     * keeps data keys it wrapped can drop them. */
+    void (*key_unusable)(void *arg, const char *key_id);
+    void *key_unusable_arg;
 } kms_client_config;
 
 typedef struct kms_client kms_client;

@@ -301,6 +301,19 @@ static int invalidate(provider_fixture *fx, const char *uri)
     return ok;
 }
 
+/* An instance whose cache holds data keys of alias/main and alias/other for
+ * encryption and main_ct's for decryption; the server's counters were reset
+ * before (2 GenerateDataKey, 1 Decrypt since). */
+static void warm_two_keys(provider_fixture *fx, unsigned char **main_ct, size_t *main_len,
+                          unsigned char **other_ct, size_t *other_len)
+{
+    CU_ASSERT_FATAL(start_provider(fx, "key_id = alias/main\ndecrypt_keys = alias/other"));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    CU_ASSERT(encrypt_cached_under(fx, "alias/main", main_ct, main_len));
+    CU_ASSERT(encrypt_cached_under(fx, "alias/other", other_ct, other_len));
+    CU_ASSERT(decrypts(fx, *main_ct, *main_len));
+}
+
 /* invalidate-cache on a key reference drops the data keys of that KMS key
  * only, for encryption and decryption; the next messages ask KMS again. */
 static void test_invalidate_cache_by_key(void)
@@ -309,11 +322,7 @@ static void test_invalidate_cache_by_key(void)
     unsigned char *main_ct = NULL, *other_ct = NULL;
     size_t main_len = 0, other_len = 0;
     char stats[2048];
-    CU_ASSERT_FATAL(start_provider(&fx, "key_id = alias/main\ndecrypt_keys = alias/other"));
-    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
-    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
-    CU_ASSERT(encrypt_cached_under(&fx, "alias/other", &other_ct, &other_len));
-    CU_ASSERT(decrypts(&fx, main_ct, main_len));
+    warm_two_keys(&fx, &main_ct, &main_len, &other_ct, &other_len);
     CU_ASSERT(decrypts(&fx, other_ct, other_len));
     CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len)); /* a hit */
     CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 2);
@@ -350,6 +359,48 @@ static void test_invalidate_cache_by_key(void)
     provider_fixture_stop(&fx);
     OPENSSL_free(main_ct);
     OPENSSL_free(other_ct);
+}
+
+/* When KMS refuses a key (disabled, pending deletion, gone), its cached data
+ * keys go at once: the next messages under it ask KMS instead of using them.
+ * Other keys' entries stay. */
+static void test_key_refused_by_kms_is_forgotten(void)
+{
+    provider_fixture fx;
+    unsigned char *main_ct = NULL, *other_ct = NULL, *refused = NULL;
+    size_t main_len = 0, other_len = 0, refused_len = 0;
+    char stats[2048];
+    warm_two_keys(&fx, &main_ct, &main_len, &other_ct, &other_len);
+
+    /* A message under k-main with another context misses the cache; KMS
+     * answers that the key is disabled. */
+    kms_fixture_fault disabled = {.operation = "GenerateDataKey",
+                                  .action = "error",
+                                  .error_type = "DisabledException",
+                                  .count = 1};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &disabled) == 0);
+    static const unsigned char plain[10] = {1};
+    uint64_t length = sizeof(plain);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, "tenant=b", 0),
+        OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &length),
+        OSSL_PARAM_construct_end()};
+    CU_ASSERT_FALSE(
+        fixture_cipher(&fx, 1, params, plain, sizeof(plain), NULL, 0, &refused, &refused_len));
+    ERR_clear_error();
+    CU_ASSERT_FATAL(fixture_stats(&fx, stats, sizeof(stats)));
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/evictions/invalidated"), 2);
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/entries"), 1); /* alias/other's */
+
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/other", &other_ct, &other_len));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 4); /* 2 + refused + main */
+    CU_ASSERT(decrypts(&fx, main_ct, main_len));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 2);
+    provider_fixture_stop(&fx);
+    OPENSSL_free(main_ct);
+    OPENSSL_free(other_ct);
+    OPENSSL_free(refused);
 }
 
 /* Encrypts under `key_id` with an instance configured by `lines`; returns
@@ -560,6 +611,8 @@ int main(void)
          test_env_key_id},
         {"a 65th distinct key id is refused; the first 64 keep working", test_key_table_limit},
         {"invalidate-cache forgets one KMS key's data keys", test_invalidate_cache_by_key},
+        {"a key KMS refuses has its cached data keys forgotten",
+         test_key_refused_by_kms_is_forgotten},
         {NULL, NULL},
     };
     dekcache_add_suite("DEKCACHE cipher with the local KMS server", suite_init, suite_cleanup,

@@ -200,6 +200,53 @@ static void test_disabled_key(void)
     contains(detail, "key disabled (DisabledException");
 }
 
+typedef struct {
+    int calls;
+    char key_id[128];
+} unusable_log;
+
+static void record_unusable(void *arg, const char *key_id)
+{
+    unusable_log *log = arg;
+    log->calls++;
+    snprintf(log->key_id, sizeof(log->key_id), "%s", key_id);
+}
+
+/* The key_unusable hook hears of a disabled or missing key, with the key as
+ * the call named it, and of nothing else. */
+static void test_key_unusable_hook(void)
+{
+    unusable_log log = {0};
+    kms_client_config config = test_client_config(&server);
+    config.key_unusable = record_unusable;
+    config.key_unusable_arg = &log;
+    kms_client *hooked = NULL;
+    char detail[512] = "";
+    CU_ASSERT_FATAL(kms_client_new(&config, &hooked, detail, sizeof(detail)) == KMS_CLIENT_OK);
+    kms_client_result r = {0};
+    CU_ASSERT_EQUAL(kms_client_generate_data_key(hooked, TEST_DISABLED_ID, 32, NULL, &r, detail,
+                                                 sizeof(detail)),
+                    KMS_CLIENT_ERR_DISABLED);
+    CU_ASSERT_EQUAL(log.calls, 1);
+    CU_ASSERT_STRING_EQUAL(log.key_id, TEST_DISABLED_ID);
+    static const unsigned char junk[40] = {1};
+    CU_ASSERT_EQUAL(kms_client_encrypt(hooked, "alias/no-such-alias", junk, sizeof(junk), NULL, &r,
+                                       detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NOT_FOUND);
+    CU_ASSERT_EQUAL(log.calls, 2);
+    CU_ASSERT_STRING_EQUAL(log.key_id, "alias/no-such-alias");
+    /* A bad ciphertext under a usable key says nothing about the key. */
+    CU_ASSERT_NOT_EQUAL(kms_client_decrypt(hooked, TEST_KEY_ARN, junk, sizeof(junk), NULL, 32, &r,
+                                           detail, sizeof(detail)),
+                        KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(
+        kms_client_generate_data_key(hooked, TEST_KEY_ARN, 32, NULL, &r, detail, sizeof(detail)),
+        KMS_CLIENT_OK);
+    kms_client_result_clear(&r);
+    CU_ASSERT_EQUAL(log.calls, 2);
+    kms_client_free(hooked);
+}
+
 /* Error types the config cannot provoke come from fault injection: each maps to
  * its status and message, and none of these 4xx is retried. */
 static void test_injected_error_types(void)
@@ -518,6 +565,7 @@ int main(void)
         {"context mismatch: invalid ciphertext", test_context_mismatch_is_invalid_ciphertext},
         {"unknown key: not found", test_unknown_key},
         {"disabled key", test_disabled_key},
+        {"key_unusable hook: disabled and missing keys only", test_key_unusable_hook},
         {"injected error types", test_injected_error_types},
         {"wrong secret rejected", test_wrong_secret_rejected},
         {"session token signed", test_session_token_accepted},
