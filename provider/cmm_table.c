@@ -19,14 +19,15 @@ struct dekcache_build {
     char *key_id; /* NULL: the decryption CMM */
     int done;
     esdk_cmm *cmm; /* on success: a reference held for the waiters */
+    char *key_arn; /* what the builder resolved key_id to, until published */
     int reason;    /* on failure: what the builder raised */
     char error[512];
     unsigned refs; /* the builder and each waiter */
     pthread_cond_t finished;
 };
 
-typedef esdk_cmm *(*cmm_builder)(dekcache_provctx *ctx, const char *key_id);
-typedef void (*cmm_publisher)(dekcache_provctx *ctx, const char *key_id, esdk_cmm *cmm);
+typedef esdk_cmm *(*cmm_builder)(dekcache_provctx *ctx, const char *key_id, char **key_arn);
+typedef void (*cmm_publisher)(dekcache_provctx *ctx, dekcache_build *b, esdk_cmm *cmm);
 
 /* Every message asks for its CMM, so lookups take no lock: entries are
  * appended under ctx->lock, filled before the count that publishes them,
@@ -79,6 +80,7 @@ static void release_build_locked(dekcache_build *b)
         return;
     esdk_cmm_free(b->cmm);
     OPENSSL_free(b->key_id);
+    OPENSSL_free(b->key_arn);
     pthread_cond_destroy(&b->finished);
     OPENSSL_free(b);
 }
@@ -136,12 +138,12 @@ static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_bui
     if (b == NULL)
         return NULL;
     pthread_mutex_unlock(&ctx->lock);
-    esdk_cmm *cmm = build(ctx, b->key_id);
+    esdk_cmm *cmm = build(ctx, b->key_id, &b->key_arn);
     if (cmm == NULL)
         remember_error(b);
     pthread_mutex_lock(&ctx->lock);
     if (cmm != NULL) {
-        publish_locked(ctx, b->key_id, cmm);
+        publish_locked(ctx, b, cmm);
         b->cmm = esdk_cmm_up_ref(cmm);
     }
     unlink_build_locked(ctx, b);
@@ -151,14 +153,17 @@ static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_bui
     return cmm;
 }
 
-/* The table takes its own reference; the slot was reserved by the build. */
-static void publish_key_cmm_locked(dekcache_provctx *ctx, const char *key_id, esdk_cmm *cmm)
+/* The table takes its own reference and the ARN; the slot was reserved by
+ * the build. */
+static void publish_key_cmm_locked(dekcache_provctx *ctx, dekcache_build *b, esdk_cmm *cmm)
 {
     size_t n = ctx->n_key_cmms;
-    ctx->key_cmms[n].key_id = OPENSSL_strdup(key_id);
+    ctx->key_cmms[n].key_id = OPENSSL_strdup(b->key_id);
     if (ctx->key_cmms[n].key_id == NULL)
         return; /* not kept: the next message for this key builds again */
     ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
+    ctx->key_cmms[n].key_arn = b->key_arn;
+    b->key_arn = NULL;
     __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
 }
 
@@ -194,14 +199,15 @@ esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested)
     return cmm;
 }
 
-static esdk_cmm *new_decrypt_cmm(dekcache_provctx *ctx, const char *unused)
+static esdk_cmm *new_decrypt_cmm(dekcache_provctx *ctx, const char *unused, char **no_arn)
 {
     (void)unused;
+    (void)no_arn;
     return dekcache_new_decrypt_cmm(ctx);
 }
 
 /* Published once, never replaced until teardown: readers need no lock. */
-static void publish_decrypt_cmm_locked(dekcache_provctx *ctx, const char *unused, esdk_cmm *cmm)
+static void publish_decrypt_cmm_locked(dekcache_provctx *ctx, dekcache_build *unused, esdk_cmm *cmm)
 {
     (void)unused;
     __atomic_store_n(&ctx->decrypt_cmm, esdk_cmm_up_ref(cmm), __ATOMIC_RELEASE);
@@ -226,4 +232,17 @@ esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx)
     esdk_cmm *cmm = dekcache_materials_prepare_locked(ctx) ? decrypt_cmm_locked(ctx) : NULL;
     pthread_mutex_unlock(&ctx->lock);
     return cmm;
+}
+
+int dekcache_encrypt_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len)
+{
+    int found = 0;
+    pthread_mutex_lock(&ctx->lock);
+    for (size_t i = 0; i < ctx->n_key_cmms && !found; i++) {
+        const dekcache_key_cmm *k = &ctx->key_cmms[i];
+        found = strcmp(k->key_id, key_id) == 0 && k->key_arn != NULL &&
+                (size_t)snprintf(arn, arn_len, "%s", k->key_arn) < arn_len;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return found;
 }

@@ -18,6 +18,11 @@
  * (also for a key beyond the DEKCACHE_MAX_KEY_CMMS this instance keeps). */
 esdk_cmm *dekcache_encrypt_cmm(dekcache_provctx *ctx, const char *requested);
 
+/* The KMS key ARN that key_id's encryption CMM resolved it to when it was
+ * built (an alias keeps pointing there for this instance). 1 and the ARN in
+ * arn, or 0 when no such CMM was built or it encrypts under a raw key. */
+int dekcache_encrypt_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len);
+
 /* A new reference to the CMM that decrypts with every configured key. */
 esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx);
 

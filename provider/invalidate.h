@@ -10,9 +10,11 @@
 #include "provider/provctx.h"
 
 /* Drops (and cleanses) every cache entry, for encryption and decryption
- * alike, whose data key the KMS key `key_id` wraps (an alias is resolved
- * with DescribeKey); *dropped says how many. 0 after raising an error: a raw
- * key (its entries are not tagged by key), or a key KMS cannot resolve. */
+ * alike, whose data key the KMS key `key_id` wraps; *dropped says how many.
+ * A key ARN is taken as is. An alias or key ID names the key this instance
+ * resolved it to when it first encrypted under it and the key KMS resolves
+ * it to now (DescribeKey); both go. 0 after raising an error: a raw key (its
+ * entries are not tagged by key), or a name neither way resolves. */
 int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id, size_t *dropped);
 
 /* The KMS client's key_unusable hook (arg: the dekcache_provctx): KMS said

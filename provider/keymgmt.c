@@ -107,8 +107,8 @@ static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
     size_t dropped = 0;
     if (p == NULL)
         return 1;
-    if (!OSSL_PARAM_get_int(p, &invalidate)) {
-        DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s must be an integer",
+    if (!OSSL_PARAM_get_int(p, &invalidate) || (invalidate != 0 && invalidate != 1)) {
+        DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s must be 0 or 1",
                        DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
         return 0;
     }

@@ -67,15 +67,25 @@ static esdk_keyring *keyring_or_raise(dekcache_provctx *ctx, esdk_status status,
     return NULL;
 }
 
-esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id)
+/* The keyring gets the ARN resolved here (a key ARN as is), and so needs no
+ * DescribeKey of its own; the caller keeps the ARN (OPENSSL_free) to name
+ * the key's cached data keys later. */
+esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id,
+                                           char **key_arn)
 {
     kms_client *client = client_of(ctx);
     if (client == NULL)
         return NULL;
     esdk_keyring *keyring = NULL;
     char detail[512] = "";
-    esdk_status status =
-        kms_keyring_new_strict(client, &key_id, 1, NULL, 0, &keyring, detail, sizeof(detail));
+    esdk_status status = kms_keyring_key_arn(client, key_id, key_arn, detail, sizeof(detail));
+    if (status == ESDK_OK)
+        status = kms_keyring_new_strict(client, (const char *const *)key_arn, 1, NULL, 0, &keyring,
+                                        detail, sizeof(detail));
+    if (status != ESDK_OK) {
+        OPENSSL_free(*key_arn);
+        *key_arn = NULL;
+    }
     return keyring_or_raise(ctx, status, keyring, detail);
 }
 
@@ -127,6 +137,9 @@ int dekcache_kms_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, s
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR, "%s: %s", esdk_status_string(status),
                        detail);
     int ok = status == ESDK_OK && (size_t)snprintf(arn, arn_len, "%s", resolved) < arn_len;
+    if (status == ESDK_OK && !ok)
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_KMS_ERROR,
+                       "the key ARN of '%s' is longer than %zu bytes", key_id, arn_len - 1);
     OPENSSL_free(resolved);
     return ok;
 }

@@ -12,7 +12,8 @@ int dekcache_kms_configured(const dekcache_provctx *ctx);
 
 /* New keyrings (caller frees); NULL after raising an error. Thread-safe; they
  * may call KMS, so callers should not hold ctx->lock. */
-esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id);
+esdk_keyring *dekcache_kms_encrypt_keyring(dekcache_provctx *ctx, const char *key_id,
+                                           char **key_arn);
 esdk_keyring *dekcache_kms_decrypt_keyring(dekcache_provctx *ctx);
 
 /* Resolves a key ID or alias to its key ARN with DescribeKey (a key ARN as

@@ -69,9 +69,11 @@ static ssize_t read_fully(int fd, unsigned char *buf, size_t cap)
 static int read_key_file(dekcache_provctx *ctx, const char *path, key_file *out)
 {
     *out = (key_file){NULL, 0, 0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named as a key file is refused below, not waited on. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "cannot open key file %s", path);
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "cannot open key file %s: %s",
+                       path, strerror(errno));
         return 0;
     }
     struct stat st;
@@ -94,11 +96,12 @@ static int read_key_file(dekcache_provctx *ctx, const char *path, key_file *out)
     }
     /* Asking for one byte more than the file holds catches a file that grew. */
     ssize_t got = read_fully(fd, out->data, out->alloc);
+    int read_errno = errno;
     close(fd);
     if (got != (ssize_t)st.st_size) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
-                       "key file %s could not be read whole (read error, or it changed size)",
-                       path);
+                       "key file %s could not be read whole: %s", path,
+                       got < 0 ? strerror(read_errno) : "it changed size");
         free_key_file(out);
         return 0;
     }
@@ -294,7 +297,7 @@ int dekcache_names_raw_key(const dekcache_provctx *ctx, const char *key_id)
            (cfg->raw_rsa_key_name != NULL && strcmp(key_id, cfg->raw_rsa_key_name) == 0);
 }
 
-static esdk_keyring *encrypt_keyring(dekcache_provctx *ctx, const char *key_id)
+static esdk_keyring *encrypt_keyring(dekcache_provctx *ctx, const char *key_id, char **key_arn)
 {
     int names_raw = dekcache_names_raw_key(ctx, key_id);
     if (names_raw && ctx->raw_keyring != NULL)
@@ -304,7 +307,7 @@ static esdk_keyring *encrypt_keyring(dekcache_provctx *ctx, const char *key_id)
                        "no key_id in the configuration and no key-id parameter");
         return NULL;
     }
-    return dekcache_kms_encrypt_keyring(ctx, key_id);
+    return dekcache_kms_encrypt_keyring(ctx, key_id, key_arn);
 }
 
 /* Encryption cache IDs hash the partition, suite and context but not the
@@ -323,14 +326,14 @@ static int key_partition(const dekcache_provctx *ctx, const char *key_id, dek_ca
     return ok;
 }
 
-esdk_cmm *dekcache_new_encrypt_cmm(dekcache_provctx *ctx, const char *key_id)
+esdk_cmm *dekcache_new_encrypt_cmm(dekcache_provctx *ctx, const char *key_id, char **key_arn)
 {
     dek_cache_partition partition;
     if (!key_partition(ctx, key_id, &partition)) {
         DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_CACHE_ERROR, "deriving the key's cache partition");
         return NULL;
     }
-    esdk_keyring *keyring = encrypt_keyring(ctx, key_id);
+    esdk_keyring *keyring = encrypt_keyring(ctx, key_id, key_arn);
     esdk_cmm *cmm = keyring == NULL ? NULL : caching_cmm_over(ctx, keyring, &partition);
     esdk_keyring_free(keyring);
     return cmm;
@@ -351,6 +354,7 @@ void dekcache_materials_free(dekcache_provctx *ctx)
     for (size_t i = 0; i < ctx->n_key_cmms; i++) {
         esdk_cmm_free(ctx->key_cmms[i].cmm);
         OPENSSL_free(ctx->key_cmms[i].key_id);
+        OPENSSL_free(ctx->key_cmms[i].key_arn);
     }
     ctx->n_key_cmms = 0;
     esdk_cmm_free(ctx->decrypt_cmm);

@@ -27,8 +27,9 @@ int dekcache_materials_prepare_locked(dekcache_provctx *ctx);
 
 /* New CMMs for cmm_table.c, which calls them without ctx->lock (they may ask
  * KMS) after dekcache_materials_prepare_locked succeeded. NULL after raising
- * an error. */
-esdk_cmm *dekcache_new_encrypt_cmm(dekcache_provctx *ctx, const char *key_id);
+ * an error. An encryption CMM over a KMS key also gives the key's ARN
+ * (*key_arn, OPENSSL_free; stays NULL for a raw key). */
+esdk_cmm *dekcache_new_encrypt_cmm(dekcache_provctx *ctx, const char *key_id, char **key_arn);
 esdk_cmm *dekcache_new_decrypt_cmm(dekcache_provctx *ctx);
 
 /* Releases every CMM, keyring, client and the cache. */

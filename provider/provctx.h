@@ -15,6 +15,7 @@
 typedef struct {
     char *key_id;
     esdk_cmm *cmm;
+    char *key_arn; /* the KMS key its keyring resolved key_id to; NULL: a raw key */
 } dekcache_key_cmm;
 
 #define DEKCACHE_MAX_KEY_CMMS 64

@@ -345,7 +345,30 @@ static void test_invalidate_cache_by_key(void)
     CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
     CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 4);
 
+    /* A key ARN needs no DescribeKey; an alias KMS no longer describes still
+     * names the key this instance resolved it to. */
+    long described = kms_fixture_op_calls(&server, "DescribeKey");
+    CU_ASSERT(invalidate(&fx, "dekcache:" ARN_PREFIX "k-main"));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), described);
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
+    kms_fixture_fault gone = {
+        .operation = "DescribeKey", .action = "error", .error_type = "NotFoundException"};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &gone) == 0);
+    CU_ASSERT(invalidate(&fx, "dekcache:alias/main"));
+    CU_ASSERT_EQUAL(ERR_peek_error(), 0);
+    CU_ASSERT_FATAL(kms_fixture_clear_faults(&server) == 0);
+    CU_ASSERT(encrypt_cached_under(&fx, "alias/main", &main_ct, &main_len));
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "GenerateDataKey"), 6);
+    CU_ASSERT_FATAL(fixture_stats(&fx, stats, sizeof(stats)));
+    CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/evictions/invalidated"), 6);
+
     char err[1024];
+    EVP_PKEY *key = fixture_load_key(&fx, "dekcache:alias/main");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    ERR_clear_error();
+    CU_ASSERT_FALSE(EVP_PKEY_set_int_param(key, DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE, 2));
+    expect_error(fixture_last_error(err, sizeof(err)), "invalidate-cache must be 0 or 1");
+    EVP_PKEY_free(key);
     ERR_clear_error();
     CU_ASSERT_FALSE(invalidate(&fx, "dekcache:alias/nowhere"));
     expect_error(fixture_last_error(err, sizeof(err)), "cannot resolve 'alias/nowhere'");
@@ -355,7 +378,7 @@ static void test_invalidate_cache_by_key(void)
     CU_ASSERT_FATAL(start_provider(&fx, "decrypt_keys = alias/main"));
     ERR_clear_error();
     CU_ASSERT_FALSE(invalidate(&fx, "dekcache:"));
-    expect_error(fixture_last_error(err, sizeof(err)), "invalidated by KMS key");
+    expect_error(fixture_last_error(err, sizeof(err)), "invalidated by KMS key: name one");
     provider_fixture_stop(&fx);
     OPENSSL_free(main_ct);
     OPENSSL_free(other_ct);
