@@ -133,15 +133,21 @@ void kms_response_add_string(json_object *resp, const char *field, const char *v
 /* The one secret a KMS response carries (GenerateDataKey, Decrypt). */
 static const char secret_field[] = "Plaintext";
 
+static const char base64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+
 /* pub ("{...}") with secret_field: value appended, in a buffer sized once.
- * The value is base64 that kms_response_add_blob wrote: nothing to escape. */
+ * The value is written unescaped, so it must be base64 (what
+ * kms_response_add_blob writes): anything else is refused. */
 static char *append_secret(const char *pub, const char *value, size_t value_len)
 {
     size_t pub_len = strlen(pub);
-    if (pub_len < 2 || pub[pub_len - 1] != '}')
+    if (pub_len < 2 || pub[pub_len - 1] != '}' || strspn(value, base64_alphabet) != value_len)
         return NULL;
     const char *comma = pub_len > 2 ? "," : "";
-    size_t size = pub_len + strlen(comma) + sizeof(secret_field) + value_len + 6;
+    /* pub without its '}', the comma, "name":"value"} and the NUL */
+    size_t size = (pub_len - 1) + strlen(comma) + (sizeof(secret_field) - 1) + value_len +
+                  sizeof("\"\":\"\"}");
     char *out = malloc(size);
     if (out == NULL)
         return NULL;

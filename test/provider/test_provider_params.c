@@ -164,9 +164,9 @@ static void test_bad_config_values_refused(void)
     expect_refused("kms_endpoint = ftp://127.0.0.1/", "kms_endpoint = ");
     expect_refused("region = US East", "region = \"US East\": allowed an AWS region name");
     expect_refused("discovery_accounts = 1234,abc", "discovery_accounts = \"1234,abc\"");
-    expect_refused("discovery_accounts = 111122223333 4", "allowed at most 64 comma-separated 12");
+    expect_refused("discovery_accounts = 111122223333 4", "allowed 1 to 64 comma-separated 12");
     /* A list without one item is a mistake, not an empty allow-list. */
-    expect_refused("decrypt_keys = , ,", "decrypt_keys = \", ,\": allowed at most 64");
+    expect_refused("decrypt_keys = , ,", "decrypt_keys = \", ,\": allowed 1 to 64");
     expect_refused("discovery_partition = 42", "discovery_partition = \"42\"");
     /* More than the allow-list or the account filter holds: never dropped
      * silently (that would widen discovery or narrow the allow-list). */
@@ -174,14 +174,14 @@ static void test_bad_config_values_refused(void)
     int at = snprintf(line, sizeof(line), "discovery_accounts = ");
     for (int i = 0; i < 65; i++)
         at += snprintf(line + at, sizeof(line) - (size_t)at, "%s%012d", i ? ", " : "", 100000 + i);
-    expect_refused(line, "allowed at most 64 comma-separated 12-digit AWS account IDs");
+    expect_refused(line, "allowed 1 to 64 comma-separated 12-digit AWS account IDs");
     line[at - 14] = '\0'; /* 64 accounts */
     char error[4096];
     CU_ASSERT_TRUE(load_config_with(line, error, sizeof(error)));
     at = snprintf(line, sizeof(line), "decrypt_keys = ");
     for (int i = 0; i < 65; i++)
         at += snprintf(line + at, sizeof(line) - (size_t)at, "%salias/k%d", i ? "," : "", i);
-    expect_refused(line, "allowed at most 64 comma-separated key IDs");
+    expect_refused(line, "allowed 1 to 64 comma-separated key IDs");
     /* The KMS client takes regions of at most 63 bytes: 64 is refused at load. */
     at = snprintf(line, sizeof(line), "region = ");
     memset(line + at, 'a', 64);
