@@ -63,7 +63,14 @@ wait_bound wait_bound_start(unsigned limit_ms);
 /* Sleeps a millisecond and returns 1, or returns 0 once the bound is spent. */
 int wait_bound_poll(wait_bound *bound);
 
-/* The bound of the waits for other threads of the cache tests. */
+/* The bounds of the waits of the cache tests. Each guards a step that takes
+ * milliseconds (a thread reaching a point, a thread or a child process
+ * finishing once released), so they leave ample room for a loaded machine
+ * and a sanitizer build (ThreadSanitizer: about 10x slower), yet a test's
+ * worst case, its bounded waits one after another, stays well inside its
+ * CTest TIMEOUT (test/cache/CMakeLists.txt), so that a stuck test fails with
+ * its reason rather than being killed by CTest. When changing a bound, or
+ * adding waits to a test, check that sum again. */
 #define WAIT_LIMIT_MS 5000
 
 /* Wait, within WAIT_LIMIT_MS, until the upstream has been called `calls` times
@@ -80,7 +87,7 @@ int start_thread(pthread_t *thread, void *(*fn)(void *), void *arg, const char *
  * then is stuck in the code under test and still uses the test's stack and
  * cache, so the test cannot go on: the program exits, failing, with the
  * reason on stderr, rather than hang until the CTest timeout. */
-#define JOIN_LIMIT_MS 30000
+#define JOIN_LIMIT_MS 15000
 void join_thread(pthread_t thread, const char *what);
 
 #endif

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define SECOND         1000000000ull
-#define CHILD_LIMIT_MS 30000 /* a child still running then is killed */
+#define CHILD_LIMIT_MS 15000 /* a child still running then is killed */
 
 static checking_allocator alloc_state;
 static dek_cache_allocator hooks;

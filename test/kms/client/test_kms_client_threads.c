@@ -3,7 +3,7 @@
  * (keep-alive reuse across calls and threads). Runs under ThreadSanitizer. */
 #include "cunit_run.h"
 #include "kms/client/backoff.h"
-#include "kms_client_test_server.h"
+#include "kms_client_suite.h" /* server, client, suite setup and teardown */
 
 #include <pthread.h>
 #include <string.h>
@@ -12,8 +12,6 @@
 #define CALLS_PER_THREAD 200
 #define TIME_LIMIT_MS    120000
 
-static kms_fixture_server server;
-static kms_client *client;
 static long long give_up_at;
 
 typedef struct {
@@ -21,17 +19,6 @@ typedef struct {
     int failed;
     char first_error[512];
 } worker_result;
-
-static int setup(void)
-{
-    return test_client_start(&server, &client);
-}
-
-static int teardown(void)
-{
-    test_client_stop(&server, &client);
-    return 0;
-}
 
 /* Alternates GenerateDataKey and a Decrypt of what it returned. */
 static int one_round(worker_result *res)
@@ -128,6 +115,7 @@ int main(void)
         {"clients created concurrently", test_clients_created_concurrently},
         {NULL, NULL},
     };
-    dekcache_add_suite("kms client threads", setup, teardown, tests);
+    dekcache_add_suite("kms client threads", kms_client_suite_setup, kms_client_suite_teardown,
+                       tests);
     return dekcache_run_tests();
 }

@@ -123,21 +123,45 @@ static void test_encrypt_then_decrypt_leave_no_copy(void)
     OPENSSL_cleanse(b64, sizeof(b64));
 }
 
+/* Whether the loaded keystore holds this credential with this secret access
+ * key / this key with this material. Compared in place: no copy of a watched
+ * secret is made on the heap, where the probe would find it once freed. */
+static int holds_credential(const char *access_key_id, const char *secret_access_key)
+{
+    const kms_credential *cred = keystore_find_credential(&ks, access_key_id);
+    return cred != NULL && cred->secret_access_key != NULL &&
+           strcmp(cred->secret_access_key, secret_access_key) == 0;
+}
+
+static int holds_material(const char *key_id, const unsigned char *material)
+{
+    const kms_key *key = keystore_find_key(&ks, key_id);
+    return key != NULL && key->material != NULL &&
+           CRYPTO_memcmp(key->material, material, KMS_MASTER_KEY_LEN) == 0;
+}
+
 /* The test configuration's key material and secret access keys. */
 static void test_config_secrets_leave_no_copy(void)
 {
-    static const unsigned char material[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
-                                               11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-                                               22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+    static const unsigned char material[KMS_MASTER_KEY_LEN] = {
+        0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
     static const char material_b64[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    static const char plain_secret[] = "plain-secret";
+    static const char session_secret[] = "session-secret";
     keystore_free(&ks);
     ks_loaded = 0;
     freed_probe_reset();
     CU_ASSERT_EQUAL(freed_probe_watch(material, sizeof(material)), 0);
     CU_ASSERT_EQUAL(freed_probe_watch(material_b64, strlen(material_b64)), 0);
-    CU_ASSERT_EQUAL(freed_probe_watch("plain-secret", 12), 0);
-    CU_ASSERT_EQUAL(freed_probe_watch("session-secret", 14), 0);
+    CU_ASSERT_EQUAL(freed_probe_watch(plain_secret, strlen(plain_secret)), 0);
+    CU_ASSERT_EQUAL(freed_probe_watch(session_secret, strlen(session_secret)), 0);
     CU_ASSERT_EQUAL_FATAL(load_config(), 0);
+    /* The watched secrets are really in the configuration, or the test would
+     * pass for want of them. */
+    CU_ASSERT_TRUE(holds_material("11111111-1111-4111-8111-111111111111", material));
+    CU_ASSERT_TRUE(holds_credential("AKIDTESTPLAIN", plain_secret));
+    CU_ASSERT_TRUE(holds_credential("ASIATESTSESSION", session_secret));
     keystore_free(&ks);
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
     freed_probe_reset();
