@@ -103,10 +103,15 @@ static void test_wrapping_key_and_data_key_leave_no_copy(void)
              key_path);
     freed_probe_reset();
     CU_ASSERT_EQUAL_FATAL(freed_probe_watch(wrapping_key, sizeof(wrapping_key)), 0);
+    /* The data key is known only once the first message exists: what is
+     * freed until then is held and searched for it afterwards. */
+    freed_probe_hold();
     CU_ASSERT_FATAL(provider_fixture_start(&fx, lines));
     CU_ASSERT_FATAL(encrypt_cached(&fx, plain, sizeof(plain), &first, &first_len));
     CU_ASSERT_FATAL(learn_data_key(first, first_len, dek));
     CU_ASSERT_EQUAL(freed_probe_watch(dek, sizeof(dek)), 0);
+    freed_probe_release_held();
+    CU_ASSERT_EQUAL(freed_probe_unchecked(), 0);
 
     /* The second message reuses the cached data key. */
     CU_ASSERT_FATAL(encrypt_cached(&fx, plain, sizeof(plain), &second, &second_len));
@@ -116,6 +121,10 @@ static void test_wrapping_key_and_data_key_leave_no_copy(void)
     CU_ASSERT(decrypts_to(&fx, second, second_len, plain, sizeof(plain)));
     provider_fixture_stop(&fx);
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
+    /* And the probe sees a copy freed through libcrypto. */
+    unsigned char *copy = OPENSSL_memdup(dek, sizeof(dek));
+    OPENSSL_free(copy);
+    CU_ASSERT_EQUAL(freed_probe_hits(), copy != NULL ? 1 : 0);
     OPENSSL_cleanse(dek, sizeof(dek));
     freed_probe_reset();
     OPENSSL_free(first);

@@ -16,6 +16,13 @@ static size_t needle_lens[MAX_NEEDLES];
 static size_t needle_count;
 static unsigned hits;
 
+/* Blocks held back from the heap by freed_probe_hold. */
+enum { MAX_HELD = 1 << 16 };
+static void *held[MAX_HELD];
+static size_t held_count;
+static int holding;
+static unsigned unchecked;
+
 int freed_probe_watch(const void *needle, size_t len)
 {
     if (needle_count == MAX_NEEDLES || len == 0 || len > MAX_NEEDLE_LEN)
@@ -30,8 +37,12 @@ unsigned freed_probe_hits(void)
     return hits;
 }
 
+static void give_back_held(int search);
+
 void freed_probe_reset(void)
 {
+    give_back_held(0);
+    unchecked = 0;
     /* volatile: the compiler may not drop a clear of memory it sees unused */
     volatile unsigned char *p = &needles[0][0];
     for (size_t i = 0; i < sizeof(needles); i++)
@@ -68,17 +79,58 @@ void *calloc(size_t count, size_t n)
     return __libc_calloc(count, n);
 }
 
+/* Holds p if it is holding and there is room; 1 when held. */
+static int hold_block(void *p)
+{
+    if (!holding)
+        return 0;
+    if (held_count == MAX_HELD) {
+        unchecked++;
+        return 0;
+    }
+    held[held_count++] = p;
+    return 1;
+}
+
 void free(void *p)
 {
-    if (p != NULL && needle_count > 0)
+    if (p == NULL || hold_block(p))
+        return;
+    if (needle_count > 0)
         search_block(p);
     __libc_free(p);
+}
+
+static void give_back_held(int search)
+{
+    holding = 0;
+    for (size_t i = 0; i < held_count; i++) {
+        if (search && needle_count > 0)
+            search_block(held[i]);
+        __libc_free(held[i]);
+    }
+    held_count = 0;
+}
+
+void freed_probe_hold(void)
+{
+    holding = 1;
+}
+
+void freed_probe_release_held(void)
+{
+    give_back_held(1);
+}
+
+unsigned freed_probe_unchecked(void)
+{
+    return unchecked;
 }
 
 /* Always moves the block, so that the old one passes through free. */
 void *realloc(void *p, size_t n)
 {
-    if (p == NULL || needle_count == 0)
+    if (p == NULL || (needle_count == 0 && !holding))
         return __libc_realloc(p, n);
     if (n == 0) {
         free(p);
