@@ -7,6 +7,9 @@
 #include "cunit_run.h"
 #include "freed_memory_probe.h"
 #include "include/dekcache.h"
+#include "kms/client/kms_client.h"
+#include "kms/server/kms_local_defaults.h"
+#include "kms_fixture.h"
 #include "message/cmm.h"
 #include "message/decrypt.h"
 #include "message/raw_aes_keyring.h"
@@ -18,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -166,11 +170,87 @@ static void test_rsa_private_key_leaves_no_copy(void)
     unlink(pem_path);
 }
 
+/* The data key of a KMS-wrapped message, as the test itself gets it: the
+ * header's first EDK, decrypted by KMS. 0 on failure. */
+static int learn_kms_data_key(const char *endpoint, const unsigned char *message, size_t len,
+                              unsigned char dek[32])
+{
+    esdk_decryptor *dec = NULL;
+    esdk_decrypt_options options = {0}; /* no CMM: stop after the header */
+    unsigned char none[1];
+    size_t out_len = 0;
+    const esdk_header *header = NULL;
+    if (esdk_decrypt_new(&options, &dec) == ESDK_OK &&
+        esdk_decrypt_update(dec, message, len, none, 0, &out_len) == ESDK_OK)
+        header = esdk_decrypt_header(dec);
+    const esdk_edk *edk = header != NULL && header->edks.count > 0 ? &header->edks.items[0] : NULL;
+    char arn[512] = "", detail[512];
+    if (edk != NULL && edk->provider_info_len < sizeof(arn))
+        memcpy(arn, edk->provider_info, edk->provider_info_len);
+    kms_client_config config = {.endpoint = endpoint,
+                                .region = KMS_LOCAL_DEFAULT_REGION,
+                                .access_key_id = KMS_LOCAL_DEFAULT_ACCESS_KEY_ID,
+                                .secret_access_key = KMS_LOCAL_DEFAULT_SECRET_KEY};
+    kms_client *client = NULL;
+    kms_client_result r = {0};
+    int ok = arn[0] != '\0' &&
+             kms_client_new(&config, &client, detail, sizeof(detail)) == KMS_CLIENT_OK &&
+             kms_client_decrypt(client, arn, edk->ciphertext, edk->ciphertext_len, NULL, 32, &r,
+                                detail, sizeof(detail)) == KMS_CLIENT_OK;
+    if (ok)
+        memcpy(dek, r.plaintext, 32);
+    kms_client_result_clear(&r);
+    kms_client_free(client);
+    esdk_decrypt_free(dec);
+    return ok;
+}
+
+/* A data key from KMS: through the KMS client's response, the cache and the
+ * messages, and gone with the provider. The server is another process. */
+static void test_kms_data_key_leaves_no_copy(void)
+{
+    static const unsigned char plain[] = "wrapped by KMS";
+    kms_fixture_server server;
+    char lines[512];
+    unsigned char dek[32], *first = NULL, *second = NULL;
+    size_t first_len = 0, second_len = 0;
+    provider_fixture fx;
+    CU_ASSERT_FATAL(kms_fixture_start(&(kms_fixture_options){0}, &server) == 0);
+    setenv("AWS_ACCESS_KEY_ID", KMS_LOCAL_DEFAULT_ACCESS_KEY_ID, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", KMS_LOCAL_DEFAULT_SECRET_KEY, 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    snprintf(lines, sizeof(lines),
+             "kms_endpoint = %s\nregion = " KMS_LOCAL_DEFAULT_REGION
+             "\nkey_id = " KMS_LOCAL_DEFAULT_ALIAS "\n",
+             server.endpoint);
+    freed_probe_reset();
+    freed_probe_hold();
+    int started = provider_fixture_start(&fx, lines);
+    CU_ASSERT(started && encrypt_cached(&fx, plain, sizeof(plain), &first, &first_len) &&
+              learn_kms_data_key(server.endpoint, first, first_len, dek));
+    CU_ASSERT_EQUAL(freed_probe_watch(dek, sizeof(dek)), 0);
+    freed_probe_release_held();
+    CU_ASSERT_EQUAL(freed_probe_unchecked(), 0);
+    if (started) {
+        CU_ASSERT(encrypt_cached(&fx, plain, sizeof(plain), &second, &second_len));
+        CU_ASSERT(decrypts_to(&fx, first, first_len, plain, sizeof(plain)));
+        CU_ASSERT(decrypts_to(&fx, second, second_len, plain, sizeof(plain)));
+        provider_fixture_stop(&fx);
+    }
+    CU_ASSERT_EQUAL(freed_probe_hits(), 0);
+    freed_probe_reset();
+    OPENSSL_cleanse(dek, sizeof(dek));
+    OPENSSL_free(first);
+    OPENSSL_free(second);
+    kms_fixture_stop(&server);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"wrapping key and data key leave no copy", test_wrapping_key_and_data_key_leave_no_copy},
         {"RSA private key leaves no copy", test_rsa_private_key_leaves_no_copy},
+        {"KMS data key leaves no copy", test_kms_data_key_leaves_no_copy},
         {NULL, NULL}};
     dekcache_add_suite("provider_secret_copies", write_key_file, remove_key_file, tests);
     return dekcache_run_tests();
