@@ -6,3 +6,9 @@ if(TARGET dekcache_message)
     LIBS dekcache_message
     SECONDS 20)
 endif()
+
+if(TARGET dekcache_message)
+  dekcache_add_fuzzer(fuzz_message_rsa_private_key
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_message_rsa_private_key.c
+    LIBS dekcache_message)
+endif()

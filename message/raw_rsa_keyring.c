@@ -1,4 +1,5 @@
 #include "message/raw_rsa_keyring.h"
+#include "message/rsa_private_key.h"
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -192,11 +193,12 @@ esdk_status esdk_rsa_key_from_pem(const esdk_crypto *crypto, const char *pem, si
     *out = NULL;
     if (pem_len > INT32_MAX)
         return ESDK_ERR_INVALID_ARGUMENT;
+    if (is_private)
+        return esdk_rsa_private_key_from_pem(crypto, pem, pem_len, out);
     BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
     if (bio == NULL)
         return ESDK_ERR_ALLOC;
-    *out = is_private ? PEM_read_bio_PrivateKey_ex(bio, NULL, NULL, NULL, libctx, propq)
-                      : PEM_read_bio_PUBKEY_ex(bio, NULL, NULL, NULL, libctx, propq);
+    *out = PEM_read_bio_PUBKEY_ex(bio, NULL, NULL, NULL, libctx, propq);
     BIO_free(bio);
     return *out ? ESDK_OK : ESDK_ERR_INVALID_ARGUMENT;
 }

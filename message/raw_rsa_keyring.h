@@ -24,7 +24,8 @@ esdk_status esdk_raw_rsa_keyring_new(const esdk_crypto *crypto, const char *key_
                                      EVP_PKEY *public_key, EVP_PKEY *private_key,
                                      esdk_keyring **out);
 
-/* Loads a PEM key (PKCS#8 private or SPKI public) from memory. */
+/* Loads a PEM key from memory: a private key as esdk_rsa_private_key_from_pem
+ * reads it (PKCS#8 or PKCS#1, unencrypted), or an SPKI public key. */
 esdk_status esdk_rsa_key_from_pem(const esdk_crypto *crypto, const char *pem, size_t pem_len,
                                   int is_private, EVP_PKEY **out);
 

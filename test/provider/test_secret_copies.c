@@ -16,6 +16,8 @@
 #include "provider_fixture.h"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
@@ -135,18 +137,23 @@ static void test_wrapping_key_and_data_key_leave_no_copy(void)
     OPENSSL_free(second);
 }
 
-/* An RSA private key's PEM text, read from the configured key file. Its
- * private exponent is not watched: OpenSSL 3.0's key decoders free their
- * DER copy uncleansed (decode_der2key.c), out of dekcache's reach. */
+/* An RSA private key, read from the configured key file: its PEM text and
+ * its private exponent (OpenSSL 3.0's key decoders would free a copy of the
+ * DER uncleansed; message/rsa_private_key.c does without them). */
 static void test_rsa_private_key_leaves_no_copy(void)
 {
     EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
     CU_ASSERT_PTR_NOT_NULL_FATAL(pkey);
     char *pem = NULL, pem_path[256], lines[512];
+    BIGNUM *d = NULL;
+    unsigned char d_bytes[256];
     BIO *bio = BIO_new(BIO_s_secmem());
     CU_ASSERT_FATAL(bio != NULL && PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL));
     long pem_len = BIO_get_mem_data(bio, &pem);
     CU_ASSERT_FATAL(fixture_temp_file(pem, (size_t)pem_len, pem_path, sizeof(pem_path)) != NULL);
+    CU_ASSERT_FATAL(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D, &d) &&
+                    BN_bn2binpad(d, d_bytes, sizeof(d_bytes)) == (int)sizeof(d_bytes));
+    BN_clear_free(d);
     char pem_line[64]; /* a line from the middle of the base64 body */
     memcpy(pem_line, pem + pem_len / 2 - (pem_len / 2) % 65, sizeof(pem_line));
     BIO_free(bio);
@@ -154,6 +161,7 @@ static void test_rsa_private_key_leaves_no_copy(void)
 
     freed_probe_reset();
     CU_ASSERT_EQUAL(freed_probe_watch(pem_line, sizeof(pem_line)), 0);
+    CU_ASSERT_EQUAL(freed_probe_watch(d_bytes, sizeof(d_bytes)), 0);
     provider_fixture fx;
     snprintf(lines, sizeof(lines), "raw_rsa_key_file = %s\nraw_rsa_key_name = rsa\n", pem_path);
     CU_ASSERT_FATAL(provider_fixture_start(&fx, lines));
@@ -166,6 +174,7 @@ static void test_rsa_private_key_leaves_no_copy(void)
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
     freed_probe_reset();
     OPENSSL_cleanse(pem_line, sizeof(pem_line));
+    OPENSSL_cleanse(d_bytes, sizeof(d_bytes));
     OPENSSL_free(message);
     unlink(pem_path);
 }
