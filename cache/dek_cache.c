@@ -259,6 +259,22 @@ size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size
     return for_each_stripe(cache, invalidate_tag_in_stripe, &ref);
 }
 
+static size_t drop_tag_in_stripe(cache_stripe *stripe, const void *arg, cache_entry **graveyard)
+{
+    return cache_stripe_remove_matching(stripe, match_tag, arg, STAT_EVICTED_INVALIDATED,
+                                        graveyard);
+}
+
+size_t dek_cache_drop_wrapping_key(dek_cache *cache, const void *tag, size_t len)
+{
+    if (cache == NULL || (tag == NULL && len != 0)) {
+        return 0;
+    }
+    cache_fork_check(cache);
+    tag_ref ref = {tag, len};
+    return for_each_stripe(cache, drop_tag_in_stripe, &ref);
+}
+
 void dek_cache_count_bypass(dek_cache *cache, int upstream_failed)
 {
     if (cache == NULL) {

@@ -242,6 +242,12 @@ void dek_cache_invalidate_id(dek_cache *cache, const dek_cache_id *id);
  * progress stale. Returns the number of entries removed. Thread-safe. */
 size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size_t len);
 
+/* Removes every entry tagged with this wrapping key but leaves flights in
+ * progress alone: for a caller that learnt the key is unusable from one of
+ * those flights, where staling every flight of every key would make their
+ * waiters fetch again. Returns the number removed. Thread-safe. */
+size_t dek_cache_drop_wrapping_key(dek_cache *cache, const void *tag, size_t len);
+
 /* Removes every entry and makes every flight stale. Thread-safe. */
 void dek_cache_clear(dek_cache *cache);
 
@@ -256,7 +262,7 @@ typedef struct {
     uint64_t evicted_lru;
     uint64_t evicted_ttl;
     uint64_t evicted_exhausted;   /* usage limit reached or would be exceeded */
-    uint64_t evicted_invalidated; /* invalidate_id, invalidate_wrapping_key, clear */
+    uint64_t evicted_invalidated; /* invalidate_id, _wrapping_key, drop_wrapping_key, clear */
     uint64_t evicted_fork;        /* inherited entries dropped in a child process */
     uint64_t entries;             /* current */
 } dek_cache_stats;

@@ -63,5 +63,6 @@ int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id, size_
 
 void dekcache_forget_unusable_key(void *provctx, const char *key_arn)
 {
-    drop_key_arn(provctx, key_arn);
+    dekcache_provctx *ctx = provctx;
+    dek_cache_drop_wrapping_key(ctx->cache, key_arn, strlen(key_arn));
 }

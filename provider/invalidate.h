@@ -18,9 +18,10 @@
 int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id, size_t *dropped);
 
 /* The KMS client's key_unusable hook (arg: the dekcache_provctx): KMS said
- * the key is disabled, pending deletion or gone, so its cached data keys go
- * at once rather than at cache_max_age. The keyrings name keys by ARN, the
- * cache's tag for them. */
+ * the key is disabled or gone, so its cached data keys go at once rather
+ * than at cache_max_age. Flights in progress are left alone: staling them
+ * (for every key) would let a message naming a missing key make other
+ * callers fetch again. The keyrings name keys by ARN, the cache's tag. */
 void dekcache_forget_unusable_key(void *provctx, const char *key_arn);
 
 #endif

@@ -10,7 +10,7 @@ typedef struct {
 static const type_status known_types[] = {
     {"NotFoundException", KMS_CLIENT_ERR_NOT_FOUND},
     {"DisabledException", KMS_CLIENT_ERR_DISABLED},
-    {"KMSInvalidStateException", KMS_CLIENT_ERR_DISABLED},
+    {"KMSInvalidStateException", KMS_CLIENT_ERR_INVALID_STATE},
     {"AccessDeniedException", KMS_CLIENT_ERR_ACCESS_DENIED},
     {"UnrecognizedClientException", KMS_CLIENT_ERR_SIGNATURE_REJECTED},
     {"InvalidSignatureException", KMS_CLIENT_ERR_SIGNATURE_REJECTED},

@@ -19,6 +19,7 @@ typedef enum {
     KMS_CLIENT_ERR_NO_REGION,
     KMS_CLIENT_ERR_NOT_FOUND,
     KMS_CLIENT_ERR_DISABLED,
+    KMS_CLIENT_ERR_INVALID_STATE, /* KMSInvalidStateException: pending deletion, unavailable, ... */
     KMS_CLIENT_ERR_ACCESS_DENIED,
     KMS_CLIENT_ERR_SIGNATURE_REJECTED,
     KMS_CLIENT_ERR_INVALID_CIPHERTEXT,
@@ -73,9 +74,11 @@ typedef struct {
     OSSL_LIB_CTX *libctx;
     /* When set, called (on the calling thread, no lock held) after KMS
      * answered GenerateDataKey, Encrypt or Decrypt on key_id (as the caller
-     * named it) with NotFoundException, DisabledException or
-     * KMSInvalidStateException: the key cannot be used now, so a caller that
-     * keeps data keys it wrapped can drop them. */
+     * named it) with NotFoundException or DisabledException: the key cannot
+     * be used, so a caller that keeps data keys it wrapped can drop them.
+     * Not for KMSInvalidStateException, which also covers passing states (a
+     * disconnected custom key store, a multi-region update) that cached
+     * data keys should ride out. */
     void (*key_unusable)(void *arg, const char *key_id);
     void *key_unusable_arg;
 } kms_client_config;

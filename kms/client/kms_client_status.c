@@ -17,6 +17,8 @@ const char *kms_client_status_string(kms_client_status status)
         return "key not found";
     case KMS_CLIENT_ERR_DISABLED:
         return "key disabled";
+    case KMS_CLIENT_ERR_INVALID_STATE:
+        return "key not in a usable state";
     case KMS_CLIENT_ERR_ACCESS_DENIED:
         return "access denied";
     case KMS_CLIENT_ERR_SIGNATURE_REJECTED:

@@ -380,6 +380,35 @@ static void test_invalidation_makes_flight_stale(void)
     dek_cache_free(cache);
 }
 
+/* Dropping a wrapping key's entries leaves a flight alone: the leader's
+ * value (and what its waiter shares) is kept; only stored entries go. */
+static void test_drop_wrapping_key_spares_flights(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 10000);
+    counting_upstream up = {.wrapping_key = "arn:k"};
+    CU_ASSERT_EQUAL(run_single(cache, &up, 5), 1); /* id 42, stored, tagged */
+    counting_upstream held = {.wrapping_key = "arn:k"};
+    atomic_store(&held.serial, 10);
+    atomic_store(&held.hold, 1);
+    pthread_t leader, waiter_thread;
+    worker lw = {cache, &held, test_id(43), 0, 5, NULL, 0, 0, {0}};
+    worker ww = lw;
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
+    CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
+    CU_ASSERT_EQUAL(dek_cache_drop_wrapping_key(cache, "arn:k", 5), 1);
+    atomic_store(&held.hold, 0);
+    join_thread(leader, "the leader");
+    join_thread(waiter_thread, "the waiter");
+    CU_ASSERT_EQUAL(lw.serial, 11);
+    CU_ASSERT_EQUAL(ww.serial, 11); /* shared, not fetched again */
+    CU_ASSERT_EQUAL(ww.result.source, DEK_CACHE_SOURCE_COALESCED);
+    CU_ASSERT_EQUAL(atomic_load(&held.calls), 1);
+    CU_ASSERT_EQUAL(stats_of(cache).entries, 1); /* the flight's, stored */
+    CU_ASSERT_EQUAL(stats_of(cache).evicted_invalidated, 1);
+    dek_cache_free(cache);
+}
+
 static void test_distinct_ids_do_not_coalesce(void)
 {
     dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
@@ -416,6 +445,7 @@ int main(void)
         {"wait bound, abandoned flight replaced", test_wait_bound_then_abandoned_flight_replaced},
         {"cancelled leader fails waiters promptly", test_cancelled_leader_fails_waiters_promptly},
         {"invalidation makes flight stale", test_invalidation_makes_flight_stale},
+        {"dropping a wrapping key spares flights", test_drop_wrapping_key_spares_flights},
         {"distinct IDs do not coalesce", test_distinct_ids_do_not_coalesce},
         {NULL, NULL}};
     dekcache_add_suite("cache singleflight", NULL, NULL, tests);

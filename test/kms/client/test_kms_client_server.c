@@ -243,6 +243,16 @@ static void test_key_unusable_hook(void)
         kms_client_generate_data_key(hooked, TEST_KEY_ARN, 32, NULL, &r, detail, sizeof(detail)),
         KMS_CLIENT_OK);
     kms_client_result_clear(&r);
+    /* Nor does a key state that may pass (a disconnected key store). */
+    kms_fixture_fault state = {.operation = "GenerateDataKey",
+                               .action = "error",
+                               .error_type = "KMSInvalidStateException",
+                               .count = 1};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &state) == 0);
+    CU_ASSERT_EQUAL(
+        kms_client_generate_data_key(hooked, TEST_KEY_ARN, 32, NULL, &r, detail, sizeof(detail)),
+        KMS_CLIENT_ERR_INVALID_STATE);
+    CU_ASSERT_FATAL(kms_fixture_clear_faults(&server) == 0);
     CU_ASSERT_EQUAL(log.calls, 2);
     kms_client_free(hooked);
 }
@@ -258,7 +268,7 @@ static void test_injected_error_types(void)
     } cases[] = {
         {"AccessDeniedException", KMS_CLIENT_ERR_ACCESS_DENIED, "access denied"},
         {"ValidationException", KMS_CLIENT_ERR_VALIDATION, "request rejected as invalid"},
-        {"KMSInvalidStateException", KMS_CLIENT_ERR_DISABLED, "key disabled"},
+        {"KMSInvalidStateException", KMS_CLIENT_ERR_INVALID_STATE, "key not in a usable state"},
         {"IncorrectKeyException", KMS_CLIENT_ERR_INCORRECT_KEY, "another key"},
         {"UnrecognizedClientException", KMS_CLIENT_ERR_SIGNATURE_REJECTED, "rejected"},
     };
