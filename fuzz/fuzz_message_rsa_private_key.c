@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pem == NULL)
         return 0;
     EVP_PKEY *key = NULL;
-    if (esdk_rsa_private_key_from_pem(NULL, pem, strlen(pem), &key) == ESDK_OK &&
+    if (esdk_rsa_private_key_from_pem(NULL, pem, strlen(pem), &key, NULL, 0) == ESDK_OK &&
         (key == NULL || !EVP_PKEY_is_a(key, "RSA")))
         abort();
     EVP_PKEY_free(key);

@@ -194,7 +194,7 @@ esdk_status esdk_rsa_key_from_pem(const esdk_crypto *crypto, const char *pem, si
     if (pem_len > INT32_MAX)
         return ESDK_ERR_INVALID_ARGUMENT;
     if (is_private)
-        return esdk_rsa_private_key_from_pem(crypto, pem, pem_len, out);
+        return esdk_rsa_private_key_from_pem(crypto, pem, pem_len, out, NULL, 0);
     BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
     if (bio == NULL)
         return ESDK_ERR_ALLOC;

@@ -10,6 +10,7 @@
 #include "materials/caching_cmm.h"
 #include "message/raw_aes_keyring.h"
 #include "message/raw_rsa_keyring.h"
+#include "message/rsa_private_key.h"
 #include "provider/errors.h"
 #include "provider/kms_setup.h"
 
@@ -144,14 +145,19 @@ static esdk_keyring *raw_rsa_keyring(dekcache_provctx *ctx)
         return NULL;
     EVP_PKEY *private_key = NULL, *public_key = NULL;
     const char *text = (const char *)pem.data;
-    if (esdk_rsa_key_from_pem(ctx->crypto, text, pem.len, 1, &private_key) != ESDK_OK &&
-        esdk_rsa_key_from_pem(ctx->crypto, text, pem.len, 0, &public_key) != ESDK_OK) {
-        free_key_file(&pem);
-        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION,
-                       "raw_rsa_key_file %s holds no PEM RSA key", cfg->raw_rsa_key_file);
+    char why[160] = "no PEM RSA key";
+    /* A file with a private key must yield it: falling back to a public key
+     * beside it would leave an instance that cannot decrypt, silently. */
+    esdk_status st = strstr(text, "PRIVATE KEY-----") != NULL
+                         ? esdk_rsa_private_key_from_pem(ctx->crypto, text, pem.len, &private_key,
+                                                         why, sizeof(why))
+                         : esdk_rsa_key_from_pem(ctx->crypto, text, pem.len, 0, &public_key);
+    free_key_file(&pem);
+    if (st != ESDK_OK) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_BAD_CONFIGURATION, "raw_rsa_key_file %s: %s",
+                       cfg->raw_rsa_key_file, why);
         return NULL;
     }
-    free_key_file(&pem);
     esdk_keyring *keyring = NULL;
     esdk_status status = esdk_raw_rsa_keyring_new(
         ctx->crypto, cfg->raw_rsa_key_namespace != NULL ? cfg->raw_rsa_key_namespace : "dekcache",

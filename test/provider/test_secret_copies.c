@@ -137,9 +137,10 @@ static void test_wrapping_key_and_data_key_leave_no_copy(void)
     OPENSSL_free(second);
 }
 
-/* An RSA private key, read from the configured key file: its PEM text and
- * its private exponent (OpenSSL 3.0's key decoders would free a copy of the
- * DER uncleansed; message/rsa_private_key.c does without them). */
+/* An RSA private key, read from the configured key file: its PEM text (a
+ * middle line, the last lines) and its private exponent. OpenSSL 3.0's PEM
+ * reader and key decoders free copies of both uncleansed;
+ * message/rsa_private_key.c does without them. */
 static void test_rsa_private_key_leaves_no_copy(void)
 {
     EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
@@ -154,13 +155,20 @@ static void test_rsa_private_key_leaves_no_copy(void)
     CU_ASSERT_FATAL(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D, &d) &&
                     BN_bn2binpad(d, d_bytes, sizeof(d_bytes)) == (int)sizeof(d_bytes));
     BN_clear_free(d);
-    char pem_line[64]; /* a line from the middle of the base64 body */
+    char pem_line[64], last_lines[80]; /* a line from the middle; the end of the body */
     memcpy(pem_line, pem + pem_len / 2 - (pem_len / 2) % 65, sizeof(pem_line));
+    const char *end_line = strstr(pem, "-----END");
+    CU_ASSERT_FATAL(end_line != NULL && end_line - pem > (long)sizeof(last_lines) + 40);
+    memcpy(last_lines, end_line - 1 - sizeof(last_lines), sizeof(last_lines));
     BIO_free(bio);
     EVP_PKEY_free(pkey);
 
     freed_probe_reset();
     CU_ASSERT_EQUAL(freed_probe_watch(pem_line, sizeof(pem_line)), 0);
+    /* The last line, and the end of the one before, are the last the PEM
+     * reader's base64 context held. */
+    CU_ASSERT_EQUAL(freed_probe_watch(last_lines + sizeof(last_lines) - 16, 16), 0);
+    CU_ASSERT_EQUAL(freed_probe_watch(last_lines, 32), 0);
     CU_ASSERT_EQUAL(freed_probe_watch(d_bytes, sizeof(d_bytes)), 0);
     provider_fixture fx;
     snprintf(lines, sizeof(lines), "raw_rsa_key_file = %s\nraw_rsa_key_name = rsa\n", pem_path);
@@ -174,6 +182,7 @@ static void test_rsa_private_key_leaves_no_copy(void)
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
     freed_probe_reset();
     OPENSSL_cleanse(pem_line, sizeof(pem_line));
+    OPENSSL_cleanse(last_lines, sizeof(last_lines));
     OPENSSL_cleanse(d_bytes, sizeof(d_bytes));
     OPENSSL_free(message);
     unlink(pem_path);
