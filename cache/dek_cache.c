@@ -240,39 +240,39 @@ static int match_tag(const cache_entry *e, const void *arg)
     return cache_value_has_wrapping_key(&e->value, tag->tag, tag->len);
 }
 
-static size_t invalidate_tag_in_stripe(cache_stripe *stripe, const void *arg,
-                                       cache_entry **graveyard)
-{
-    /* A flight's tags are unknown until it lands: every one is suspect. */
-    cache_flight_make_all_stale(stripe, NULL);
-    return cache_stripe_remove_matching(stripe, match_tag, arg, STAT_EVICTED_INVALIDATED,
-                                        graveyard);
-}
-
-size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size_t len)
-{
-    if (cache == NULL || (tag == NULL && len != 0)) {
-        return 0;
-    }
-    cache_fork_check(cache);
-    tag_ref ref = {tag, len};
-    return for_each_stripe(cache, invalidate_tag_in_stripe, &ref);
-}
-
 static size_t drop_tag_in_stripe(cache_stripe *stripe, const void *arg, cache_entry **graveyard)
 {
     return cache_stripe_remove_matching(stripe, match_tag, arg, STAT_EVICTED_INVALIDATED,
                                         graveyard);
 }
 
-size_t dek_cache_drop_wrapping_key(dek_cache *cache, const void *tag, size_t len)
+static size_t invalidate_tag_in_stripe(cache_stripe *stripe, const void *arg,
+                                       cache_entry **graveyard)
+{
+    /* A flight's tags are unknown until it lands: every one is suspect. */
+    cache_flight_make_all_stale(stripe, NULL);
+    return drop_tag_in_stripe(stripe, arg, graveyard);
+}
+
+static size_t remove_tagged(dek_cache *cache, const void *tag, size_t len,
+                            size_t (*in_stripe)(cache_stripe *, const void *, cache_entry **))
 {
     if (cache == NULL || (tag == NULL && len != 0)) {
         return 0;
     }
     cache_fork_check(cache);
     tag_ref ref = {tag, len};
-    return for_each_stripe(cache, drop_tag_in_stripe, &ref);
+    return for_each_stripe(cache, in_stripe, &ref);
+}
+
+size_t dek_cache_invalidate_wrapping_key(dek_cache *cache, const void *tag, size_t len)
+{
+    return remove_tagged(cache, tag, len, invalidate_tag_in_stripe);
+}
+
+size_t dek_cache_drop_wrapping_key(dek_cache *cache, const void *tag, size_t len)
+{
+    return remove_tagged(cache, tag, len, drop_tag_in_stripe);
 }
 
 void dek_cache_count_bypass(dek_cache *cache, int upstream_failed)
