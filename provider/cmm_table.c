@@ -32,14 +32,20 @@ typedef void (*cmm_publisher)(dekcache_provctx *ctx, dekcache_build *b, esdk_cmm
 /* Every message asks for its CMM, so lookups take no lock: entries are
  * appended under ctx->lock, filled before the count that publishes them,
  * and never change until teardown. */
-static esdk_cmm *find_key_cmm(dekcache_provctx *ctx, const char *key_id)
+static const dekcache_key_cmm *find_key_entry(dekcache_provctx *ctx, const char *key_id)
 {
     size_t published = __atomic_load_n(&ctx->n_key_cmms, __ATOMIC_ACQUIRE);
     for (size_t i = 0; i < published; i++) {
         if (strcmp(ctx->key_cmms[i].key_id, key_id) == 0)
-            return ctx->key_cmms[i].cmm;
+            return &ctx->key_cmms[i];
     }
     return NULL;
+}
+
+static esdk_cmm *find_key_cmm(dekcache_provctx *ctx, const char *key_id)
+{
+    const dekcache_key_cmm *entry = find_key_entry(ctx, key_id);
+    return entry != NULL ? entry->cmm : NULL;
 }
 
 static int same_target(const char *a, const char *b)
@@ -153,16 +159,16 @@ static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_bui
     return cmm;
 }
 
-/* The table takes its own reference and the ARN; the slot was reserved by
- * the build. */
+/* The table takes its own reference, and the build's key ID and ARN (the
+ * build is unlinked under the same lock, so nobody reads them there again);
+ * the slot was reserved by the build. */
 static void publish_key_cmm_locked(dekcache_provctx *ctx, dekcache_build *b, esdk_cmm *cmm)
 {
     size_t n = ctx->n_key_cmms;
-    ctx->key_cmms[n].key_id = OPENSSL_strdup(b->key_id);
-    if (ctx->key_cmms[n].key_id == NULL)
-        return; /* not kept: the next message for this key builds again */
+    ctx->key_cmms[n].key_id = b->key_id;
     ctx->key_cmms[n].cmm = esdk_cmm_up_ref(cmm);
     ctx->key_cmms[n].key_arn = b->key_arn;
+    b->key_id = NULL;
     b->key_arn = NULL;
     __atomic_store_n(&ctx->n_key_cmms, n + 1, __ATOMIC_RELEASE);
 }
@@ -236,13 +242,7 @@ esdk_cmm *dekcache_decrypt_cmm(dekcache_provctx *ctx)
 
 int dekcache_encrypt_key_arn(dekcache_provctx *ctx, const char *key_id, char *arn, size_t arn_len)
 {
-    int found = 0;
-    pthread_mutex_lock(&ctx->lock);
-    for (size_t i = 0; i < ctx->n_key_cmms && !found; i++) {
-        const dekcache_key_cmm *k = &ctx->key_cmms[i];
-        found = strcmp(k->key_id, key_id) == 0 && k->key_arn != NULL &&
-                (size_t)snprintf(arn, arn_len, "%s", k->key_arn) < arn_len;
-    }
-    pthread_mutex_unlock(&ctx->lock);
-    return found;
+    const dekcache_key_cmm *entry = find_key_entry(ctx, key_id);
+    return entry != NULL && entry->key_arn != NULL &&
+           (size_t)snprintf(arn, arn_len, "%s", entry->key_arn) < arn_len;
 }

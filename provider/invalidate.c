@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kms/client/kms_arn.h"
+#include "kms/client/kms_client.h"
 #include "provider/cmm_table.h"
 #include "provider/errors.h"
 #include "provider/kms_setup.h"
@@ -11,9 +12,9 @@
 
 /* Cache entries are tagged with the ARN of each wrapping key (the provider
  * info of its encrypted data key), whatever name chose the key. */
-static size_t drop_key_arn(dekcache_provctx *ctx, const char *key_arn)
+static void drop_key_arn(dekcache_provctx *ctx, const char *key_arn)
 {
-    return dek_cache_invalidate_wrapping_key(ctx->cache, key_arn, strlen(key_arn));
+    dek_cache_invalidate_wrapping_key(ctx->cache, key_arn, strlen(key_arn));
 }
 
 static int refuse_raw_key(dekcache_provctx *ctx, const char *key_id)
@@ -33,9 +34,9 @@ static int refuse_raw_key(dekcache_provctx *ctx, const char *key_id)
  * under the name (its cached data keys), and the one KMS gives now. Either
  * is enough: a key that is gone or may no longer be described still has its
  * data keys dropped. */
-static int drop_named_key(dekcache_provctx *ctx, const char *key_id, size_t *dropped)
+static int drop_named_key(dekcache_provctx *ctx, const char *key_id)
 {
-    char recorded[2048], current[2048];
+    char recorded[KMS_CLIENT_ARN_MAX], current[KMS_CLIENT_ARN_MAX];
     int have_recorded = dekcache_encrypt_key_arn(ctx, key_id, recorded, sizeof(recorded));
     ERR_set_mark();
     int have_current = dekcache_kms_key_arn(ctx, key_id, current, sizeof(current));
@@ -44,20 +45,19 @@ static int drop_named_key(dekcache_provctx *ctx, const char *key_id, size_t *dro
     else
         ERR_clear_last_mark();
     if (have_recorded)
-        *dropped += drop_key_arn(ctx, recorded);
+        drop_key_arn(ctx, recorded);
     if (have_current && !(have_recorded && strcmp(recorded, current) == 0))
-        *dropped += drop_key_arn(ctx, current);
+        drop_key_arn(ctx, current);
     return have_recorded || have_current;
 }
 
-int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id, size_t *dropped)
+int dekcache_invalidate_kms_key(dekcache_provctx *ctx, const char *key_id)
 {
-    *dropped = 0;
     if (dekcache_names_raw_key(ctx, key_id) || !dekcache_kms_configured(ctx))
         return refuse_raw_key(ctx, key_id);
     if (!kms_arn_is_key_arn(key_id))
-        return drop_named_key(ctx, key_id, dropped);
-    *dropped = drop_key_arn(ctx, key_id);
+        return drop_named_key(ctx, key_id);
+    drop_key_arn(ctx, key_id); /* as is: no KMS client, so no credentials needed */
     return 1;
 }
 

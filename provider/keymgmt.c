@@ -104,7 +104,6 @@ static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
     dekcache_keyref *key = keydata;
     const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
     int invalidate = 0;
-    size_t dropped = 0;
     if (p == NULL)
         return 1;
     if (!OSSL_PARAM_get_int(p, &invalidate) || (invalidate != 0 && invalidate != 1)) {
@@ -113,8 +112,7 @@ static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
         return 0;
     }
     return invalidate == 0 ||
-           dekcache_invalidate_kms_key(key->prov, dekcache_resolve_key_id(key->prov, key->key_id),
-                                       &dropped);
+           dekcache_invalidate_kms_key(key->prov, dekcache_resolve_key_id(key->prov, key->key_id));
 }
 
 static const char *keymgmt_query_operation_name(int operation_id)
