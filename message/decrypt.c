@@ -118,15 +118,13 @@ static esdk_status process(esdk_decryptor *d, dec_window *w, const uint8_t *in, 
 }
 
 /* A failed call hands out nothing: verified plaintext not yet handed out is
- * dropped, including what this call wrote into the caller's buffer and the
- * withheld tail's copy just past it. */
+ * dropped, including what this call wrote into the caller's buffer. */
 static esdk_status fail_call(esdk_decryptor *d, dec_window *w, esdk_status st)
 {
     d->error = st;
     esdk_queue_free(&d->output);
-    size_t written = w->len + ESDK_DECRYPT_TAIL < w->cap ? w->len + ESDK_DECRYPT_TAIL : w->cap;
-    if (written > 0)
-        OPENSSL_cleanse(w->buf, written);
+    if (w->len > 0)
+        OPENSSL_cleanse(w->buf, w->len);
     return st;
 }
 

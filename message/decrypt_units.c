@@ -199,11 +199,11 @@ esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w)
 /* Keeps back the last bytes of n just-verified bytes at pt (see tail). */
 static size_t withhold_tail(esdk_decryptor *d, uint8_t *pt, size_t n)
 {
-    /* The copy left at pt is verified plaintext in the caller's buffer (past
-     * the length reported) or in the output queue's spare room (cleansed
-     * with the queue): no cleanse needed on this per-frame path. */
+    /* The copy at pt would stay in the caller's buffer past the length
+     * reported, and outlive a later failure of the message: cleansed. */
     size_t t = n < ESDK_DECRYPT_TAIL ? n : ESDK_DECRYPT_TAIL;
     memcpy(d->tail, pt + n - t, t);
+    OPENSSL_cleanse(pt + n - t, t);
     d->tail_len = t;
     return n - t;
 }

@@ -133,6 +133,30 @@ static void test_truncations_signed(void)
     truncations(0x0578);
 }
 
+/* Plaintext withheld for the next frame (see decrypt.h) is not left in the
+ * caller's buffer past the length reported: a message cut before its final
+ * frame fails at finish, and its last regular frame must appear nowhere. */
+static void test_withheld_tail_not_left_in_buffer(void)
+{
+    sample s;
+    make_sample(&s, 0x0478, PLAIN);
+    size_t cut = s.header_len + 2 * (FRAME + ESDK_FRAME_OVERHEAD); /* two regular frames */
+    esdk_decrypt_options o = {.cmm = s.cmm};
+    esdk_decryptor *d = NULL;
+    uint8_t buf[4096];
+    size_t out_len = 0, tail_len = 0;
+    memset(buf, 0xEE, sizeof(buf));
+    CU_ASSERT_FATAL(esdk_decrypt_new(&o, &d) == ESDK_OK);
+    CU_ASSERT_EQUAL(esdk_decrypt_update(d, s.ct, cut, buf, sizeof(buf), &out_len), ESDK_OK);
+    CU_ASSERT(out_len < 2 * FRAME);
+    CU_ASSERT_PTR_NULL(memmem(buf, sizeof(buf), s.pt + FRAME, FRAME));
+    uint8_t rest[4096];
+    CU_ASSERT_EQUAL(esdk_decrypt_finish(d, rest, sizeof(rest), &tail_len), ESDK_ERR_TRUNCATED);
+    CU_ASSERT_PTR_NULL(memmem(buf, sizeof(buf), s.pt + FRAME, FRAME));
+    esdk_decrypt_free(d);
+    free_sample(&s);
+}
+
 int main(void)
 {
     test_rand_seed_from_env();
@@ -141,6 +165,8 @@ int main(void)
         {"every bit flip fails (0x0578)", test_flips_signed},
         {"every truncation fails (0x0478)", test_truncations_unsigned},
         {"every truncation fails (0x0578)", test_truncations_signed},
+        {"the withheld tail is not left in the caller's buffer",
+         test_withheld_tail_not_left_in_buffer},
         {NULL, NULL}};
     dekcache_add_suite("message tampering", NULL, NULL, tests);
     return dekcache_run_tests();
