@@ -285,14 +285,20 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
     if (!dek_cache_suite_is_cacheable(request->suite_id))
         return bypass_decryption(cmm, request, out, detail, detail_len);
     /* Required pairs change the materials, so they belong in the ID; a
-     * contradicting reproduced pair is not the cache's to answer. */
-    esdk_enc_context required = {0};
-    esdk_status status =
-        esdk_ec_required_pairs(request->ec, request->reproduced_ec, &required, NULL);
+     * contradicting reproduced pair is not the cache's to answer. A view,
+     * not a copy: this runs on every decryption, hits included. */
+    size_t n_reproduced = request->reproduced_ec != NULL ? request->reproduced_ec->count : 0;
+    esdk_ec_pair pairs_stack[16];
+    esdk_ec_pair *pairs =
+        n_reproduced <= 16 ? pairs_stack : OPENSSL_malloc(n_reproduced * sizeof(*pairs));
+    esdk_enc_context required;
+    esdk_status status = pairs == NULL ? ESDK_ERR_ALLOC
+                                       : esdk_ec_required_view(request->ec, request->reproduced_ec,
+                                                               pairs, &required, NULL);
     dek_cache_id id;
     if (status == ESDK_OK)
         status = decryption_id(cmm, request, &required, &id);
-    esdk_ec_clear(&required);
+    free_unless_stack(pairs, pairs_stack);
     if (status == ESDK_ERR_CONTEXT_MISMATCH)
         return bypass_decryption(cmm, request, out, detail, detail_len);
     if (status != ESDK_OK)

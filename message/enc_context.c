@@ -126,17 +126,16 @@ esdk_status esdk_ec_copy(esdk_enc_context *dst, const esdk_enc_context *src)
     return ESDK_OK;
 }
 
-esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
-                                   const esdk_enc_context *reproduced, esdk_enc_context *required,
-                                   const esdk_ec_pair **conflict)
+esdk_status esdk_ec_required_view(const esdk_enc_context *stored,
+                                  const esdk_enc_context *reproduced, esdk_ec_pair *pairs,
+                                  esdk_enc_context *view, const esdk_ec_pair **conflict)
 {
+    *view = (esdk_enc_context){pairs, 0, 0};
     for (size_t i = 0; reproduced != NULL && i < reproduced->count; i++) {
         const esdk_ec_pair *r = &reproduced->pairs[i];
         const esdk_ec_pair *s = esdk_ec_get(stored, r->key, r->key_len);
         if (s == NULL) {
-            esdk_status st = esdk_ec_set(required, r->key, r->key_len, r->value, r->value_len);
-            if (st != ESDK_OK)
-                return st;
+            pairs[view->count++] = *r; /* in key order, as reproduced is */
         } else if (s->value_len != r->value_len || memcmp(s->value, r->value, r->value_len) != 0) {
             if (conflict != NULL)
                 *conflict = r;
@@ -144,6 +143,23 @@ esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
         }
     }
     return ESDK_OK;
+}
+
+esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
+                                   const esdk_enc_context *reproduced, esdk_enc_context *required,
+                                   const esdk_ec_pair **conflict)
+{
+    size_t n = reproduced != NULL ? reproduced->count : 0;
+    esdk_ec_pair *pairs = n > 0 ? OPENSSL_malloc(n * sizeof(*pairs)) : NULL;
+    if (n > 0 && pairs == NULL)
+        return ESDK_ERR_ALLOC;
+    esdk_enc_context view;
+    esdk_status st = esdk_ec_required_view(stored, reproduced, pairs, &view, conflict);
+    for (size_t i = 0; st == ESDK_OK && i < view.count; i++)
+        st = esdk_ec_set(required, pairs[i].key, pairs[i].key_len, pairs[i].value,
+                         pairs[i].value_len);
+    OPENSSL_free(pairs);
+    return st;
 }
 
 int esdk_ec_equal(const esdk_enc_context *a, const esdk_enc_context *b)

@@ -92,6 +92,12 @@ esdk_status esdk_ec_copy(esdk_enc_context *dst, const esdk_enc_context *src);
 esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
                                    const esdk_enc_context *reproduced, esdk_enc_context *required,
                                    const esdk_ec_pair **conflict);
+/* The same pairs as a view, without copying: view->pairs is `pairs` (room
+ * for reproduced->count), pointing into reproduced's keys and values. Valid
+ * while reproduced is; never esdk_ec_clear it. */
+esdk_status esdk_ec_required_view(const esdk_enc_context *stored,
+                                  const esdk_enc_context *reproduced, esdk_ec_pair *pairs,
+                                  esdk_enc_context *view, const esdk_ec_pair **conflict);
 /* 1 when both hold the same pairs. */
 int esdk_ec_equal(const esdk_enc_context *a, const esdk_enc_context *b);
 void esdk_ec_clear(esdk_enc_context *ec);
