@@ -47,14 +47,18 @@ static esdk_status reserve(esdk_enc_context *ec)
     return ESDK_OK;
 }
 
-esdk_status esdk_ec_set(esdk_enc_context *ec, const void *key, size_t key_len, const void *value,
-                        size_t value_len)
+/* Sets key to value; a key already present is replaced, or (replace == 0)
+ * refused as a duplicate. */
+static esdk_status put_pair(esdk_enc_context *ec, const void *key, size_t key_len,
+                            const void *value, size_t value_len, int replace)
 {
     if (key_len > 0xFFFF || value_len > 0xFFFF || !esdk_utf8_valid(key, key_len) ||
         !esdk_utf8_valid(value, value_len))
         return ESDK_ERR_BAD_CONTEXT;
     int found;
     size_t slot = find_slot(ec, key, key_len, &found);
+    if (found && !replace)
+        return ESDK_ERR_BAD_CONTEXT;
     uint8_t *v = esdk_dup_bytes(value, value_len);
     if (v == NULL)
         return ESDK_ERR_ALLOC;
@@ -74,6 +78,12 @@ esdk_status esdk_ec_set(esdk_enc_context *ec, const void *key, size_t key_len, c
     ec->pairs[slot] = (esdk_ec_pair){k, key_len, v, value_len};
     ec->count++;
     return ESDK_OK;
+}
+
+esdk_status esdk_ec_set(esdk_enc_context *ec, const void *key, size_t key_len, const void *value,
+                        size_t value_len)
+{
+    return put_pair(ec, key, key_len, value, value_len, 1);
 }
 
 esdk_status esdk_ec_set_str(esdk_enc_context *ec, const char *key, const char *value)
@@ -213,17 +223,14 @@ esdk_status esdk_ec_serialize(const esdk_enc_context *ec, uint8_t *out, size_t o
     return ESDK_OK;
 }
 
-/* Reads a u16-length-prefixed UTF-8 string. */
+/* Reads a u16-length-prefixed string (put_pair checks its UTF-8). */
 static const uint8_t *take_string(esdk_reader *r, size_t *len)
 {
     const uint8_t *lp = esdk_take(r, 2);
     if (lp == NULL)
         return NULL;
     *len = esdk_get_u16(lp);
-    const uint8_t *s = esdk_take(r, *len);
-    if (s == NULL || !esdk_utf8_valid(s, *len))
-        return NULL;
-    return s;
+    return esdk_take(r, *len);
 }
 
 esdk_status esdk_ec_parse(esdk_enc_context *ec, const uint8_t *in, size_t len, char *detail,
@@ -242,15 +249,15 @@ esdk_status esdk_ec_parse(esdk_enc_context *ec, const uint8_t *in, size_t len, c
         size_t klen, vlen;
         const uint8_t *k = take_string(&r, &klen);
         const uint8_t *v = k ? take_string(&r, &vlen) : NULL;
-        if (v == NULL || esdk_ec_get(ec, k, klen) != NULL) {
-            esdk_ec_clear(ec);
-            return esdk_fail(detail, detail_len, ESDK_ERR_BAD_CONTEXT,
-                             "encryption context: pair %zu truncated, not UTF-8 or duplicate", i);
-        }
-        esdk_status st = esdk_ec_set(ec, k, klen, v, vlen);
+        esdk_status st = v == NULL ? ESDK_ERR_BAD_CONTEXT : put_pair(ec, k, klen, v, vlen, 0);
         if (st != ESDK_OK) {
             esdk_ec_clear(ec);
-            return st;
+            return st != ESDK_ERR_BAD_CONTEXT
+                       ? st
+                       : esdk_fail(detail, detail_len, st,
+                                   "encryption context: pair %zu truncated, not UTF-8 or "
+                                   "duplicate",
+                                   i);
         }
     }
     if (r.pos != len) {

@@ -223,6 +223,8 @@ static void test_context_encoding(void)
     CU_ASSERT(esdk_ec_parse(&back, buf, n - 1, NULL, 0) == ESDK_ERR_BAD_CONTEXT);
     static const uint8_t dup[] = {0, 2, 0, 1, 'a', 0, 0, 0, 1, 'a', 0, 0};
     CU_ASSERT(esdk_ec_parse(&back, dup, sizeof(dup), NULL, 0) == ESDK_ERR_BAD_CONTEXT);
+    static const uint8_t not_utf8[] = {0, 1, 0, 1, 0xFF, 0, 1, 'v'};
+    CU_ASSERT(esdk_ec_parse(&back, not_utf8, sizeof(not_utf8), NULL, 0) == ESDK_ERR_BAD_CONTEXT);
     static const uint8_t zero_pairs[] = {0, 0};
     CU_ASSERT(esdk_ec_parse(&back, zero_pairs, 2, NULL, 0) == ESDK_ERR_BAD_CONTEXT);
     CU_ASSERT(esdk_ec_parse(&back, buf, 0, NULL, 0) == ESDK_OK && back.count == 0);
