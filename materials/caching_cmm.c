@@ -50,6 +50,45 @@ static int store_failure(esdk_status status, const char *kind, char *detail, siz
                           esdk_status_string(status));
 }
 
+/* What differs between storing encryption and decryption materials. */
+typedef struct {
+    const char *name;
+    esdk_status (*to_blob)(const void *mat, uint8_t *out, size_t cap, size_t *len);
+} materials_kind;
+
+static esdk_status enc_to_blob(const void *mat, uint8_t *out, size_t cap, size_t *len)
+{
+    return materials_enc_to_blob(mat, out, cap, len);
+}
+
+static esdk_status dec_to_blob(const void *mat, uint8_t *out, size_t cap, size_t *len)
+{
+    return materials_dec_to_blob(mat, out, cap, len);
+}
+
+static const materials_kind encryption_kind = {"encryption", enc_to_blob};
+static const materials_kind decryption_kind = {"decryption", dec_to_blob};
+
+/* Serialises mat into the cache value: 0, DEK_CACHE_UPSTREAM_UNCACHEABLE
+ * when it is too large to cache (the caller keeps it aside; waiters fetch
+ * their own), or a failure with the reason in detail. */
+static int store_materials(const materials_kind *kind, const void *mat, dek_cache_value *value,
+                           char *detail, size_t detail_cap)
+{
+    size_t needed;
+    esdk_status status = kind->to_blob(mat, NULL, 0, &needed);
+    if (sizing_failed(status))
+        return store_failure(status, kind->name, detail, detail_cap);
+    if (needed > CACHING_CMM_MAX_BLOB) {
+        snprintf(detail, detail_cap, "%s materials of %zu bytes are too large to cache", kind->name,
+                 needed);
+        return DEK_CACHE_UPSTREAM_UNCACHEABLE;
+    }
+    uint8_t *blob = dek_cache_value_reserve(value, needed);
+    status = blob == NULL ? ESDK_ERR_ALLOC : kind->to_blob(mat, blob, needed, &needed);
+    return status == ESDK_OK ? 0 : store_failure(status, kind->name, detail, detail_cap);
+}
+
 static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)
 {
     miss_context *miss = arg;
@@ -58,24 +97,25 @@ static int fetch_encryption(void *arg, dek_cache_value *value, char *detail, siz
                                                            &mat, detail, detail_cap);
     if (status != ESDK_OK)
         return (int)status;
-    size_t needed;
-    esdk_status sized = materials_enc_to_blob(mat, NULL, 0, &needed);
-    if (sizing_failed(sized)) {
-        esdk_enc_materials_free(mat);
-        return store_failure(sized, "encryption", detail, detail_cap);
-    }
-    if (needed > CACHING_CMM_MAX_BLOB) {
-        snprintf(detail, detail_cap, "encryption materials of %zu bytes are too large to cache",
-                 needed);
+    int rc = store_materials(&encryption_kind, mat, value, detail, detail_cap);
+    if (rc == 0 && !tag_wrapping_keys(value, &mat->edks))
+        rc = store_failure(ESDK_ERR_ALLOC, encryption_kind.name, detail, detail_cap);
+    if (rc == DEK_CACHE_UPSTREAM_UNCACHEABLE)
         miss->enc_oversized = mat;
-        return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
-    }
-    uint8_t *blob = dek_cache_value_reserve(value, needed);
-    status = blob == NULL ? ESDK_ERR_ALLOC : materials_enc_to_blob(mat, blob, needed, &needed);
-    if (status == ESDK_OK && !tag_wrapping_keys(value, &mat->edks))
-        status = ESDK_ERR_ALLOC;
-    esdk_enc_materials_free(mat);
-    return status == ESDK_OK ? 0 : store_failure(status, "encryption", detail, detail_cap);
+    else
+        esdk_enc_materials_free(mat);
+    return rc;
+}
+
+/* Decryption entries are tagged with the wrapping key of the EDK used. */
+static int tag_used_edk(dek_cache_value *value, const esdk_dec_materials *mat,
+                        const esdk_dec_request *request)
+{
+    if (mat->edk_index < 0 || (size_t)mat->edk_index >= request->edk_count)
+        return 1;
+    const esdk_edk *edk = &request->edks[mat->edk_index];
+    return dek_cache_value_add_wrapping_key(value, edk->provider_info, edk->provider_info_len) ==
+           DEK_CACHE_OK;
 }
 
 static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, size_t detail_cap)
@@ -86,28 +126,14 @@ static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, siz
                                                     detail, detail_cap);
     if (status != ESDK_OK)
         return (int)status;
-    size_t needed;
-    esdk_status sized = materials_dec_to_blob(mat, NULL, 0, &needed);
-    if (sizing_failed(sized)) {
-        esdk_dec_materials_free(mat);
-        return store_failure(sized, "decryption", detail, detail_cap);
-    }
-    if (needed > CACHING_CMM_MAX_BLOB) {
-        snprintf(detail, detail_cap, "decryption materials of %zu bytes are too large to cache",
-                 needed);
+    int rc = store_materials(&decryption_kind, mat, value, detail, detail_cap);
+    if (rc == 0 && !tag_used_edk(value, mat, miss->dec_request))
+        rc = store_failure(ESDK_ERR_ALLOC, decryption_kind.name, detail, detail_cap);
+    if (rc == DEK_CACHE_UPSTREAM_UNCACHEABLE)
         miss->dec_oversized = mat;
-        return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* kept aside; waiters fetch their own */
-    }
-    size_t edk = (size_t)mat->edk_index;
-    uint8_t *blob = dek_cache_value_reserve(value, needed);
-    status = blob == NULL ? ESDK_ERR_ALLOC : materials_dec_to_blob(mat, blob, needed, &needed);
-    if (status == ESDK_OK && mat->edk_index >= 0 && edk < miss->dec_request->edk_count &&
-        dek_cache_value_add_wrapping_key(value, miss->dec_request->edks[edk].provider_info,
-                                         miss->dec_request->edks[edk].provider_info_len) !=
-            DEK_CACHE_OK)
-        status = ESDK_ERR_ALLOC;
-    esdk_dec_materials_free(mat);
-    return status == ESDK_OK ? 0 : store_failure(status, "decryption", detail, detail_cap);
+    else
+        esdk_dec_materials_free(mat);
+    return rc;
 }
 
 /* Maps a cache failure to the message layer's status and detail. */

@@ -213,6 +213,37 @@ static void test_unknown_length_counted_as_bypass(void)
     fixture_stop(&f);
 }
 
+/* Materials over CACHING_CMM_MAX_BLOB serialised are used but not stored,
+ * both ways: every request asks the upstream, and each gets working ones. */
+static void test_oversized_materials_not_stored(void)
+{
+    fixture f;
+    CU_ASSERT_FATAL(fixture_start(&f));
+    static char big[CACHING_CMM_MAX_BLOB + 1];
+    memset(big, 'v', sizeof(big) - 1);
+    esdk_enc_context ec = {0};
+    CU_ASSERT_FATAL(esdk_ec_set_str(&ec, "big", big) == ESDK_OK);
+    esdk_enc_request request = {.ec = &ec, .plaintext_len = 100};
+    esdk_enc_materials *enc = NULL;
+    char detail[256];
+    for (int i = 0; i < 2; i++) {
+        esdk_enc_materials_free(enc);
+        enc = NULL;
+        CU_ASSERT_EQUAL_FATAL(
+            esdk_cmm_get_encryption_materials(f.caching, &request, &enc, detail, sizeof(detail)),
+            ESDK_OK);
+    }
+    CU_ASSERT_EQUAL(f.upstream.encrypt_calls, 2);
+    size_t required = 99;
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL(decrypt_through_cache(&f, enc, &enc->ec, NULL, &required), ESDK_OK);
+    CU_ASSERT_EQUAL(f.upstream.decrypt_calls, 2);
+    CU_ASSERT_EQUAL(stats_of(&f).entries, 0);
+    esdk_enc_materials_free(enc);
+    esdk_ec_clear(&ec);
+    fixture_stop(&f);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -220,6 +251,7 @@ int main(void)
          test_reproduced_context_is_cached},
         {"stored and required pairs are different entries", test_required_pairs_kept_apart},
         {"unknown-length encryptions count as bypasses", test_unknown_length_counted_as_bypass},
+        {"oversized materials are used but not stored", test_oversized_materials_not_stored},
         {NULL, NULL},
     };
     dekcache_add_suite("caching CMM", NULL, NULL, tests);
