@@ -32,26 +32,29 @@ int esdk_gcm_feed(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t l
     return 1;
 }
 
+int esdk_gcm_run(EVP_CIPHER_CTX *ctx, const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                 size_t len, uint8_t *out)
+{
+    int outl = 0;
+    uint8_t none[16]; /* GCM's final step writes nothing; out may be NULL when len is 0 */
+    return esdk_gcm_feed(ctx, NULL, aad, aad_len) && esdk_gcm_feed(ctx, out, in, len) &&
+           EVP_CipherFinal_ex(ctx, none, &outl) > 0;
+}
+
 int esdk_gcm_seal(EVP_CIPHER_CTX *ctx, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                   const uint8_t *pt, size_t len, uint8_t *ct, uint8_t tag[16])
 {
-    int outl = 0;
-    uint8_t none[16]; /* GCM's final step writes nothing; ct may be NULL when len is 0 */
     return EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, 1) &&
-           esdk_gcm_feed(ctx, NULL, aad, aad_len) && esdk_gcm_feed(ctx, ct, pt, len) &&
-           EVP_CipherFinal_ex(ctx, none, &outl) &&
+           esdk_gcm_run(ctx, aad, aad_len, pt, len, ct) &&
            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
 }
 
 int esdk_gcm_open(EVP_CIPHER_CTX *ctx, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
                   const uint8_t *ct, size_t len, uint8_t *pt, const uint8_t tag[16])
 {
-    int outl = 0;
-    uint8_t none[16];
     int ok = EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, 0) &&
-             esdk_gcm_feed(ctx, NULL, aad, aad_len) && esdk_gcm_feed(ctx, pt, ct, len) &&
              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) &&
-             EVP_CipherFinal_ex(ctx, none, &outl) > 0;
+             esdk_gcm_run(ctx, aad, aad_len, ct, len, pt);
     if (!ok && len > 0)
         OPENSSL_cleanse(pt, len);
     return ok;

@@ -43,16 +43,14 @@ static int seal_generated(EVP_CIPHER_CTX *ctx, esdk_gcm_frames *f, uint32_t seq,
                           size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
                           uint8_t tag[16])
 {
-    uint8_t next_iv[8], none[16];
-    int outl = 0;
+    uint8_t next_iv[8];
     memset(next_iv, 0xFF, sizeof(next_iv)); /* never a frame IV: stays so if ignored */
     OSSL_PARAM params[] = {
         OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, 16),
         OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, next_iv, sizeof(next_iv)),
         OSSL_PARAM_END};
     f->next = 0;
-    if (!esdk_gcm_feed(ctx, NULL, aad, aad_len) || !esdk_gcm_feed(ctx, ct, pt, len) ||
-        !EVP_CipherFinal_ex(ctx, none, &outl) || !EVP_CIPHER_CTX_get_params(ctx, params))
+    if (!esdk_gcm_run(ctx, aad, aad_len, pt, len, ct) || !EVP_CIPHER_CTX_get_params(ctx, params))
         return 0;
     if (is_iv_tail(next_iv, seq + 1))
         f->next = seq + 1;
@@ -69,16 +67,6 @@ int esdk_gcm_seal_frame(EVP_CIPHER_CTX *ctx, esdk_gcm_frames *f, uint32_t seq, c
     uint8_t iv[12];
     esdk_frame_iv(iv, seq);
     return esdk_gcm_seal(ctx, iv, aad, aad_len, pt, len, ct, tag);
-}
-
-/* AAD, ciphertext and the tag check, once IV and tag are set. */
-static int open_body(EVP_CIPHER_CTX *ctx, const uint8_t *aad, size_t aad_len, const uint8_t *ct,
-                     size_t len, uint8_t *pt)
-{
-    uint8_t none[16];
-    int outl = 0;
-    return esdk_gcm_feed(ctx, NULL, aad, aad_len) && esdk_gcm_feed(ctx, pt, ct, len) &&
-           EVP_CipherFinal_ex(ctx, none, &outl) > 0;
 }
 
 /* The IV's first 8 bytes stay those set here (zero); each frame then sets
@@ -104,7 +92,7 @@ static int open_generated(EVP_CIPHER_CTX *ctx, uint32_t seq, const uint8_t *aad,
         OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, (void *)tag, 16),
         OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, seq_be, sizeof(seq_be)),
         OSSL_PARAM_END};
-    return EVP_CIPHER_CTX_set_params(ctx, params) && open_body(ctx, aad, aad_len, ct, len, pt);
+    return EVP_CIPHER_CTX_set_params(ctx, params) && esdk_gcm_run(ctx, aad, aad_len, ct, len, pt);
 }
 
 static int open_explicit(EVP_CIPHER_CTX *ctx, uint32_t seq, const uint8_t *aad, size_t aad_len,
