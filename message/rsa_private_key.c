@@ -88,35 +88,43 @@ static esdk_status decode_body(const char *from, const char *end, key_der *k, ch
     return st;
 }
 
+static int starts_with(const char *at, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(end - at) >= n && memcmp(at, s, n) == 0;
+}
+
 /* The first "PRIVATE KEY" or "RSA PRIVATE KEY" block; other blocks before it
  * (a certificate, a public key) are skipped. */
 static esdk_status read_key_der(const char *pem, size_t pem_len, key_der *k, char *detail,
                                 size_t detail_len)
 {
-    static const char *const labels[] = {"PRIVATE KEY", "RSA PRIVATE KEY"};
+    static const struct {
+        const char *begin, *end;
+        int pkcs8;
+    } forms[] = {{"-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----", 1},
+                 {"-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", 0}};
     const char *end = pem + pem_len;
-    char begin[64], finish[64];
     memset(k, 0, sizeof(*k));
     for (const char *at = find(pem, end, "-----BEGIN "); at != NULL;
          at = find(at + 1, end, "-----BEGIN ")) {
-        for (size_t i = 0; i < 2; i++) {
-            snprintf(begin, sizeof(begin), "-----BEGIN %s-----", labels[i]);
-            snprintf(finish, sizeof(finish), "-----END %s-----", labels[i]);
-            if ((size_t)(end - at) < strlen(begin) || memcmp(at, begin, strlen(begin)) != 0)
+        if (starts_with(at, end, "-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+            return esdk_fail(detail, detail_len, ESDK_ERR_INVALID_ARGUMENT,
+                             "encrypted PEM keys are not supported");
+        for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+            if (!starts_with(at, end, forms[i].begin))
                 continue;
-            const char *body = at + strlen(begin), *stop = find(body, end, finish);
+            const char *body = at + strlen(forms[i].begin);
+            const char *stop = find(body, end, forms[i].end);
             if (stop == NULL)
                 return esdk_fail(detail, detail_len, ESDK_ERR_INVALID_ARGUMENT,
-                                 "the %s block has no end line", labels[i]);
-            k->pkcs8 = i == 0;
+                                 "the private key block has no end line");
+            k->pkcs8 = forms[i].pkcs8;
             esdk_status st = decode_body(body, stop, k, detail, detail_len);
             if (st != ESDK_OK)
                 key_der_free(k);
             return st;
         }
-        if (find(at, end, "-----BEGIN ENCRYPTED PRIVATE KEY-----") == at)
-            return esdk_fail(detail, detail_len, ESDK_ERR_INVALID_ARGUMENT,
-                             "encrypted PEM keys are not supported");
     }
     return esdk_fail(detail, detail_len, ESDK_ERR_INVALID_ARGUMENT,
                      "no PRIVATE KEY or RSA PRIVATE KEY block");
