@@ -3,7 +3,6 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/param_build.h>
 #include <openssl/params.h>
 #include <string.h>
 
@@ -124,28 +123,6 @@ static void put_key(blob_writer *w, EVP_PKEY *key, int private_key)
     OPENSSL_cleanse(scalar, sizeof(scalar));
 }
 
-static EVP_PKEY *key_from_parts(OSSL_LIB_CTX *libctx, const char *group, const uint8_t *point,
-                                size_t point_len, const uint8_t *scalar, size_t scalar_len)
-{
-    BIGNUM *priv = scalar_len > 0 ? BN_secure_new() : NULL;
-    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(libctx, "EC", NULL);
-    EVP_PKEY *key = NULL;
-    if (bld != NULL && ctx != NULL && (scalar_len == 0 || priv != NULL) &&
-        (scalar_len == 0 || BN_bin2bn(scalar, (int)scalar_len, priv) != NULL) &&
-        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
-        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) &&
-        (priv == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) &&
-        (params = OSSL_PARAM_BLD_to_param(bld)) != NULL && EVP_PKEY_fromdata_init(ctx) > 0)
-        EVP_PKEY_fromdata(ctx, &key, priv != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params);
-    OSSL_PARAM_free(params); /* the secure block holding the scalar is cleansed */
-    OSSL_PARAM_BLD_free(bld);
-    EVP_PKEY_CTX_free(ctx);
-    BN_clear_free(priv);
-    return key;
-}
-
 static EVP_PKEY *take_key(blob_reader *r, int private_key, int *failed)
 {
     size_t group_len, point_len, scalar_len;
@@ -159,7 +136,7 @@ static EVP_PKEY *take_key(blob_reader *r, int private_key, int *failed)
     if (group_len < sizeof(name) && (scalar_len > 0) == private_key) {
         memcpy(name, group, group_len);
         name[group_len] = '\0';
-        key = key_from_parts(r->libctx, name, point, point_len, scalar, scalar_len);
+        esdk_ec_key_from_parts(r->libctx, NULL, name, point, point_len, scalar, scalar_len, &key);
     }
     if (key == NULL)
         *failed = 1;

@@ -176,6 +176,12 @@ esdk_status esdk_signing_key_generate(const esdk_crypto *crypto, uint16_t suite_
 /* Base64 (standard, padded) of the SEC1 compressed public point, NUL-terminated,
  * OPENSSL_free()d by the caller. */
 esdk_status esdk_public_key_encode(const EVP_PKEY *key, char **out_b64, size_t *out_len);
+/* An EC key on `curve` from its encoded public point and (scalar_len > 0)
+ * private scalar, made in libctx/propq; the scalar passes through secure
+ * memory only. ESDK_ERR_PUBLIC_KEY when the parts do not make a key. */
+esdk_status esdk_ec_key_from_parts(OSSL_LIB_CTX *libctx, const char *propq, const char *curve,
+                                   const uint8_t *point, size_t point_len, const uint8_t *scalar,
+                                   size_t scalar_len, EVP_PKEY **out);
 /* Decodes the EC value back into a public key on the suite's curve. */
 esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id, const uint8_t *b64,
                                    size_t b64_len, EVP_PKEY **out);

@@ -61,6 +61,31 @@ static int decode_base64(const uint8_t *b64, size_t len, uint8_t *out, size_t ca
     return (size_t)m == len && memcmp(check, b64, len) == 0;
 }
 
+esdk_status esdk_ec_key_from_parts(OSSL_LIB_CTX *libctx, const char *propq, const char *curve,
+                                   const uint8_t *point, size_t point_len, const uint8_t *scalar,
+                                   size_t scalar_len, EVP_PKEY **out)
+{
+    BIGNUM *priv = scalar_len > 0 ? BN_secure_new() : NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(libctx, "EC", propq);
+    *out = NULL;
+    if (bld != NULL && ctx != NULL && (scalar_len == 0 || priv != NULL) &&
+        (scalar_len == 0 || BN_bin2bn(scalar, (int)scalar_len, priv) != NULL) &&
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) &&
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) &&
+        (priv == NULL || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) &&
+        (params = OSSL_PARAM_BLD_to_param(bld)) != NULL && EVP_PKEY_fromdata_init(ctx) > 0 &&
+        EVP_PKEY_fromdata(ctx, out, priv != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                          params) <= 0)
+        *out = NULL;
+    OSSL_PARAM_free(params); /* the secure block holding the scalar is cleansed */
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    BN_clear_free(priv);
+    return *out != NULL ? ESDK_OK : ESDK_ERR_PUBLIC_KEY;
+}
+
 esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id, const uint8_t *b64,
                                    size_t b64_len, EVP_PKEY **out)
 {
@@ -72,17 +97,7 @@ esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id,
         return ESDK_ERR_UNSUPPORTED_SUITE;
     if (!decode_base64(b64, b64_len, point, sizeof(point), &point_len))
         return ESDK_ERR_PUBLIC_KEY;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)suite->sig_curve, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, point_len),
-        OSSL_PARAM_construct_end()};
     crypto = esdk_crypto_or_default(crypto);
-    EVP_PKEY_CTX *ctx =
-        EVP_PKEY_CTX_new_from_name(esdk_crypto_libctx(crypto), "EC", esdk_crypto_propq(crypto));
-    esdk_status st = ESDK_ERR_PUBLIC_KEY;
-    if (ctx != NULL && EVP_PKEY_fromdata_init(ctx) > 0 &&
-        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) > 0)
-        st = ESDK_OK;
-    EVP_PKEY_CTX_free(ctx);
-    return st;
+    return esdk_ec_key_from_parts(esdk_crypto_libctx(crypto), esdk_crypto_propq(crypto),
+                                  suite->sig_curve, point, point_len, NULL, 0, out);
 }
