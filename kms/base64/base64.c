@@ -77,12 +77,21 @@ int kms_base64_decode(const char *text, size_t text_len, unsigned char *out, siz
     return 1;
 }
 
-int kms_base64_decode_new(const char *text, size_t text_len, int secure, unsigned char **out,
-                          size_t *out_len)
+void kms_base64_free(unsigned char *buf, size_t len, int secure)
+{
+    if (secure) {
+        OPENSSL_secure_clear_free(buf, len);
+    } else {
+        OPENSSL_clear_free(buf, len);
+    }
+}
+
+int kms_base64_decode_new(const char *text, size_t text_len, int secure, size_t min_len,
+                          size_t max_len, unsigned char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
-    if (padding_of(text, text_len) < 0 || text_len > (size_t)INT_MAX) {
+    if (text_len > kms_base64_encoded_len(max_len) || text_len > (size_t)INT_MAX) {
         return 0;
     }
     size_t cap = kms_base64_decoded_max(text_len);
@@ -91,8 +100,8 @@ int kms_base64_decode_new(const char *text, size_t text_len, int secure, unsigne
         return -1;
     }
     size_t len = 0;
-    if (!kms_base64_decode(text, text_len, buf, &len)) {
-        secure ? OPENSSL_secure_clear_free(buf, cap) : OPENSSL_clear_free(buf, cap);
+    if (!kms_base64_decode(text, text_len, buf, &len) || len < min_len || len > max_len) {
+        kms_base64_free(buf, cap, secure);
         return 0;
     }
     *out = buf;

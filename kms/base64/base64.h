@@ -23,13 +23,17 @@ size_t kms_base64_decoded_max(size_t text_len);
  * empty text decodes to 0 bytes), or 0 with *out_len = 0. */
 int kms_base64_decode(const char *text, size_t text_len, unsigned char *out, size_t *out_len);
 
-/* kms_base64_decode into a fresh buffer: OPENSSL_secure_malloc when secure is
- * non-zero, else OPENSSL_malloc. Its bytes past *out_len are zero, so
- * OPENSSL_secure_clear_free / OPENSSL_clear_free with *out_len cleanses all
- * of it. Returns 1 (*out set, also for the empty text), 0 (not strict
- * base64) or -1 (out of memory); on 0 and -1 nothing is allocated, *out is
- * NULL and *out_len 0. */
-int kms_base64_decode_new(const char *text, size_t text_len, int secure, unsigned char **out,
-                          size_t *out_len);
+/* kms_base64_decode into a fresh buffer (OPENSSL_secure_malloc when secure
+ * is non-zero, else OPENSSL_malloc) of min_len to max_len decoded bytes;
+ * text longer than max_len bytes can take is refused before any work.
+ * Returns 1 (*out set, also for an empty result), 0 (not strict base64, or
+ * a length outside the bounds) or -1 (out of memory); on 0 and -1 nothing is
+ * left allocated, *out is NULL and *out_len 0. The bytes past *out_len are
+ * zero, so kms_base64_free with *out_len cleanses it all. */
+int kms_base64_decode_new(const char *text, size_t text_len, int secure, size_t min_len,
+                          size_t max_len, unsigned char **out, size_t *out_len);
+
+/* Cleanses and frees what kms_base64_decode_new returned; NULL is a no-op. */
+void kms_base64_free(unsigned char *buf, size_t len, int secure);
 
 #endif

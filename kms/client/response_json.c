@@ -82,28 +82,17 @@ static kms_client_status take_blob(json_object *root, const char *name, int secr
     if (text == NULL) {
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
-    /* Longer than the padded base64 of max_len bytes cannot be right (the
-     * check must not be on the decoded bound: 4096 bytes take 5464
-     * characters, whose bound is 4101). */
-    if (text_len == 0 || text_len > kms_base64_encoded_len(max_len)) {
-        snprintf(reason, reason_cap, "member %s has %zu base64 characters", name, text_len);
-        return KMS_CLIENT_ERR_BAD_RESPONSE;
-    }
     unsigned char *bytes = NULL;
     size_t len = 0;
-    int rc = kms_base64_decode_new(text, text_len, secret, &bytes, &len);
+    size_t min_len = exact_len != 0 ? exact_len : 1, bound = exact_len != 0 ? exact_len : max_len;
+    int rc = kms_base64_decode_new(text, text_len, secret, min_len, bound, &bytes, &len);
     if (rc < 0) {
         snprintf(reason, reason_cap, "out of memory");
         return KMS_CLIENT_ERR_NO_MEMORY;
     }
-    if (rc == 0 || len == 0 || len > max_len || (exact_len != 0 && len != exact_len)) {
-        if (rc == 1) {
-            snprintf(reason, reason_cap, "member %s decodes to %zu bytes, expected %zu", name, len,
-                     exact_len != 0 ? exact_len : max_len);
-            secret ? OPENSSL_secure_clear_free(bytes, len) : OPENSSL_clear_free(bytes, len);
-        } else {
-            snprintf(reason, reason_cap, "member %s is not valid base64", name);
-        }
+    if (rc == 0) {
+        snprintf(reason, reason_cap, "member %s is not base64 of %zu to %zu bytes", name, min_len,
+                 bound);
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
     *out = bytes;

@@ -71,20 +71,14 @@ static int material_from_json(json_object *k, const char *seed, kms_key *key, ch
     if (b64 != NULL) {
         unsigned char *raw = NULL;
         size_t len = 0;
-        /* Only text of this length can decode to the key length. */
-        size_t b64_len = strlen(b64);
-        int rc = b64_len == kms_base64_encoded_len(KMS_MASTER_KEY_LEN)
-                     ? kms_base64_decode_new(b64, b64_len, 1, &raw, &len)
-                     : 0;
+        int rc = kms_base64_decode_new(b64, strlen(b64), 1, KMS_MASTER_KEY_LEN, KMS_MASTER_KEY_LEN,
+                                       &raw, &len);
         if (rc < 0)
             return fail(detail, cap, "out of memory");
-        if (rc == 0 || len != KMS_MASTER_KEY_LEN) {
-            if (raw)
-                OPENSSL_secure_clear_free(raw, len);
+        if (rc == 0)
             return fail(detail, cap, "key %s: material must be base64 of 32 bytes", key->id);
-        }
         memcpy(key->material, raw, KMS_MASTER_KEY_LEN);
-        OPENSSL_secure_clear_free(raw, len);
+        kms_base64_free(raw, len, 1);
         return 0;
     }
     if (seed == NULL)

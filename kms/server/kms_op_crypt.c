@@ -1,4 +1,5 @@
 /* Encrypt, Decrypt and ReEncrypt. */
+#include "kms/base64/base64.h"
 #include "kms/server/ciphertext_blob.h"
 #include "kms/server/kms_operations.h"
 #include "kms/server/kms_request.h"
@@ -79,7 +80,7 @@ static int open_request_blob(const keystore *ks, json_object *req, const char *c
     if (rc == 0)
         rc = blob_open(&view, out->key, context, context_len, &out->plaintext, &out->plaintext_len,
                        err);
-    kms_request_blob_free(blob, blob_len, 0);
+    kms_base64_free(blob, blob_len, 0);
     free(context);
     return rc;
 }
@@ -131,7 +132,7 @@ json_object *kms_op_encrypt(const keystore *ks, json_object *req, kms_error *err
         kms_request_blob(req, "Plaintext", 1, BLOB_MAX_PLAINTEXT, &plaintext, &len, err) != 0)
         return NULL;
     json_object *resp = seal_into(ks, req, "KeyId", "EncryptionContext", plaintext, len, err);
-    kms_request_blob_free(plaintext, len, 1);
+    kms_base64_free(plaintext, len, 1);
     if (resp)
         kms_response_add_string(resp, "EncryptionAlgorithm", ALGORITHM);
     return resp;

@@ -63,30 +63,13 @@ int kms_request_blob(json_object *req, const char *field, int secure, size_t max
     /* The base64 text of max_len bytes, not the 2048 of other strings. */
     if (string_field(req, field, 1, kms_base64_encoded_len(max_len), &text, &text_len, err) != 0)
         return -1;
-    int rc = kms_base64_decode_new(text, text_len, secure, out, out_len);
-    if (rc < 0) {
+    int rc = kms_base64_decode_new(text, text_len, secure, 1, max_len, out, out_len);
+    if (rc < 0)
         kms_error_set(err, "KMSInternalException", "out of memory");
-        return -1;
-    }
-    if (rc == 0 || *out_len == 0 || *out_len > max_len) {
-        kms_request_blob_free(*out, *out_len, secure);
-        *out = NULL;
-        *out_len = 0;
+    else if (rc == 0)
         kms_error_set(err, "ValidationException", "%s must be base64 of 1 to %zu bytes", field,
                       max_len);
-        return -1;
-    }
-    return 0;
-}
-
-void kms_request_blob_free(unsigned char *blob, size_t len, int secure)
-{
-    if (blob == NULL)
-        return;
-    if (secure)
-        OPENSSL_secure_clear_free(blob, len);
-    else
-        OPENSSL_clear_free(blob, len);
+    return rc == 1 ? 0 : -1;
 }
 
 int kms_request_context(json_object *req, const char *field, unsigned char **out, size_t *out_len,

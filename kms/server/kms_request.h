@@ -19,10 +19,10 @@ int kms_request_string(json_object *req, const char *field, int required, const 
 /* A base64 blob field decoded into *out (secure heap when secure != 0).
  * Returns 0 or -1; a missing required field, bad base64 (strict: see
  * kms/base64/base64.h), or a length outside [1, max_len] is
- * ValidationException, no memory KMSInternalException. */
+ * ValidationException, no memory KMSInternalException. Free with
+ * kms_base64_free. */
 int kms_request_blob(json_object *req, const char *field, int secure, size_t max_len,
                      unsigned char **out, size_t *out_len, kms_error *err);
-void kms_request_blob_free(unsigned char *blob, size_t len, int secure);
 /* The serialized encryption context of the field (absent = empty). */
 int kms_request_context(json_object *req, const char *field, unsigned char **out, size_t *out_len,
                         kms_error *err);

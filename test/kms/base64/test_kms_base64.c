@@ -55,7 +55,7 @@ static void test_rejects_non_canonical(void)
         CU_ASSERT_EQUAL(len, 0);
         unsigned char *buf = (unsigned char *)"not touched";
         len = 99;
-        CU_ASSERT_EQUAL(kms_base64_decode_new(bad[i], strlen(bad[i]), 0, &buf, &len), 0);
+        CU_ASSERT_EQUAL(kms_base64_decode_new(bad[i], strlen(bad[i]), 0, 0, 64, &buf, &len), 0);
         CU_ASSERT_PTR_NULL(buf);
         CU_ASSERT_EQUAL(len, 0);
     }
@@ -79,26 +79,39 @@ static void test_decode_new(void)
     for (int secure = 0; secure <= 1; secure++) {
         unsigned char *out = NULL;
         size_t len = 0;
-        CU_ASSERT_EQUAL_FATAL(kms_base64_decode_new(text, strlen(text), secure, &out, &len), 1);
+        CU_ASSERT_EQUAL_FATAL(kms_base64_decode_new(text, strlen(text), secure, 1, 2, &out, &len),
+                              1);
         CU_ASSERT_EQUAL(len, 2);
         CU_ASSERT_EQUAL(memcmp(out, "hi", 2), 0);
         size_t cap = kms_base64_decoded_max(strlen(text));
         for (size_t i = len; i < cap; i++)
             CU_ASSERT_EQUAL(out[i], 0);
-        if (secure) {
-            if (CRYPTO_secure_malloc_initialized())
-                CU_ASSERT_TRUE(CRYPTO_secure_allocated(out));
-            OPENSSL_secure_clear_free(out, len);
-        } else {
-            OPENSSL_clear_free(out, len);
-        }
+        if (secure && CRYPTO_secure_malloc_initialized())
+            CU_ASSERT_TRUE(CRYPTO_secure_allocated(out));
+        kms_base64_free(out, len, secure);
     }
     unsigned char *out = NULL;
     size_t len = 99;
-    CU_ASSERT_EQUAL(kms_base64_decode_new("", 0, 1, &out, &len), 1);
+    CU_ASSERT_EQUAL(kms_base64_decode_new("", 0, 1, 0, 2, &out, &len), 1);
     CU_ASSERT_PTR_NOT_NULL(out);
     CU_ASSERT_EQUAL(len, 0);
-    OPENSSL_secure_clear_free(out, 0);
+    kms_base64_free(out, 0, 1);
+    /* The bounds: a length outside them allocates nothing, and text longer
+     * than the largest result can take is refused before decoding. */
+    static const struct {
+        size_t min, max;
+        int rc;
+    } bounds[] = {{3, 4, 0}, {1, 1, 0}, {2, 2, 1}, {0, 1, 0}};
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+        out = (unsigned char *)"not touched";
+        len = 99;
+        CU_ASSERT_EQUAL(
+            kms_base64_decode_new(text, strlen(text), 0, bounds[i].min, bounds[i].max, &out, &len),
+            bounds[i].rc);
+        CU_ASSERT(bounds[i].rc == 1 ? out != NULL && len == 2 : out == NULL && len == 0);
+        if (bounds[i].rc == 1)
+            kms_base64_free(out, len, 0);
+    }
 }
 
 int main(void)
