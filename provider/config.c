@@ -63,12 +63,6 @@ static const char *const rsa_paddings[] = {"oaep-sha1",   "oaep-sha256", "oaep-s
  * at the first message. Files are checked, not read: key material is read
  * only when first needed. */
 
-/* What the KMS client accepts (kms_client.h): at most 63 bytes. */
-static int is_region(const char *v)
-{
-    return kms_region_name_ok(v) && strlen(v) < 64;
-}
-
 static int is_account_id(const char *v)
 {
     return strlen(v) == 12 && strspn(v, "0123456789") == 12;
@@ -77,7 +71,7 @@ static int is_account_id(const char *v)
 /* Partitions are named like regions but never start with a digit. */
 static int is_partition(const char *v)
 {
-    return is_region(v) && !(v[0] >= '0' && v[0] <= '9');
+    return kms_region_name_ok(v) && !(v[0] >= '0' && v[0] <= '9');
 }
 
 static int stat_readable_file(const char *v, struct stat *st)
@@ -100,7 +94,7 @@ static int is_aes_key_file(const char *v)
 static const config_key config_keys[] = {
     CHECKED(kms_endpoint, kms_client_endpoint_ok,
             "an http:// or https:// URL with no path or query"),
-    CHECKED(region, is_region, "an AWS region name such as us-east-1"),
+    CHECKED(region, kms_region_name_ok, "an AWS region name such as us-east-1"),
     STR(key_id),
     LIST(decrypt_keys, NULL, "1 to 64 comma-separated key IDs, ARNs or aliases"),
     {"discovery", KEY_BOOL, offsetof(dekcache_config, discovery), 0, 0, 1, NULL, NULL, NULL},

@@ -39,7 +39,8 @@ static int split_resource(const char *resource, kms_arn *out)
 
 int kms_region_name_ok(const char *text)
 {
-    return strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(text);
+    size_t len = strlen(text);
+    return len < 64 && strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
 }
 
 int kms_arn_parse(const char *text, kms_arn *out)

@@ -12,7 +12,8 @@ typedef struct {
     char resource_id[256];
 } kms_arn;
 
-/* 1 if text can be a region: lowercase letters, digits and hyphens only. A
+/* 1 if text can be a region: at most 63 lowercase letters, digits and
+ * hyphens (what kms_client_config.region accepts). A
  * region becomes part of the endpoint's host name, so nothing else may pass
  * (a region "evil.example#" would send a signed request to evil.example). */
 int kms_region_name_ok(const char *text);

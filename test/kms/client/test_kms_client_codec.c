@@ -35,6 +35,13 @@ static void test_arn_parse(void)
     CU_ASSERT_FALSE(kms_arn_parse("arn:aws:kms:US-EAST-1:111122223333:key/k", &arn));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:key/"));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:grant/x"));
+    /* At most 63 characters: what the client takes as its region. */
+    char region[65];
+    memset(region, 'a', 64);
+    region[64] = '\0';
+    CU_ASSERT_FALSE(kms_region_name_ok(region));
+    region[63] = '\0';
+    CU_ASSERT_TRUE(kms_region_name_ok(region));
 }
 
 /* A request body, parsed back with json-c, has exactly the members KMS expects. */
