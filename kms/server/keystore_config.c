@@ -252,6 +252,9 @@ int keystore_load_file(keystore *ks, const char *path, char *detail, size_t deta
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return fail(detail, detail_cap, "cannot open config %.200s", path);
+    /* Unbuffered: the secrets go straight into `text`, never through a stdio
+     * buffer that fclose would free uncleansed. */
+    setvbuf(f, NULL, _IONBF, 0);
     char *text = OPENSSL_malloc(MAX_CONFIG_BYTES + 1);
     size_t n = text ? fread(text, 1, MAX_CONFIG_BYTES + 1, f) : 0;
     fclose(f);
