@@ -38,23 +38,36 @@ static int parse_action(const char *name, fault_action *out)
     return -1;
 }
 
-static int fault_fields(json_object *o, fault_rule *rule, char *detail, size_t cap)
+/* 1 with *out set when o has key as a string, 0 when it lacks key, -1 when key
+ * holds anything else (json-c gives a JSON null as a NULL object). */
+static int string_member(json_object *o, const char *key, const char **out)
 {
     json_object *v;
-    if (json_object_object_get_ex(o, "operation", &v) &&
-        (rule->operation = kms_operation_from_name(json_object_get_string(v))) ==
-            KMS_SERVER_OP_UNKNOWN)
+    *out = NULL;
+    if (!json_object_object_get_ex(o, key, &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_string))
+        return -1;
+    *out = json_object_get_string(v);
+    return 1;
+}
+
+static int fault_fields(json_object *o, fault_rule *rule, char *detail, size_t cap)
+{
+    const char *text;
+    int has = string_member(o, "operation", &text);
+    if (has < 0 ||
+        (has > 0 && (rule->operation = kms_operation_from_name(text)) == KMS_SERVER_OP_UNKNOWN))
         return snprintf(detail, cap, "unknown operation"), -1;
-    if (json_object_object_get_ex(o, "error_type", &v)) {
-        const char *t = json_object_get_string(v);
-        if (!json_object_is_type(v, json_type_string) || !*t ||
-            strlen(t) >= sizeof(rule->error_type))
-            return snprintf(detail, cap, "error_type must be a short string"), -1;
-        snprintf(rule->error_type, sizeof(rule->error_type), "%s", t);
+    has = string_member(o, "error_type", &text);
+    if (has < 0 || (has > 0 && (!*text || strlen(text) >= sizeof(rule->error_type))))
+        return snprintf(detail, cap, "error_type must be a short string"), -1;
+    if (has > 0) {
+        snprintf(rule->error_type, sizeof(rule->error_type), "%s", text);
         rule->action = FAULT_AWS_ERROR;
     }
-    if (json_object_object_get_ex(o, "action", &v) &&
-        parse_action(json_object_get_string(v), &rule->action) != 0)
+    has = string_member(o, "action", &text);
+    if (has < 0 || (has > 0 && parse_action(text, &rule->action) != 0))
         return snprintf(detail, cap, "action must be none|error|http500|http503|drop"), -1;
     if (rule->action == FAULT_AWS_ERROR && !rule->error_type[0])
         return snprintf(detail, cap, "action error needs error_type"), -1;
