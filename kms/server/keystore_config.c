@@ -97,10 +97,20 @@ static int key_from_json(json_object *k, const char *seed, kms_key *key, char *d
     snprintf(key->id, sizeof(key->id), "%s", id);
     const char *desc = get_string(k, "description");
     snprintf(key->description, sizeof(key->description), "%s", desc ? desc : "");
-    key->enabled = json_object_object_get_ex(k, "enabled", &v) ? json_object_get_boolean(v) : 1;
-    key->creation_date = json_object_object_get_ex(k, "creation_date", &v)
-                             ? (long long)json_object_get_int64(v)
-                             : 1700000000LL;
+    key->enabled = 1;
+    if (json_object_object_get_ex(k, "enabled", &v)) {
+        /* json-c would read the string "false" as true. */
+        if (!json_object_is_type(v, json_type_boolean))
+            return fail(detail, cap, "key %s: \"enabled\" must be true or false", key->id);
+        key->enabled = json_object_get_boolean(v);
+    }
+    key->creation_date = 1700000000LL;
+    if (json_object_object_get_ex(k, "creation_date", &v)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+            return fail(detail, cap, "key %s: \"creation_date\" must be seconds since 1970",
+                        key->id);
+        key->creation_date = (long long)json_object_get_int64(v);
+    }
     return material_from_json(k, seed, key, detail, cap);
 }
 
