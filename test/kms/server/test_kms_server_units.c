@@ -8,6 +8,7 @@
 #include "kms/server/encryption_context.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_operations.h"
+#include "kms/server/kms_request.h"
 #include "kms/server/request_auth.h"
 
 #include <openssl/crypto.h>
@@ -88,6 +89,8 @@ static void test_config_errors(void)
         {"{\"seed\":\"s\",\"keys\":[],\"account\":\"12\"}", "12 digits"},
         {"{\"seed\":\"s\",\"keys\":[],\"credentials\":[{\"access_key_id\":\"a\"}]}",
          "secret_access_key"},
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"enabled\":\"false\"}]}", "true or false"},
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"creation_date\":\"x\"}]}", "seconds"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         keystore k;
@@ -340,10 +343,41 @@ static void test_fault_rule_parsing(void)
                                 "{\"rate\":2}",
                                 "{\"count\":0}",
                                 "{\"latency_ms\":-1}",
-                                "{\"action\":\"boom\"}"};
+                                "{\"action\":\"boom\"}",
+                                "{\"action\":null}",
+                                "{\"action\":7}",
+                                "{\"operation\":null}",
+                                "{\"error_type\":null}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CU_ASSERT_EQUAL(control_parse_fault(bad[i], strlen(bad[i]), &r, detail, sizeof(detail)),
                         -1);
+}
+
+/* A NUL would cut a key name or a context value short in the server's C view. */
+static void test_request_refuses_nul(void)
+{
+    static const char *bad[] = {
+        "{\"KeyId\":\"alias/dekcache-local\\u0000junk\"}",
+        "{\"EncryptionContext\":{\"purpose\":\"tenant-A\\u0000evil\"}}",
+        "{\"EncryptionContext\":{\"k\\u0000x\":\"v\"}}",
+    };
+    kms_error err;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        CU_ASSERT_PTR_NULL(kms_request_parse(bad[i], strlen(bad[i]), &err));
+        CU_ASSERT_STRING_EQUAL(err.type, "ValidationException");
+    }
+    static const char raw_nul[] = "{\"KeyId\":\"a\0b\"}";
+    CU_ASSERT_PTR_NULL(kms_request_parse(raw_nul, sizeof(raw_nul) - 1, &err));
+    /* An escaped backslash followed by the text u0000 is no NUL. */
+    static const char fine[] = "{\"EncryptionContext\":{\"k\":\"a\\\\u0000\"}}";
+    json_object *req = kms_request_parse(fine, strlen(fine), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(req);
+    json_object *ctx, *v;
+    CU_ASSERT_TRUE(json_object_object_get_ex(req, "EncryptionContext", &ctx));
+    CU_ASSERT_TRUE(json_object_object_get_ex(ctx, "k", &v));
+    CU_ASSERT_STRING_EQUAL(json_object_get_string(v), "a\\u0000");
+    json_secret_release(req);
 }
 
 static void test_fault_pick_count_and_operation(void)
@@ -408,6 +442,7 @@ int main(void)
         {"request_auth_policy", test_request_auth_policy},
         {"fault_rule_parsing", test_fault_rule_parsing},
         {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
+        {"request_refuses_nul", test_request_refuses_nul},
         {"json_secret parse and cleansing release", test_json_secret},
         {NULL, NULL}};
     dekcache_add_suite("kms_server_units", load_test_config, free_keystore, tests);
