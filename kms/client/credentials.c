@@ -78,14 +78,16 @@ typedef struct {
     char token[SECRET_MAX];
 } file_secrets;
 
-/* Reads one shared file's profile; returns -1 if a value is oversized. */
+/* Reads one shared file's profile in one pass; -1 if a value is oversized. */
 static int read_profile(const char *path, shared_file_kind kind, const char *profile,
                         file_secrets *s)
 {
-    int a = shared_profile_get(path, kind, profile, "aws_access_key_id", s->key_id, SECRET_MAX);
-    int b = shared_profile_get(path, kind, profile, "aws_secret_access_key", s->secret, SECRET_MAX);
-    int c = shared_profile_get(path, kind, profile, "aws_session_token", s->token, SECRET_MAX);
-    return (a < 0 || b < 0 || c < 0) ? -1 : 0;
+    shared_profile_field fields[] = {
+        {"aws_access_key_id", s->key_id, SECRET_MAX, 0},
+        {"aws_secret_access_key", s->secret, SECRET_MAX, 0},
+        {"aws_session_token", s->token, SECRET_MAX, 0},
+    };
+    return shared_profile_get_fields(path, kind, profile, fields, 3) < 0 ? -1 : 0;
 }
 
 static kms_client_status from_shared_file(const char *path, shared_file_kind kind,

@@ -3,8 +3,11 @@
 #include "kms/client/env.h"
 
 #include <openssl/crypto.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #define LINE_MAX_BYTES 4096
 
@@ -20,60 +23,161 @@ static char *trim(char *text)
     return text;
 }
 
-/* Whether a "[...]" header (brackets removed, trimmed) opens the profile. */
+/* Whether a "[...]" header (brackets removed) opens the profile. */
 static int header_names_profile(char *header, shared_file_kind kind, const char *profile)
 {
     header = trim(header);
-    if (kind == SHARED_FILE_CONFIG && strcmp(profile, "default") != 0) {
-        if (strncmp(header, "profile", 7) != 0 || (header[7] != ' ' && header[7] != '\t')) {
-            return 0;
-        }
-        header = trim(header + 7);
+    if (kind == SHARED_FILE_CONFIG && strncmp(header, "profile", 7) == 0 &&
+        (header[7] == ' ' || header[7] == '\t')) {
+        return strcmp(trim(header + 7), profile) == 0;
     }
-    return strcmp(header, profile) == 0;
+    /* In the config file only the default profile goes without the prefix. */
+    return (kind == SHARED_FILE_CREDENTIALS || strcmp(profile, "default") == 0) &&
+           strcmp(header, profile) == 0;
 }
 
-/* Returns 1 if the line is "key = value" for the key (value set), else 0. */
-static int line_value(char *line, const char *key, char **value)
+/* The field a "key = value" line sets, still unfound; NULL for other lines. */
+static shared_profile_field *line_field(char *line, shared_profile_field *fields, size_t n,
+                                        char **value)
 {
     char *eq = strchr(line, '=');
     if (eq == NULL) {
-        return 0;
+        return NULL;
     }
     *eq = '\0';
-    if (strcmp(trim(line), key) != 0) {
-        return 0;
+    const char *key = trim(line);
+    for (size_t i = 0; i < n; i++) {
+        if (fields[i].found == 0 && strcasecmp(key, fields[i].key) == 0) {
+            *value = trim(eq + 1);
+            return &fields[i];
+        }
     }
-    *value = trim(eq + 1);
-    return 1;
+    return NULL;
 }
 
-static int scan(FILE *file, shared_file_kind kind, const char *profile, const char *key, char *out,
-                size_t cap, char *line)
+/* Reads one line into line; 1 if it fit, 0 if it was longer (its first part
+ * is in line, the rest is consumed), -1 at the end of the file. */
+static int read_line(FILE *file, char *line)
 {
-    int in_profile = 0;
-    while (fgets(line, LINE_MAX_BYTES, file) != NULL) {
-        char *text = trim(line);
-        char *value = NULL;
-        if (text[0] == '#' || text[0] == ';' || text[0] == '\0') {
-            continue;
+    if (fgets(line, LINE_MAX_BYTES, file) == NULL) {
+        return -1;
+    }
+    if (strchr(line, '\n') != NULL || feof(file)) {
+        return 1;
+    }
+    int c;
+    while ((c = fgetc(file)) != EOF && c != '\n') {
+    }
+    return 0;
+}
+
+typedef struct {
+    int in_profile;
+    int after_option; /* an indented line after an option continues its value */
+} scan_state;
+
+/* Applies one line; -1 when a wanted value does not fit. */
+static int apply_line(char *line, int whole, scan_state *st, shared_file_kind kind,
+                      const char *profile, shared_profile_field *fields, size_t n)
+{
+    int indented = line[0] == ' ' || line[0] == '\t';
+    char *text = trim(line);
+    char *value = NULL;
+    if (text[0] == '#' || text[0] == ';' || text[0] == '\0') {
+        return 0;
+    }
+    if (indented && st->after_option) {
+        return 0;
+    }
+    st->after_option = 0;
+    if (text[0] == '[') {
+        char *close = strchr(text, ']');
+        if (close != NULL) {
+            *close = '\0';
         }
-        if (text[0] == '[') {
-            char *close = strchr(text, ']');
-            if (close != NULL) {
-                *close = '\0';
-            }
-            in_profile = close != NULL && header_names_profile(text + 1, kind, profile);
-        } else if (in_profile && line_value(text, key, &value)) {
-            size_t len = strlen(value);
-            if (len >= cap) {
-                return -1;
-            }
-            memcpy(out, value, len + 1);
+        /* A header cut short names no profile we can trust. */
+        st->in_profile = whole && close != NULL && header_names_profile(text + 1, kind, profile);
+        return 0;
+    }
+    st->after_option = strchr(text, '=') != NULL;
+    shared_profile_field *field = st->in_profile ? line_field(text, fields, n, &value) : NULL;
+    if (field == NULL) {
+        return 0;
+    }
+    size_t len = strlen(value);
+    if (!whole || len >= field->cap) {
+        field->found = -1;
+        return -1;
+    }
+    memcpy(field->out, value, len + 1);
+    field->found = 1;
+    return 0;
+}
+
+int shared_profile_read_fields(FILE *file, shared_file_kind kind, const char *profile,
+                               shared_profile_field *fields, size_t n)
+{
+    char line[LINE_MAX_BYTES];
+    scan_state st = {0, 0};
+    int rc = 0, whole;
+    for (size_t i = 0; i < n; i++) {
+        fields[i].found = 0;
+    }
+    while (rc == 0 && (whole = read_line(file, line)) >= 0) {
+        rc = apply_line(line, whole, &st, kind, profile, fields, n);
+    }
+    OPENSSL_cleanse(line, sizeof(line));
+    if (rc < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fields[i].found == 1) {
             return 1;
         }
     }
     return 0;
+}
+
+int shared_profile_get_fields(const char *path, shared_file_kind kind, const char *profile,
+                              shared_profile_field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fields[i].found = 0;
+    }
+    FILE *file = path[0] != '\0' ? fopen(path, "r") : NULL;
+    if (file == NULL) {
+        return 0;
+    }
+    /* stdio's own buffer would keep a copy of the secrets: use ours, cleansed. */
+    char stdio_buffer[BUFSIZ];
+    setvbuf(file, stdio_buffer, _IOFBF, sizeof(stdio_buffer));
+    int found = shared_profile_read_fields(file, kind, profile, fields, n);
+    fclose(file);
+    OPENSSL_cleanse(stdio_buffer, sizeof(stdio_buffer));
+    return found;
+}
+
+int shared_profile_get(const char *path, shared_file_kind kind, const char *profile,
+                       const char *key, char *out, size_t cap)
+{
+    shared_profile_field field = {key, out, cap, 0};
+    int rc = shared_profile_get_fields(path, kind, profile, &field, 1);
+    return rc < 0 ? -1 : field.found;
+}
+
+/* $HOME, else the password database, as SDKs expand "~"; NULL with neither. */
+static const char *home_directory(char *buf, size_t cap)
+{
+    const char *home = env_first_set(NULL, "HOME", NULL);
+    struct passwd pw, *found = NULL;
+    if (home != NULL) {
+        return home;
+    }
+    if (getpwuid_r(getuid(), &pw, buf, cap, &found) != 0 || found == NULL ||
+        found->pw_dir == NULL || found->pw_dir[0] == '\0') {
+        return NULL;
+    }
+    return found->pw_dir;
 }
 
 void shared_file_path(shared_file_kind kind, char *out, size_t cap)
@@ -81,12 +185,20 @@ void shared_file_path(shared_file_kind kind, char *out, size_t cap)
     int credentials = kind == SHARED_FILE_CREDENTIALS;
     const char *path =
         env_first_set(NULL, credentials ? "AWS_SHARED_CREDENTIALS_FILE" : "AWS_CONFIG_FILE", NULL);
-    const char *home = env_first_set(NULL, "HOME", NULL);
-    if (path != NULL) {
+    char pwbuf[4096];
+    const char *home = NULL;
+    out[0] = '\0';
+    if (path != NULL && strncmp(path, "~/", 2) != 0) {
         snprintf(out, cap, "%s", path);
+        return;
+    }
+    if ((home = home_directory(pwbuf, sizeof(pwbuf))) == NULL) {
+        return;
+    }
+    if (path != NULL) {
+        snprintf(out, cap, "%s%s", home, path + 1);
     } else {
-        snprintf(out, cap, "%s/.aws/%s", home != NULL ? home : ".",
-                 credentials ? "credentials" : "config");
+        snprintf(out, cap, "%s/.aws/%s", home, credentials ? "credentials" : "config");
     }
 }
 
@@ -94,29 +206,4 @@ const char *shared_profile_name(const char *configured)
 {
     const char *profile = env_first_set(configured, "AWS_PROFILE", NULL);
     return profile != NULL ? profile : "default";
-}
-
-int shared_profile_read(FILE *file, shared_file_kind kind, const char *profile, const char *key,
-                        char *out, size_t cap)
-{
-    char line[LINE_MAX_BYTES];
-    int found = scan(file, kind, profile, key, out, cap, line);
-    OPENSSL_cleanse(line, sizeof(line));
-    return found;
-}
-
-int shared_profile_get(const char *path, shared_file_kind kind, const char *profile,
-                       const char *key, char *out, size_t cap)
-{
-    FILE *file = fopen(path, "r");
-    if (file == NULL) {
-        return 0;
-    }
-    /* stdio's own buffer would keep a copy of the secrets: use ours, cleansed. */
-    char stdio_buffer[BUFSIZ];
-    setvbuf(file, stdio_buffer, _IOFBF, sizeof(stdio_buffer));
-    int found = shared_profile_read(file, kind, profile, key, out, cap);
-    fclose(file);
-    OPENSSL_cleanse(stdio_buffer, sizeof(stdio_buffer));
-    return found;
 }

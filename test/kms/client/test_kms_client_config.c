@@ -149,6 +149,90 @@ static void test_shared_profile_sections(void)
                     0);
 }
 
+/* A line longer than the reader's buffer must not leave its tail to be read
+ * as a line of its own: here a commented-out line would supply the secret. */
+static void test_shared_profile_long_line(void)
+{
+    char path[160], value[64];
+    snprintf(path, sizeof(path), "%s/long", dir);
+    size_t filler = 5000;
+    char *text = malloc(filler + 256);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    strcpy(text, "[default]\n# ");
+    memset(text + strlen(text), 'x', filler);
+    strcpy(text + strlen("[default]\n# ") + filler,
+           "aws_secret_access_key = INJECTED\naws_secret_access_key = real\n");
+    write_file(path, text);
+    CU_ASSERT_EQUAL(shared_profile_get(path, SHARED_FILE_CREDENTIALS, "default",
+                                       "aws_secret_access_key", value, sizeof(value)),
+                    1);
+    CU_ASSERT_STRING_EQUAL(value, "real");
+    /* A value too long for the line buffer is oversized, not cut short. */
+    strcpy(text, "[default]\naws_session_token = ");
+    memset(text + strlen(text), 'T', filler);
+    strcpy(text + strlen("[default]\naws_session_token = ") + filler, "\n");
+    write_file(path, text);
+    CU_ASSERT_EQUAL(shared_profile_get(path, SHARED_FILE_CREDENTIALS, "default",
+                                       "aws_session_token", value, sizeof(value)),
+                    -1);
+    /* A header cut short closes the profile before it. */
+    strcpy(text, "[default]\n[");
+    memset(text + strlen(text), 'p', filler);
+    strcpy(text + strlen("[default]\n[") + filler, "]\nregion = wrong\n");
+    write_file(path, text);
+    CU_ASSERT_EQUAL(
+        shared_profile_get(path, SHARED_FILE_CONFIG, "default", "region", value, sizeof(value)), 0);
+    free(text);
+    unlink(path);
+}
+
+/* What botocore accepts: [profile default], key names in any case; and what
+ * it does not: an indented line after an option continues that option. */
+static void test_shared_profile_forms(void)
+{
+    char path[160], key[64], secret[64], token[64];
+    snprintf(path, sizeof(path), "%s/forms", dir);
+    write_file(path, "[profile default]\nAWS_ACCESS_KEY_ID = UPPER\ns3 =\n"
+                     "  aws_secret_access_key = NESTED\naws_secret_access_key = TOP\n");
+    shared_profile_field fields[] = {{"aws_access_key_id", key, sizeof(key), 0},
+                                     {"aws_secret_access_key", secret, sizeof(secret), 0},
+                                     {"aws_session_token", token, sizeof(token), 0}};
+    CU_ASSERT_EQUAL(shared_profile_get_fields(path, SHARED_FILE_CONFIG, "default", fields, 3), 1);
+    CU_ASSERT_EQUAL(fields[0].found, 1);
+    CU_ASSERT_STRING_EQUAL(key, "UPPER");
+    CU_ASSERT_EQUAL(fields[1].found, 1);
+    CU_ASSERT_STRING_EQUAL(secret, "TOP");
+    CU_ASSERT_EQUAL(fields[2].found, 0);
+    /* In the credentials file "[profile default]" is a profile of that name. */
+    CU_ASSERT_EQUAL(shared_profile_get_fields(path, SHARED_FILE_CREDENTIALS, "default", fields, 3),
+                    0);
+    unlink(path);
+}
+
+/* "~/" in the file variables is the home directory; without HOME the
+ * password database gives it, and never the current directory. */
+static void test_shared_file_home(void)
+{
+    char path[512];
+    char *saved_home = getenv("HOME") != NULL ? strdup(getenv("HOME")) : NULL;
+    clear_env();
+    setenv("HOME", "/home/someone", 1);
+    setenv("AWS_CONFIG_FILE", "~/cfg/aws", 1);
+    shared_file_path(SHARED_FILE_CONFIG, path, sizeof(path));
+    CU_ASSERT_STRING_EQUAL(path, "/home/someone/cfg/aws");
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    shared_file_path(SHARED_FILE_CREDENTIALS, path, sizeof(path));
+    CU_ASSERT_STRING_EQUAL(path, "/home/someone/.aws/credentials");
+    unsetenv("HOME");
+    shared_file_path(SHARED_FILE_CREDENTIALS, path, sizeof(path));
+    CU_ASSERT(path[0] == '\0' || (path[0] == '/' && strstr(path, "/.aws/credentials") != NULL));
+    if (saved_home != NULL) {
+        setenv("HOME", saved_home, 1);
+        free(saved_home);
+    }
+    clear_env();
+}
+
 static void test_region_order(void)
 {
     char region[64];
@@ -297,6 +381,9 @@ int main(void)
         {"shared files and profiles", test_shared_files_and_profiles},
         {"no credentials: clear message", test_no_credentials_message},
         {"shared profile sections", test_shared_profile_sections},
+        {"shared profile: over-long lines", test_shared_profile_long_line},
+        {"shared profile: botocore forms", test_shared_profile_forms},
+        {"shared file paths and home", test_shared_file_home},
         {"region order", test_region_order},
         {"over-long region refused", test_region_too_long},
         {"endpoint URL and Host", test_endpoint},
