@@ -71,7 +71,8 @@ esdk_status esdk_decrypt_new(const esdk_decrypt_options *options, esdk_decryptor
 /* Supplies the CMM after header inspection (takes a reference). */
 esdk_status esdk_decrypt_set_cmm(esdk_decryptor *dec, esdk_cmm *cmm);
 
-/* Consumes all in_len bytes; writes at most out_cap verified plaintext bytes. */
+/* Consumes all in_len bytes; writes at most out_cap verified plaintext bytes.
+ * in and out must not overlap: queued plaintext is written before in is read. */
 esdk_status esdk_decrypt_update(esdk_decryptor *dec, const uint8_t *in, size_t in_len, uint8_t *out,
                                 size_t out_cap, size_t *out_len);
 

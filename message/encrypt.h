@@ -61,7 +61,8 @@ esdk_status esdk_encrypt_new(const esdk_encrypt_options *options, esdk_encryptor
                              char *detail, size_t detail_len);
 
 /* Consumes all `in_len` bytes (always: what does not become output is buffered)
- * and writes at most out_cap bytes; *out_len = bytes written. */
+ * and writes at most out_cap bytes; *out_len = bytes written. in and out must
+ * not overlap: the header and queued output are written before the input is read. */
 esdk_status esdk_encrypt_update(esdk_encryptor *enc, const uint8_t *in, size_t in_len, uint8_t *out,
                                 size_t out_cap, size_t *out_len);
 

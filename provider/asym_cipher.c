@@ -12,6 +12,7 @@
 #include "message/encrypt.h"
 #include "provider/error_map.h"
 #include "provider/errors.h"
+#include "provider/input_copy.h"
 #include "provider/keymgmt.h"
 #include "provider/keyref.h"
 #include "provider/message_params.h"
@@ -119,7 +120,16 @@ static int asym_encrypt(void *vctx, unsigned char *out, size_t *outlen, size_t o
         return 0;
     }
     size_t written = 0, n = 0;
-    esdk_status status = esdk_encrypt_update(ctx->enc, in, inlen, out, outsize, &written);
+    unsigned char *copy = NULL;
+    if (!dekcache_input_copy_if_aliased(in, inlen, out, outsize, &copy)) {
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INTERNAL_ERROR,
+                       "out of memory copying %zu bytes of input that overlap the output", inlen);
+        drop_results(ctx);
+        return 0;
+    }
+    esdk_status status =
+        esdk_encrypt_update(ctx->enc, copy != NULL ? copy : in, inlen, out, outsize, &written);
+    dekcache_input_copy_free(copy, inlen);
     while (status == ESDK_OK) {
         status = esdk_encrypt_finish(ctx->enc, out + written, outsize - written, &n);
         written += n;

@@ -8,6 +8,7 @@
 #include "provider/cipher_ctx.h"
 #include "provider/error_map.h"
 #include "provider/errors.h"
+#include "provider/input_copy.h"
 #include "provider/message_start.h"
 
 static void *cipher_newctx(void *provctx)
@@ -160,9 +161,17 @@ static int cipher_update(void *vctx, unsigned char *out, size_t *outl, size_t ou
     if (!dekcache_cipher_ensure_started(ctx))
         return 0;
     size_t budget = update_budget(inl, outsize);
+    unsigned char *copy = NULL;
+    if (!dekcache_input_copy_if_aliased(in, inl, out, budget, &copy)) {
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_INTERNAL_ERROR,
+                       "out of memory copying %zu bytes of input that overlap the output", inl);
+        return 0;
+    }
+    const unsigned char *source = copy != NULL ? copy : in;
     esdk_status status = ctx->encrypting
-                             ? esdk_encrypt_update(ctx->enc, in, inl, out, budget, outl)
-                             : esdk_decrypt_update(ctx->dec, in, inl, out, budget, outl);
+                             ? esdk_encrypt_update(ctx->enc, source, inl, out, budget, outl)
+                             : esdk_decrypt_update(ctx->dec, source, inl, out, budget, outl);
+    dekcache_input_copy_free(copy, inl);
     if (status != ESDK_OK)
         return fail(ctx, status, ctx->encrypting ? "encrypting" : "decrypting",
                     ctx->encrypting ? esdk_encrypt_error_detail(ctx->enc)

@@ -110,6 +110,45 @@ int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *pa
     return 1;
 }
 
+int fixture_cipher_in_place(const provider_fixture *fx, int encrypt, const unsigned char *in,
+                            size_t in_len, size_t chunk, unsigned char **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (chunk == 0 || chunk > in_len)
+        chunk = in_len > 0 ? in_len : 1;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    size_t work_cap = chunk + 2 * 4384, cap = in_len + (in_len / 16 + 4) * 4384 + 65536;
+    unsigned char *work = OPENSSL_malloc(work_cap), *buf = OPENSSL_malloc(cap);
+    int ok = ctx != NULL && work != NULL && buf != NULL &&
+             EVP_CipherInit_ex2(ctx, fx->cipher, (const unsigned char *)"", NULL, encrypt, NULL);
+    size_t done = 0, used = 0;
+    while (ok && done < in_len) {
+        size_t n = in_len - done < chunk ? in_len - done : chunk;
+        int outl = 0;
+        memcpy(work, in + done, n);
+        ok = EVP_CipherUpdate(ctx, work, &outl, work, (int)n) && used + (size_t)outl <= cap;
+        if (ok)
+            memcpy(buf + used, work, (size_t)outl);
+        used += (size_t)outl;
+        done += n;
+    }
+    int outl = 0;
+    ok = ok && EVP_CipherFinal_ex(ctx, work, &outl) && used + (size_t)outl <= cap;
+    if (ok)
+        memcpy(buf + used, work, (size_t)outl);
+    used += (size_t)outl;
+    EVP_CIPHER_CTX_free(ctx);
+    OPENSSL_clear_free(work, work_cap);
+    if (!ok) {
+        OPENSSL_clear_free(buf, cap);
+        return 0;
+    }
+    *out = buf;
+    *out_len = used;
+    return 1;
+}
+
 const char *fixture_last_error(char *buf, size_t len)
 {
     const char *data = NULL;

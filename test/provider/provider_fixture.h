@@ -29,6 +29,11 @@ int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *pa
                    const unsigned char *in, size_t in_len, const size_t *chunks, size_t n_chunks,
                    unsigned char **out, size_t *out_len);
 
+/* The same, in place, as a caller that reads each chunk of `chunk` bytes (0:
+ * all) into one work buffer and passes it as both input and output. */
+int fixture_cipher_in_place(const provider_fixture *fx, int encrypt, const unsigned char *in,
+                            size_t in_len, size_t chunk, unsigned char **out, size_t *out_len);
+
 /* Loads a DEKCACHE key reference ("dekcache:<key-id>[?k=v]") through the
  * OSSL_STORE loader. NULL on failure. */
 EVP_PKEY *fixture_load_key(const provider_fixture *fx, const char *uri);

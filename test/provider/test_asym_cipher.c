@@ -57,6 +57,33 @@ static unsigned char *message_of(unsigned char fill, size_t n, size_t *ct_len)
     return ct;
 }
 
+/* EVP_PKEY_encrypt and _decrypt with out == in give the same message. */
+static void test_in_place(void)
+{
+    static const size_t sizes[] = {1, 4097, 20000};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        size_t n = sizes[i], size = 0;
+        unsigned char *plain = OPENSSL_malloc(n);
+        CU_ASSERT_FATAL(plain != NULL && RAND_bytes(plain, (int)n) == 1);
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(fx.libctx, key, NULL);
+        CU_ASSERT_FATAL(ctx != NULL && EVP_PKEY_encrypt_init(ctx) == 1 &&
+                        EVP_PKEY_encrypt(ctx, NULL, &size, plain, n) == 1 && size > n);
+        unsigned char *buf = OPENSSL_malloc(size);
+        CU_ASSERT_FATAL(buf != NULL);
+        memcpy(buf, plain, n);
+        size_t ct_len = size;
+        CU_ASSERT_FATAL(EVP_PKEY_encrypt(ctx, buf, &ct_len, buf, n) == 1);
+        EVP_PKEY_CTX_free(ctx);
+        ctx = decrypt_ctx();
+        size_t back_len = ct_len;
+        CU_ASSERT(EVP_PKEY_decrypt(ctx, buf, &back_len, buf, ct_len) == 1);
+        CU_ASSERT(back_len == n && memcmp(buf, plain, n) == 0);
+        EVP_PKEY_CTX_free(ctx);
+        OPENSSL_free(buf);
+        OPENSSL_free(plain);
+    }
+}
+
 static void test_decrypt_without_size_query(void)
 {
     size_t ct_len;
@@ -117,6 +144,7 @@ static void test_size_query_result_only_for_its_message(void)
 int main(void)
 {
     static const dekcache_test_case tests[] = {
+        {"in-place encryption and decryption", test_in_place},
         {"decrypt into a buffer without a size query", test_decrypt_without_size_query},
         {"a too small buffer fails, the retry works", test_small_buffer_fails_then_retry_works},
         {"a size query's plaintext serves only its own message",
