@@ -23,7 +23,7 @@
 #define DEKCACHE_PARAM_ENCRYPTION_CONTEXT "encryption-context" /* UTF-8, see docs */
 #define DEKCACHE_PARAM_PLAINTEXT_LENGTH   "plaintext-length"   /* uint64 */
 #define DEKCACHE_PARAM_ALGORITHM_SUITE    "algorithm-suite"    /* uint: 0x0478 or 0x0578 */
-#define DEKCACHE_PARAM_FRAME_LENGTH       "frame-length"       /* uint */
+#define DEKCACHE_PARAM_FRAME_LENGTH       "frame-length"       /* uint: 1 to 16777216 */
 /* Cipher context parameters (gettable after init / after the header). */
 #define DEKCACHE_PARAM_KEY_ARN    "key-arn"    /* UTF-8 */
 #define DEKCACHE_PARAM_MESSAGE_ID "message-id" /* octet string */

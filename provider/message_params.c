@@ -2,6 +2,7 @@
 
 #include <openssl/params.h>
 
+#include "message/decrypt.h"
 #include "message/encrypt.h"
 #include "provider/context_param.h"
 #include "provider/errors.h"
@@ -42,9 +43,11 @@ int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM
                                 uint32_t *frame_len)
 {
     unsigned int frame = 0;
-    if (!OSSL_PARAM_get_uint(p, &frame) || frame == 0 || frame > ESDK_MAX_FRAME_LEN)
+    /* Not the format's limit: the largest frame our own decryption accepts, so
+     * that we never write a message we would refuse to read. */
+    if (!OSSL_PARAM_get_uint(p, &frame) || frame == 0 || frame > ESDK_DEFAULT_MAX_FRAME_LEN)
         return dekcache_param_refuse(handle, p,
-                                     "allowed 1 to 2147483647 (4096 or less for openssl enc)");
+                                     "allowed 1 to 16777216 (4096 or less for openssl enc)");
     *frame_len = frame;
     return 1;
 }

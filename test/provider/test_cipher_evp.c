@@ -235,6 +235,22 @@ static void test_context_rules(void)
     EVP_CIPHER_CTX_free(ctx);
 }
 
+/* The largest frame we write is the largest our decryption reads. */
+static void test_frame_length_bounds(void)
+{
+    unsigned int frame = 16u * 1024 * 1024;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_uint(DEKCACHE_PARAM_FRAME_LENGTH, &frame),
+                           OSSL_PARAM_construct_end()};
+    CU_ASSERT(round_trip(params, 100, NULL, 0));
+    frame++;
+    char err[2048];
+    unsigned char *ct = NULL;
+    size_t ct_len = 0;
+    CU_ASSERT_FALSE(
+        fixture_cipher(&fx, 1, params, (const unsigned char *)"x", 1, NULL, 0, &ct, &ct_len));
+    CU_ASSERT(strstr(fixture_last_error(err, sizeof(err)), "allowed 1 to 16777216") != NULL);
+}
+
 /* 16 threads x 50 messages with their length declared and at most 10
  * messages per data key: exactly 80 data keys, none used more than 10 times. */
 static void test_cache_limits_under_threads(void)
@@ -295,6 +311,7 @@ int main(void)
     static const dekcache_test_case tests[] = {
         {"round trips of many sizes and chunkings", test_round_trips},
         {"in-place encryption and decryption", test_in_place},
+        {"frame length: what we write, we read", test_frame_length_bounds},
         {"signed suite 0x0578 round trips", test_signed_suite_round_trip},
         {"encryption context is bound and checked", test_encryption_context},
         {"declared plaintext length is enforced", test_plaintext_length_enforced},
