@@ -60,10 +60,13 @@ static void unlink_flight(cache_stripe *stripe, cache_flight *f)
     }
 }
 
+/* Waiters wake at once: a stale flight's value will not be shared, so they
+ * fetch anew (or join the flight that replaced it) instead of sleeping on. */
 void cache_flight_make_stale(cache_stripe *stripe, cache_flight *f)
 {
     f->stale = true;
     unlink_flight(stripe, f);
+    pthread_cond_broadcast(&f->done);
 }
 
 void cache_flight_make_all_stale(cache_stripe *stripe, const dek_cache_id *id)
@@ -75,6 +78,7 @@ void cache_flight_make_all_stale(cache_stripe *stripe, const dek_cache_id *id)
             f->stale = true;
             *link = f->next;
             f->next = NULL;
+            pthread_cond_broadcast(&f->done);
         } else {
             link = &f->next;
         }
@@ -94,12 +98,16 @@ int cache_flight_wait(cache_stripe *stripe, cache_flight *f, uint64_t deadline_n
 {
     struct timespec deadline = {.tv_sec = (time_t)(deadline_ns / 1000000000u),
                                 .tv_nsec = (long)(deadline_ns % 1000000000u)};
-    while (f->state == FLIGHT_RUNNING) {
-        if (pthread_cond_timedwait(&f->done, &stripe->lock, &deadline) == ETIMEDOUT) {
-            return f->state != FLIGHT_RUNNING;
-        }
+    int cancel_state, rc = 0;
+    /* pthread_cond_timedwait is a cancellation point: a waiter cancelled in it
+     * would exit holding the stripe lock and its flight reference. The wait is
+     * bounded, so cancellation waits until it is over. */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    while (f->state == FLIGHT_RUNNING && !f->stale && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&f->done, &stripe->lock, &deadline);
     }
-    return 1;
+    pthread_setcancelstate(cancel_state, NULL);
+    return f->state != FLIGHT_RUNNING || f->stale;
 }
 
 static void flight_free(cache_flight *f, cache_entry **graveyard)

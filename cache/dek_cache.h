@@ -50,11 +50,14 @@
  * flight's error (DEK_CACHE_ERR_UPSTREAM with the upstream's code and detail);
  * none of them retries on its own. A waiter gives up after wait_timeout_ms with
  * DEK_CACHE_ERR_WAIT_TIMEOUT. A flight older than wait_timeout_ms is abandoned:
- * the next caller replaces it as leader, and the old leader's late result is
- * handed to that leader alone and never stored. A leader thread cancelled inside
- * the upstream fails its flight with DEK_CACHE_ERR_LEADER_GONE (cleanup handler).
+ * the next caller replaces it as leader, its waiters wake and join the new
+ * flight, and the old leader's late result is handed to that leader alone and
+ * never stored. A leader thread cancelled inside the upstream fails its flight
+ * with DEK_CACHE_ERR_LEADER_GONE (cleanup handler); a waiter is not cancelled
+ * while it waits (the wait is bounded), so it never leaves the stripe locked.
  * A flight overlapped by an invalidation (by ID, by wrapping key, clear) is
- * stale: its result goes to its leader only, and its waiters retry. A flight
+ * stale: its result goes to its leader only, and its waiters wake at once and
+ * retry. A flight
  * whose upstream kept uncacheable materials to itself
  * (DEK_CACHE_UPSTREAM_UNCACHEABLE) sends its waiters to their own upstreams.
  *

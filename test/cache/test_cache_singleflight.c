@@ -325,6 +325,63 @@ static void test_wait_bound_then_abandoned_flight_replaced(void)
     dek_cache_free(cache);
 }
 
+/* When a new caller abandons a stuck flight, the flight's waiter is woken
+ * and takes the replacement's value at once; it used to sleep on to its own
+ * bound and fail although the value had been stored. */
+static void test_abandoned_flight_wakes_its_waiters(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 2000);
+    counting_upstream stuck = {0}, other = {0}, fresh = {0};
+    atomic_store(&stuck.hold, 1);
+    atomic_store(&other.serial, 200);
+    atomic_store(&fresh.serial, 100);
+    pthread_t leader, waiter_thread;
+    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker ww = {cache, &other, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker cw = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    sleep_ms(1000); /* the waiter's own bound then ends a second after the flight's */
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
+    CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
+    sleep_ms(1200); /* the flight is past its bound, the waiter is not */
+    run_one(&cw);
+    CU_ASSERT_EQUAL(cw.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(cw.serial, 101);
+    join_thread(waiter_thread, "the waiter");
+    CU_ASSERT_EQUAL(ww.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(ww.serial, 101);
+    CU_ASSERT_EQUAL(atomic_load(&other.calls), 0);
+    atomic_store(&stuck.hold, 0);
+    join_thread(leader, "the leader");
+    dek_cache_free(cache);
+}
+
+/* A waiter cancelled while it waits must not leave the stripe locked: the
+ * leader could not finish and every later call on the stripe would hang. */
+static void test_cancelled_waiter_leaves_stripe_usable(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 10000);
+    counting_upstream stuck = {0};
+    atomic_store(&stuck.hold, 1);
+    pthread_t leader, waiter_thread;
+    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker ww = lw;
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
+    CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
+    CU_ASSERT_EQUAL(pthread_cancel(waiter_thread), 0);
+    sleep_ms(50);
+    atomic_store(&stuck.hold, 0);
+    join_thread(leader, "the leader"); /* the old code hung here on the stripe lock */
+    join_thread(waiter_thread, "the waiter");
+    CU_ASSERT_EQUAL(lw.status, DEK_CACHE_OK);
+    worker again = lw;
+    run_one(&again);
+    CU_ASSERT_EQUAL(again.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(again.serial, 1);
+    dek_cache_free(cache);
+}
+
 static void test_cancelled_leader_fails_waiters_promptly(void)
 {
     if (UNDER_TSAN) {
@@ -367,15 +424,20 @@ static void test_invalidation_makes_flight_stale(void)
     CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
     dek_cache_id id = test_id(42);
     dek_cache_invalidate_id(cache, &id);
+    /* The waiter is woken and fetches anew while the stale leader still waits. */
+    wait_bound bound = wait_bound_start(5000);
+    while (atomic_load(&up.calls) < 2 && wait_bound_poll(&bound)) {
+    }
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
     atomic_store(&up.hold, 0);
     join_thread(leader, "the leader");
     join_thread(waiter_thread, "the waiter");
-    /* The leader keeps its pre-invalidation DEK; the waiter fetched anew. */
-    CU_ASSERT_EQUAL(lw.serial, 1);
+    /* The leader keeps its pre-invalidation DEK; the waiter's is the one stored. */
+    CU_ASSERT(lw.serial != ww.serial && lw.serial >= 1 && lw.serial <= 2 && ww.serial >= 1 &&
+              ww.serial <= 2);
     CU_ASSERT_EQUAL(lw.result.source, DEK_CACHE_SOURCE_LEADER);
-    CU_ASSERT_EQUAL(ww.serial, 2);
     CU_ASSERT_EQUAL(ww.result.source, DEK_CACHE_SOURCE_LEADER);
-    CU_ASSERT_EQUAL(run_single(cache, &up, 5), 2);
+    CU_ASSERT_EQUAL(run_single(cache, &up, 5), ww.serial);
     CU_ASSERT_EQUAL(stats_of(cache).entries, 1);
     dek_cache_free(cache);
 }
@@ -443,7 +505,9 @@ int main(void)
         {"uncacheable flight sends waiters upstream",
          test_uncacheable_flight_sends_waiters_upstream},
         {"wait bound, abandoned flight replaced", test_wait_bound_then_abandoned_flight_replaced},
+        {"abandoned flight wakes its waiters", test_abandoned_flight_wakes_its_waiters},
         {"cancelled leader fails waiters promptly", test_cancelled_leader_fails_waiters_promptly},
+        {"cancelled waiter leaves the stripe usable", test_cancelled_waiter_leaves_stripe_usable},
         {"invalidation makes flight stale", test_invalidation_makes_flight_stale},
         {"dropping a wrapping key spares flights", test_drop_wrapping_key_spares_flights},
         {"distinct IDs do not coalesce", test_distinct_ids_do_not_coalesce},
