@@ -124,9 +124,13 @@ static void remember_error(dekcache_build *b)
  * thread's KMS deadline. */
 static esdk_cmm *wait_for_build_locked(dekcache_provctx *ctx, dekcache_build *b)
 {
+    int cancel_state;
     b->refs++;
+    /* Cancelled inside pthread_cond_wait, a thread would exit holding ctx->lock. */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     while (!b->done)
         pthread_cond_wait(&b->finished, &ctx->lock);
+    pthread_setcancelstate(cancel_state, NULL);
     esdk_cmm *cmm = b->cmm != NULL ? esdk_cmm_up_ref(b->cmm) : NULL;
     if (cmm == NULL)
         DEKCACHE_RAISE(ctx->handle, b->reason, "%s (set up by another thread)", b->error);
