@@ -93,7 +93,7 @@ static int is_aes_key_file(const char *v)
 
 static const config_key config_keys[] = {
     CHECKED(kms_endpoint, kms_client_endpoint_ok,
-            "an http:// or https:// URL with no path or query"),
+            "an http:// or https:// URL with no path, query or user info"),
     CHECKED(region, kms_region_name_ok, "an AWS region name such as us-east-1"),
     STR(key_id),
     LIST(decrypt_keys, NULL, "1 to 64 comma-separated key IDs, ARNs or aliases"),
@@ -128,8 +128,10 @@ static const config_key config_keys[] = {
 static int bad_value(const OSSL_CORE_HANDLE *handle, const config_key *key, const char *value,
                      const char *allowed)
 {
+    char shown[1024]; /* a URL's password stays out of the message */
+    kms_client_endpoint_redact(value, shown, sizeof(shown));
     DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
-                   "invalid configuration value: %s = \"%s\": allowed %s", key->name, value,
+                   "invalid configuration value: %s = \"%s\": allowed %s", key->name, shown,
                    allowed);
     return 0;
 }

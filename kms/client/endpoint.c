@@ -46,14 +46,46 @@ int endpoint_region_for_key(const char *client_region, const char *key_id, char 
     return kms_arn_parse(key_id, &arn) && copy_if_set(arn.region, out, cap);
 }
 
+/* The DNS suffix of the region's partition (regions outside aws proper do not
+ * live under amazonaws.com). */
+static const char *partition_dns_suffix(const char *region)
+{
+    static const struct {
+        const char *prefix, *suffix;
+    } partitions[] = {
+        {"cn-", "amazonaws.com.cn"},
+        {"us-isob-", "sc2s.sgov.gov"},
+        {"us-iso-", "c2s.ic.gov"},
+    };
+    for (size_t i = 0; i < sizeof(partitions) / sizeof(partitions[0]); i++)
+        if (strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix)) == 0)
+            return partitions[i].suffix;
+    return "amazonaws.com";
+}
+
 int endpoint_url(const char *override, const char *region, char *out, size_t cap)
 {
     int own = override != NULL && override[0] != '\0';
     if (!own && !kms_region_name_ok(region))
         return 0;
     int n = own ? snprintf(out, cap, "%s", override)
-                : snprintf(out, cap, "https://kms.%s.amazonaws.com/", region);
+                : snprintf(out, cap, "https://kms.%s.%s/", region, partition_dns_suffix(region));
     return n > 0 && (size_t)n < cap;
+}
+
+void endpoint_redact(const char *url, char *out, size_t cap)
+{
+    const char *authority = strstr(url, "://");
+    authority = authority != NULL ? authority + 3 : url;
+    size_t span = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for (const char *p = authority; p < authority + span; p++)
+        if (*p == '@')
+            at = p;
+    if (at == NULL)
+        snprintf(out, cap, "%s", url);
+    else
+        snprintf(out, cap, "%.*s***%s", (int)(authority - url), url, at);
 }
 
 static int is_default_port(const char *scheme, const char *port)
@@ -64,8 +96,11 @@ static int is_default_port(const char *scheme, const char *port)
 
 static int format_host(CURLU *u, char *out, size_t cap)
 {
-    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
-    int ok = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL, *user = NULL;
+    /* User info would go to libcurl as HTTP credentials and into our error
+     * messages; SigV4 is the only authentication KMS takes. */
+    int ok = curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
              curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
              curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_NO_QUERY &&
@@ -82,6 +117,7 @@ static int format_host(CURLU *u, char *out, size_t cap)
     curl_free(port);
     curl_free(path);
     curl_free(query);
+    curl_free(user);
     return ok;
 }
 

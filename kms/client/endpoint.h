@@ -21,6 +21,9 @@ int endpoint_region_for_key(const char *client_region, const char *key_id, char 
  * is not a region name: see kms_region_name_ok). */
 int endpoint_url(const char *override, const char *region, char *out, size_t cap);
 
+/* url for a message: user info ("user:password@") replaced by "***". */
+void endpoint_redact(const char *url, char *out, size_t cap);
+
 /* The Host header value for a URL ("host" or "host:port" when the port is not
  * the scheme's default). Returns 0 if the URL is not http(s) with path "/" or
  * none, and no query. */

@@ -19,6 +19,11 @@ static long or_default(long value, long fallback)
     return value > 0 ? value : fallback;
 }
 
+void kms_client_endpoint_redact(const char *url, char *out, size_t cap)
+{
+    endpoint_redact(url, out, cap);
+}
+
 int kms_client_endpoint_ok(const char *url)
 {
     char host[512];
@@ -28,9 +33,12 @@ int kms_client_endpoint_ok(const char *url)
 static kms_client_status check_endpoint(const char *endpoint, char *detail, size_t detail_cap)
 {
     if (endpoint != NULL && !kms_client_endpoint_ok(endpoint)) {
+        char shown[256];
+        endpoint_redact(endpoint, shown, sizeof(shown));
         snprintf(detail, detail_cap,
-                 "KMS endpoint '%.200s' is not an http(s) URL with an empty path and no query",
-                 endpoint);
+                 "KMS endpoint '%.200s' is not an http(s) URL with an empty path, no query and "
+                 "no user info",
+                 shown);
         return KMS_CLIENT_ERR_INVALID_ARGUMENT;
     }
     return KMS_CLIENT_OK;

@@ -86,9 +86,12 @@ typedef struct {
 typedef struct kms_client kms_client;
 
 /* 1 when kms_client_new would accept url as config.endpoint: http or https,
- * a host, path "/" or none, no query. Lets a caller check its configuration
+ * a host, path "/" or none, no query, no user info. Lets a caller check its configuration
  * before it creates a client. */
 int kms_client_endpoint_ok(const char *url);
+
+/* url with any user info ("user:password@") replaced by "***", for messages. */
+void kms_client_endpoint_redact(const char *url, char *out, size_t cap);
 
 /* Resolves credentials and region now; fails with a detail message naming the
  * missing piece (never a secret). */

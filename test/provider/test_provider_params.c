@@ -160,7 +160,13 @@ static void test_bad_config_values_refused(void)
                    "kms_endpoint = \"localhost:4566\": allowed an http:// or https:// URL");
     /* What the KMS client would refuse at the first message is refused at load. */
     expect_refused("kms_endpoint = http://127.0.0.1:4566/kms", "kms_endpoint = ");
-    expect_refused("kms_endpoint = http://127.0.0.1:4566/?a=b", "with no path or query");
+    expect_refused("kms_endpoint = http://127.0.0.1:4566/?a=b", "with no path, query or user info");
+    /* User info is refused, and its password never shows in the message. */
+    char refused[4096];
+    CU_ASSERT_FALSE(load_config_with("kms_endpoint = http://user:s3cret@127.0.0.1:4566", refused,
+                                     sizeof(refused)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(refused, "kms_endpoint = \"http://***@127.0.0.1:4566\""));
+    CU_ASSERT_PTR_NULL(strstr(refused, "s3cret"));
     expect_refused("kms_endpoint = ftp://127.0.0.1/", "kms_endpoint = ");
     expect_refused("region = US East", "region = \"US East\": allowed an AWS region name");
     expect_refused("discovery_accounts = 1234,abc", "discovery_accounts = \"1234,abc\"");

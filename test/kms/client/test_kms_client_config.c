@@ -332,6 +332,34 @@ static void test_endpoint(void)
     CU_ASSERT_TRUE(endpoint_url("http://127.0.0.1:4566", "evil.example#x", url, sizeof(url)));
     CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/kms", host, sizeof(host)));
     CU_ASSERT_FALSE(endpoint_host("http://127.0.0.1/?a=b", host, sizeof(host)));
+    /* Regions outside the aws partition have their own DNS suffix. */
+    CU_ASSERT_TRUE(endpoint_url(NULL, "cn-north-1", url, sizeof(url)));
+    CU_ASSERT_STRING_EQUAL(url, "https://kms.cn-north-1.amazonaws.com.cn/");
+    CU_ASSERT_TRUE(endpoint_url(NULL, "us-iso-east-1", url, sizeof(url)));
+    CU_ASSERT_STRING_EQUAL(url, "https://kms.us-iso-east-1.c2s.ic.gov/");
+    CU_ASSERT_TRUE(endpoint_url(NULL, "us-isob-east-1", url, sizeof(url)));
+    CU_ASSERT_STRING_EQUAL(url, "https://kms.us-isob-east-1.sc2s.sgov.gov/");
+    CU_ASSERT_TRUE(endpoint_url(NULL, "us-gov-west-1", url, sizeof(url)));
+    CU_ASSERT_STRING_EQUAL(url, "https://kms.us-gov-west-1.amazonaws.com/");
+    /* User info is refused, and redacted wherever a URL is shown. */
+    CU_ASSERT_FALSE(endpoint_host("http://user:pw@127.0.0.1:4566/", host, sizeof(host)));
+    CU_ASSERT_FALSE(endpoint_host("http://user@127.0.0.1:4566/", host, sizeof(host)));
+    endpoint_redact("http://user:pw@127.0.0.1:4566/", url, sizeof(url));
+    CU_ASSERT_STRING_EQUAL(url, "http://***@127.0.0.1:4566/");
+    endpoint_redact("https://a:b@c@kms.example/x@y", url, sizeof(url));
+    CU_ASSERT_STRING_EQUAL(url, "https://***@kms.example/x@y");
+    endpoint_redact("http://127.0.0.1:4566/", url, sizeof(url));
+    CU_ASSERT_STRING_EQUAL(url, "http://127.0.0.1:4566/");
+    kms_client_config config = {.endpoint = "http://u:s3cret@127.0.0.1:1/",
+                                .region = "us-east-1",
+                                .access_key_id = "AKID",
+                                .secret_access_key = "secret"};
+    kms_client *c = NULL;
+    char detail[512] = "";
+    CU_ASSERT_EQUAL(kms_client_new(&config, &c, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_INVALID_ARGUMENT);
+    CU_ASSERT_PTR_NULL(strstr(detail, "s3cret"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "user info"));
 }
 
 /* The endpoint a new client uses: configured, else AWS_ENDPOINT_URL_KMS, else
