@@ -1,7 +1,7 @@
 #ifndef DEKCACHE_KMS_CLIENT_INTERNAL_H
 #define DEKCACHE_KMS_CLIENT_INTERNAL_H
 
-#include "kms/client/credentials.h"
+#include "kms/client/credentials_holder.h"
 #include "kms/client/kms_client.h"
 #include "kms/client/secure_buffer.h"
 #include "kms/client/transport.h"
@@ -10,9 +10,12 @@
 
 struct kms_client {
     atomic_int refs;
-    credentials creds;
-    char region[64]; /* "" : take it from each call's key ARN */
-    char *endpoint;  /* NULL: derived from the region */
+    credentials_holder creds;
+    int creds_ready;      /* creds was initialised */
+    int creds_configured; /* explicit credentials: nothing to renew them from */
+    char *profile;        /* the configured profile (NULL: AWS_PROFILE, default) */
+    char region[64];      /* "" : take it from each call's key ARN */
+    char *endpoint;       /* NULL: derived from the region */
     transport *transport;
     long attempt_timeout_ms;
     long deadline_ms;

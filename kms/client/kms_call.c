@@ -51,12 +51,12 @@ static void free_signed_headers(signed_headers *h)
     OPENSSL_cleanse(h, sizeof(*h));
 }
 
-static int sign(const kms_client *c, const call_route *route, const secure_buffer *body,
-                signed_headers *h)
+static int sign(const kms_client *c, const credentials *key, const call_route *route,
+                const secure_buffer *body, signed_headers *h)
 {
     char amz_date[SIGV4_AMZ_DATE_LEN + 1];
     char auth[AUTH_MAX];
-    const char *token = c->creds.session_token;
+    const char *token = key->session_token;
     sigv4_header to_sign[5] = {
         {"content-type", "application/x-amz-json-1.1"},
         {"host", route->host},
@@ -64,8 +64,8 @@ static int sign(const kms_client *c, const call_route *route, const secure_buffe
         {"x-amz-date", amz_date},
         {"x-amz-security-token", token},
     };
-    sigv4_credentials creds = {c->creds.access_key_id, c->creds.secret_access_key, token,
-                               route->region, "kms"};
+    sigv4_credentials creds = {key->access_key_id, key->secret_access_key, token, route->region,
+                               "kms"};
     memset(h, 0, sizeof(*h));
     if (sigv4_format_amz_date(time(NULL), amz_date, sizeof(amz_date)) != SIGV4_OK ||
         sigv4_authorization(c->libctx, &creds, "POST", "/", "", to_sign, token != NULL ? 5 : 4,
@@ -117,15 +117,16 @@ static kms_client_status route_call(const kms_client *c, call_route *route, char
 }
 
 /* One HTTP exchange; fills outcome and, on 2xx, keeps the body in response. */
-static void attempt(kms_client *c, const call_route *route, const secure_buffer *body,
-                    long timeout_ms, secure_buffer *response, call_outcome *outcome)
+static void attempt(kms_client *c, const credentials *key, const call_route *route,
+                    const secure_buffer *body, long timeout_ms, secure_buffer *response,
+                    call_outcome *outcome)
 {
     signed_headers h;
     transport_response resp;
     outcome->attempts++;
     outcome->kms_type[0] = outcome->message[0] = '\0';
     outcome->http_status = 0;
-    if (!sign(c, route, body, &h)) {
+    if (!sign(c, key, route, body, &h)) {
         free_signed_headers(&h);
         outcome->status = KMS_CLIENT_ERR_NO_MEMORY;
         snprintf(outcome->message, sizeof(outcome->message),
@@ -187,6 +188,24 @@ static int wait_for_retry(const kms_client *c, call_outcome *o, long long deadli
     return 1;
 }
 
+/* Temporary credentials expire; where they came from (a shared credentials
+ * file a tool rewrites, say) may hold new ones by now. 1 when the client now
+ * has other credentials than `used`, so one more attempt is worth it. */
+static int renew_expired(kms_client *c, const credentials_snapshot *used, const call_outcome *o)
+{
+    if (o->status == KMS_CLIENT_OK || strcmp(o->kms_type, "ExpiredTokenException") != 0 ||
+        c->creds_configured) {
+        return 0;
+    }
+    kms_client_config source = {.profile = c->profile};
+    credentials fresh;
+    char detail[512];
+    if (credentials_resolve(&source, &fresh, detail, sizeof(detail)) != KMS_CLIENT_OK) {
+        return 0;
+    }
+    return credentials_holder_renew(&c->creds, used, &fresh);
+}
+
 static const char *const operation_names[KMS_OP_COUNT] = {"GenerateDataKey", "Encrypt", "Decrypt",
                                                           "DescribeKey"};
 
@@ -229,6 +248,7 @@ kms_client_status kms_call(kms_client *c, kms_client_operation op, const char *k
         return status;
     }
     long long deadline = backoff_now_ms() + c->deadline_ms;
+    int renewed = 0, renew_tried = 0;
     do {
         long long remaining = deadline - backoff_now_ms();
         if (remaining <= 0) {
@@ -237,8 +257,12 @@ kms_client_status kms_call(kms_client *c, kms_client_operation op, const char *k
             break;
         }
         long timeout = remaining < c->attempt_timeout_ms ? (long)remaining : c->attempt_timeout_ms;
-        attempt(c, &route, body, timeout, response, &outcome);
-    } while (outcome.status != KMS_CLIENT_OK && wait_for_retry(c, &outcome, deadline));
+        credentials_snapshot *key = credentials_holder_acquire(&c->creds);
+        attempt(c, &key->creds, &route, body, timeout, response, &outcome);
+        renewed = !renew_tried && renew_expired(c, key, &outcome);
+        renew_tried |= renewed;
+        credentials_snapshot_release(key);
+    } while (outcome.status != KMS_CLIENT_OK && (renewed || wait_for_retry(c, &outcome, deadline)));
     count(c, op, &outcome);
     if (outcome.status != KMS_CLIENT_OK) {
         describe(&route, &outcome, detail, detail_cap);

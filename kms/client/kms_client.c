@@ -44,6 +44,25 @@ static kms_client_status check_endpoint(const char *endpoint, char *detail, size
     return KMS_CLIENT_OK;
 }
 
+/* Kept with the client: the profile to read renewed credentials from. */
+static kms_client_status resolve_credentials(kms_client *c, const kms_client_config *config,
+                                             char *detail, size_t detail_cap)
+{
+    credentials initial;
+    kms_client_status status = credentials_resolve(config, &initial, detail, detail_cap);
+    if (status != KMS_CLIENT_OK) {
+        return status;
+    }
+    c->creds_configured = config->access_key_id != NULL && config->access_key_id[0] != '\0';
+    if ((config->profile != NULL && (c->profile = strdup(config->profile)) == NULL) ||
+        !credentials_holder_init(&c->creds, &initial)) {
+        credentials_clear(&initial);
+        return KMS_CLIENT_ERR_NO_MEMORY;
+    }
+    c->creds_ready = 1;
+    return KMS_CLIENT_OK;
+}
+
 static kms_client_status open_transport(kms_client *c, const kms_client_config *config)
 {
     transport_options options = {
@@ -91,7 +110,7 @@ kms_client_status kms_client_new(const kms_client_config *config, kms_client **o
         status = KMS_CLIENT_ERR_INVALID_ARGUMENT;
     }
     if (status == KMS_CLIENT_OK) {
-        status = credentials_resolve(config, &c->creds, detail, detail_cap);
+        status = resolve_credentials(c, config, detail, detail_cap);
     }
     if (status == KMS_CLIENT_OK && endpoint != NULL && (c->endpoint = strdup(endpoint)) == NULL) {
         status = KMS_CLIENT_ERR_NO_MEMORY;
@@ -120,7 +139,10 @@ void kms_client_free(kms_client *client)
     if (client == NULL || atomic_fetch_sub(&client->refs, 1) > 1) {
         return;
     }
-    credentials_clear(&client->creds);
+    if (client->creds_ready) {
+        credentials_holder_clear(&client->creds);
+    }
+    free(client->profile);
     transport_free(client->transport);
     free(client->endpoint);
     free(client);

@@ -29,6 +29,7 @@ typedef struct {
     char access_key_id[129];
     char *secret_access_key;
     char *session_token; /* NULL when none */
+    int expired;         /* requests get ExpiredTokenException (tests of renewal) */
 } kms_credential;
 
 typedef struct {

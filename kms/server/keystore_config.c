@@ -207,6 +207,12 @@ static int load_credentials(keystore *ks, json_object *root, char *detail, size_
                         i);
         if (add_credential(ks, ak, secret, get_string(c, "session_token")))
             return fail(detail, cap, "out of memory");
+        json_object *v;
+        if (json_object_object_get_ex(c, "expired", &v)) {
+            if (!json_object_is_type(v, json_type_boolean))
+                return fail(detail, cap, "credentials[%zu]: \"expired\" must be true or false", i);
+            ks->credentials[ks->n_credentials - 1].expired = json_object_get_boolean(v);
+        }
     }
     return 0;
 }

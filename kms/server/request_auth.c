@@ -118,7 +118,12 @@ int request_auth_verify(const keystore *ks, const http_request_view *r, time_t n
         return -1;
     }
     if (check_scope(ks, &a, amz_date, now, max_skew_s, err) != 0 ||
-        check_session_token(cred, r, err) != 0)
+        check_session_token(cred, r, err) != 0 || check_signature(cred, r, &a, amz_date, err) != 0)
         return -1;
-    return check_signature(cred, r, &a, amz_date, err);
+    if (cred->expired) {
+        kms_error_set(err, "ExpiredTokenException",
+                      "The security token included in the request is expired");
+        return -1;
+    }
+    return 0;
 }

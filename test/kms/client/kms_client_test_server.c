@@ -21,10 +21,57 @@ static int write_config(const char *dir)
         " \"aliases\": {\"%s\": \"%s\"},\n"
         " \"credentials\": [{\"access_key_id\": \"%s\", \"secret_access_key\": \"%s\"},\n"
         "   {\"access_key_id\": \"%s\", \"secret_access_key\": \"%s\", \"session_token\": "
-        "\"%s\"}]}\n",
+        "\"%s\"},\n"
+        "   {\"access_key_id\": \"%s\", \"secret_access_key\": \"%s\", \"session_token\": "
+        "\"%s\", \"expired\": true}]}\n",
         TEST_REGION, TEST_ACCOUNT, TEST_KEY_ID, TEST_SECOND_KEY_ID, TEST_DISABLED_ID, TEST_ALIAS,
-        TEST_KEY_ID, TEST_ACCESS_KEY, TEST_SECRET, TEST_TOKEN_KEY, TEST_TOKEN_SECRET, TEST_TOKEN);
+        TEST_KEY_ID, TEST_ACCESS_KEY, TEST_SECRET, TEST_TOKEN_KEY, TEST_TOKEN_SECRET, TEST_TOKEN,
+        TEST_EXPIRED_KEY, TEST_EXPIRED_SECRET, TEST_EXPIRED_TOKEN);
     return fclose(f) == 0 ? 0 : -1;
+}
+
+int test_write_credentials_file(const char *path, const char *key_id, const char *secret,
+                                const char *token)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        return -1;
+    }
+    fprintf(f, "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", key_id, secret);
+    if (token != NULL) {
+        fprintf(f, "aws_session_token = %s\n", token);
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int test_credentials_file_use(test_credentials_file *f, const char *key_id, const char *secret,
+                              const char *token)
+{
+    snprintf(f->dir, sizeof(f->dir), "/tmp/dekcache-kms-creds-XXXXXX");
+    if (mkdtemp(f->dir) == NULL) {
+        return -1;
+    }
+    snprintf(f->path, sizeof(f->path), "%s/credentials", f->dir);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    unsetenv("AWS_PROFILE");
+    setenv("AWS_SHARED_CREDENTIALS_FILE", f->path, 1);
+    setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config", 1);
+    return test_write_credentials_file(f->path, key_id, secret, token);
+}
+
+void test_credentials_file_remove(test_credentials_file *f)
+{
+    unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+    unsetenv("AWS_CONFIG_FILE");
+    unlink(f->path);
+    rmdir(f->dir);
 }
 
 int test_server_start(kms_fixture_server *srv)

@@ -2,8 +2,8 @@
 #define DEKCACHE_TEST_KMS_CLIENT_SERVER_H
 
 /* The local KMS server the client tests talk to: started once per program on
- * a free port with a config of three keys (one disabled), an alias and two
- * credentials (one with a session token). */
+ * a free port with a config of three keys (one disabled), an alias and three
+ * credentials (one with a session token, one expired). */
 
 #include "kms/client/kms_client.h"
 #include "kms_fixture.h"
@@ -22,6 +22,27 @@
 #define TEST_TOKEN_KEY     "ASIACLIENTTEST"
 #define TEST_TOKEN_SECRET  "client-test-token-secret"
 #define TEST_TOKEN         "client-test-session-token+/="
+/* A credential the server answers with ExpiredTokenException. */
+#define TEST_EXPIRED_KEY    "ASIAEXPIREDTEST"
+#define TEST_EXPIRED_SECRET "client-test-expired-secret"
+#define TEST_EXPIRED_TOKEN  "client-test-expired-token"
+
+/* Writes a shared credentials file whose [default] profile holds the pair
+ * and token; 0 on success. Replaces the file in one rename, as tools do. */
+int test_write_credentials_file(const char *path, const char *key_id, const char *secret,
+                                const char *token);
+
+/* A shared credentials file of its own for a test: makes a temporary
+ * directory, writes the file there with the pair and token, and points the
+ * environment at it (no AWS_ACCESS_KEY_ID, AWS_PROFILE or config file).
+ * test_credentials_file_remove undoes all of it. 0 on success. */
+typedef struct {
+    char dir[64];
+    char path[128];
+} test_credentials_file;
+int test_credentials_file_use(test_credentials_file *f, const char *key_id, const char *secret,
+                              const char *token);
+void test_credentials_file_remove(test_credentials_file *f);
 
 /* Starts the server; 0 on success. */
 int test_server_start(kms_fixture_server *srv);

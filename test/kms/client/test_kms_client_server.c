@@ -409,6 +409,54 @@ static void test_shared_file_credentials(void)
     unlink(path);
 }
 
+/* Temporary credentials from the shared file expire; a tool writes new ones
+ * there. The client signs with the expired ones once, is told so, reads the
+ * file again and retries with the new ones: one extra call, no failure. While
+ * the file still holds the expired ones, the call fails naming the cause. */
+static void test_expired_credentials_renewed_from_file(void)
+{
+    test_credentials_file file;
+    CU_ASSERT_FATAL(test_credentials_file_use(&file, TEST_EXPIRED_KEY, TEST_EXPIRED_SECRET,
+                                              TEST_EXPIRED_TOKEN) == 0);
+    kms_client *c = NULL;
+    kms_client_key_info info;
+    char detail[512] = "";
+    kms_client_config config = {.region = TEST_REGION, .endpoint = server.endpoint};
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_SIGNATURE_REJECTED);
+    contains(detail, "ExpiredTokenException");
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1); /* not retried as is */
+
+    CU_ASSERT_FATAL(
+        test_write_credentials_file(file.path, TEST_TOKEN_KEY, TEST_TOKEN_SECRET, TEST_TOKEN) == 0);
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 2);
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_OK);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1); /* the new ones stay */
+    kms_client_free(c);
+
+    /* Explicit credentials have nowhere to be renewed from: not retried. */
+    kms_client_config explicit_config = {.region = TEST_REGION,
+                                         .endpoint = server.endpoint,
+                                         .access_key_id = TEST_EXPIRED_KEY,
+                                         .secret_access_key = TEST_EXPIRED_SECRET,
+                                         .session_token = TEST_EXPIRED_TOKEN};
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&explicit_config, &c, detail, sizeof(detail)),
+                          KMS_CLIENT_OK);
+    reset_server();
+    CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_ALIAS, &info, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_SIGNATURE_REJECTED);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 1);
+    kms_client_free(c);
+    test_credentials_file_remove(&file);
+}
+
 static void retry_case_with(kms_client *c, const char *action, const char *type, long count,
                             kms_client_status want, long want_calls, const char *text)
 {
@@ -579,6 +627,8 @@ int main(void)
         {"injected error types", test_injected_error_types},
         {"wrong secret rejected", test_wrong_secret_rejected},
         {"session token signed", test_session_token_accepted},
+        {"expired credentials renewed from the shared file",
+         test_expired_credentials_renewed_from_file},
         {"region from ARN, env credentials", test_region_from_arn_and_env_credentials},
         {"shared-file credentials", test_shared_file_credentials},
         {"retries under throttling", test_retries_throttling},

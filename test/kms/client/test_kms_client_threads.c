@@ -6,7 +6,10 @@
 #include "kms_client_suite.h" /* server, client, suite setup and teardown */
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define THREADS          32
 #define CALLS_PER_THREAD 200
@@ -108,11 +111,58 @@ static void test_clients_created_concurrently(void)
     }
 }
 
+/* Threads of one client whose credentials expire together: each renews (or
+ * finds another thread renewed first) and every call succeeds; the expired
+ * snapshot is freed only after the last thread signing with it let go. */
+typedef struct {
+    kms_client *client;
+    int calls_ok;
+} renewing_worker;
+
+static void *renewing_calls(void *arg)
+{
+    renewing_worker *w = arg;
+    kms_client_key_info info;
+    char detail[512] = "";
+    for (int i = 0; i < 20; i++) {
+        w->calls_ok += kms_client_describe_key(w->client, TEST_ALIAS, &info, detail,
+                                               sizeof(detail)) == KMS_CLIENT_OK;
+    }
+    return NULL;
+}
+
+static void test_threads_renew_expired_credentials(void)
+{
+    test_credentials_file file;
+    CU_ASSERT_FATAL(test_credentials_file_use(&file, TEST_EXPIRED_KEY, TEST_EXPIRED_SECRET,
+                                              TEST_EXPIRED_TOKEN) == 0);
+    kms_client *c = NULL;
+    char detail[512] = "";
+    kms_client_config config = {.region = TEST_REGION, .endpoint = server.endpoint};
+    CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
+    /* The file changes after the client read it, before any call. */
+    CU_ASSERT_FATAL(
+        test_write_credentials_file(file.path, TEST_TOKEN_KEY, TEST_TOKEN_SECRET, TEST_TOKEN) == 0);
+    pthread_t threads[8];
+    renewing_worker workers[8];
+    for (int i = 0; i < 8; i++) {
+        workers[i] = (renewing_worker){c, 0};
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&threads[i], NULL, renewing_calls, &workers[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(threads[i], NULL);
+        CU_ASSERT_EQUAL(workers[i].calls_ok, 20);
+    }
+    kms_client_free(c);
+    test_credentials_file_remove(&file);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"32 threads x 200 calls reuse connections", test_threads_share_connections},
         {"clients created concurrently", test_clients_created_concurrently},
+        {"threads renew expired credentials", test_threads_renew_expired_credentials},
         {NULL, NULL},
     };
     dekcache_add_suite("kms client threads", kms_client_suite_setup, kms_client_suite_teardown,

@@ -1,0 +1,38 @@
+#ifndef DEKCACHE_KMS_CLIENT_CREDENTIALS_HOLDER_H
+#define DEKCACHE_KMS_CLIENT_CREDENTIALS_HOLDER_H
+
+#include "kms/client/credentials.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* A client's current credentials, replaceable while other threads sign with
+ * them: each attempt signs with a counted reference to one snapshot, so a
+ * renewal never frees credentials a concurrent call is still using. */
+typedef struct {
+    atomic_int refs;
+    credentials creds;
+} credentials_snapshot;
+
+typedef struct {
+    pthread_mutex_t lock; /* held only to take a reference or to swap */
+    credentials_snapshot *current;
+} credentials_holder;
+
+/* Takes over initial's strings (initial is left empty). 0 when out of memory
+ * (initial is cleared). */
+int credentials_holder_init(credentials_holder *h, credentials *initial);
+void credentials_holder_clear(credentials_holder *h);
+
+/* The current snapshot, counted; give it back with credentials_snapshot_release. */
+credentials_snapshot *credentials_holder_acquire(credentials_holder *h);
+void credentials_snapshot_release(credentials_snapshot *s);
+
+/* After a call signed with `used` was told its credentials expired: installs
+ * fresh (taking over its strings) unless they equal used's, or another
+ * thread already replaced used. Returns 1 when the current credentials now
+ * differ from used's, so a retry is worth it. fresh is left empty. */
+int credentials_holder_renew(credentials_holder *h, const credentials_snapshot *used,
+                             credentials *fresh);
+
+#endif
