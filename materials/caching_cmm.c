@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "materials/edk_rank.h"
 #include "materials/materials_blob.h"
 #include "message/wire.h"
 
@@ -126,7 +127,13 @@ static int fetch_decryption(void *arg, dek_cache_value *value, char *detail, siz
                                                     detail, detail_cap);
     if (status != ESDK_OK)
         return (int)status;
+    /* Stored by rank: a waiter or a later hit may list the same EDKs in
+     * another order. The materials keep their own index for this caller. */
+    long used = mat->edk_index;
+    mat->edk_index =
+        edk_rank_of(miss->dec_request->edks, miss->dec_request->edk_count, mat->edk_index);
     int rc = store_materials(&decryption_kind, mat, value, detail, detail_cap);
+    mat->edk_index = used;
     if (rc == 0 && !tag_used_edk(value, mat, miss->dec_request))
         rc = store_failure(ESDK_ERR_ALLOC, decryption_kind.name, detail, detail_cap);
     if (rc == DEK_CACHE_UPSTREAM_UNCACHEABLE)
@@ -337,9 +344,12 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
     dek_cache_status cs =
         dek_cache_get_decryption(cmm->cache, &id, cmm->limits.max_age_ns, fetch_decryption, &miss,
                                  blob, sizeof(blob), &blob_len, &result);
-    if (cs == DEK_CACHE_OK)
+    if (cs == DEK_CACHE_OK) {
         status = materials_dec_from_blob(cmm->partition.libctx, blob, blob_len, out);
-    else if (miss.dec_oversized != NULL) {
+        if (status == ESDK_OK)
+            (*out)->edk_index =
+                edk_index_of_rank(request->edks, request->edk_count, (*out)->edk_index);
+    } else if (miss.dec_oversized != NULL) {
         *out = miss.dec_oversized;
         miss.dec_oversized = NULL;
         status = ESDK_OK;

@@ -244,6 +244,46 @@ static void test_oversized_materials_not_stored(void)
     fixture_stop(&f);
 }
 
+/* The used EDK's index on a hit: the entry is shared by messages listing the
+ * same EDKs in any order, so the index must point into this request's list
+ * (it reports the key ARN used). A decoy EDK of another keyring comes first
+ * for the miss, last for the hit. */
+static void test_used_edk_found_in_each_order(void)
+{
+    fixture f;
+    CU_ASSERT_FATAL(fixture_start(&f));
+    esdk_enc_context ec = {0};
+    esdk_enc_materials *enc = encryption_materials(&f, &ec);
+    CU_ASSERT_FATAL(enc != NULL && enc->edks.count == 1);
+    esdk_edk list[2];
+    CU_ASSERT_FATAL(esdk_edk_init(&list[0], "other-ns", 8, "other-key", 9, "decoy", 5) == ESDK_OK);
+    list[1] = enc->edks.items[0];
+    long index[2] = {-9, -9};
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) { /* swap: the real EDK first */
+            esdk_edk t = list[0];
+            list[0] = list[1];
+            list[1] = t;
+        }
+        esdk_dec_request request = {
+            enc->suite_id, list, 2, &ec, NULL, ESDK_POLICY_REQUIRE_ENCRYPT_REQUIRE_DECRYPT};
+        esdk_dec_materials *mat = NULL;
+        char detail[256] = "";
+        CU_ASSERT_EQUAL(
+            esdk_cmm_decrypt_materials(f.caching, &request, &mat, detail, sizeof(detail)), ESDK_OK);
+        if (mat != NULL)
+            index[round] = mat->edk_index;
+        esdk_dec_materials_free(mat);
+    }
+    CU_ASSERT_EQUAL(index[0], 1);
+    CU_ASSERT_EQUAL(index[1], 0); /* a hit: the old code reported 1, the decoy */
+    CU_ASSERT_EQUAL(f.upstream.decrypt_calls, 1);
+    esdk_edk_clear(&list[1]); /* the decoy; the real one belongs to enc */
+    esdk_enc_materials_free(enc);
+    esdk_ec_clear(&ec);
+    fixture_stop(&f);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -252,6 +292,7 @@ int main(void)
         {"stored and required pairs are different entries", test_required_pairs_kept_apart},
         {"unknown-length encryptions count as bypasses", test_unknown_length_counted_as_bypass},
         {"oversized materials are used but not stored", test_oversized_materials_not_stored},
+        {"the used EDK is found in each request's order", test_used_edk_found_in_each_order},
         {NULL, NULL},
     };
     dekcache_add_suite("caching CMM", NULL, NULL, tests);
