@@ -98,7 +98,7 @@ struct dek_cache {
      * tied to a stripe, so counted here with plain atomic adds. */
     _Atomic uint64_t caller_bypasses;
     _Atomic uint64_t caller_bypass_failures;
-    _Atomic int fork_purging;
+    _Atomic uint64_t fork_purging; /* the fork generation being purged; 0: none */
 };
 
 /* Hash bits of an ID (a SHA-512 output, so any 8 bytes are uniform): the

@@ -339,14 +339,20 @@ static void purge_inherited(dek_cache *cache)
     }
 }
 
+/* One thread of the child purges; the others wait for it. The marker holds
+ * the generation being purged, not a plain flag: a fork taken while a thread
+ * purges hands the grandchild a marker of an older generation whose purger
+ * does not exist there, and the grandchild takes the purge over instead of
+ * waiting for it forever. */
 void cache_after_fork(dek_cache *cache, uint64_t generation)
 {
     for (;;) {
         if (atomic_load(&cache->fork_generation) == generation) {
             return;
         }
-        int idle = 0;
-        if (atomic_compare_exchange_strong(&cache->fork_purging, &idle, 1)) {
+        uint64_t marker = atomic_load(&cache->fork_purging);
+        if (marker != generation &&
+            atomic_compare_exchange_strong(&cache->fork_purging, &marker, generation)) {
             if (atomic_load(&cache->fork_generation) != generation) {
                 purge_inherited(cache);
                 atomic_store(&cache->fork_generation, generation);
@@ -354,6 +360,6 @@ void cache_after_fork(dek_cache *cache, uint64_t generation)
             atomic_store(&cache->fork_purging, 0);
             return;
         }
-        sched_yield(); /* another thread of the child is purging */
+        sched_yield(); /* another thread of this process is purging */
     }
 }

@@ -6,7 +6,9 @@
 #include "cunit_run.h"
 
 #include <CUnit/CUnit.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -176,12 +178,79 @@ static void test_child_does_not_wait_on_parent_flight(void)
     CU_ASSERT_TRUE(child_ok);
 }
 
+/* While one thread of a child purges the inherited entries, another thread
+ * forks: the grandchild inherits the purge marker but not the purger, and
+ * must take the purge over instead of waiting for it forever. The purge is
+ * slowed down in the allocator's free so that the fork lands inside it. */
+static _Atomic int slow_frees;
+static dek_cache_allocator checking_hooks;
+
+static void slow_free(void *ptr, size_t size, void *arg)
+{
+    if (atomic_load(&slow_frees)) {
+        sleep_ms(300);
+    }
+    checking_hooks.free(ptr, size, arg);
+}
+
+static void *encrypt_in_thread(void *arg)
+{
+    dek_cache_result r;
+    int serial;
+    encrypt(arg, &r, &serial);
+    return NULL;
+}
+
+static int grandchild_during_purge(dek_cache *cache)
+{
+    atomic_store(&slow_frees, 1);
+    pthread_t purger;
+    if (pthread_create(&purger, NULL, encrypt_in_thread, cache) != 0) {
+        return 2;
+    }
+    sleep_ms(100); /* the purger now sleeps in the free of the inherited entry */
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Its own bound: if it hung, the parent's bound would kill its parent
+         * first and leave it running. */
+        alarm(5);
+        atomic_store(&slow_frees, 0);
+        dek_cache_result r;
+        int serial;
+        _exit(encrypt(cache, &r, &serial) == DEK_CACHE_OK && r.source == DEK_CACHE_SOURCE_LEADER
+                  ? 0
+                  : 1);
+    }
+    int ok = pid > 0 && child_exited_ok(pid);
+    pthread_join(purger, NULL);
+    return ok ? 0 : 3;
+}
+
+static void test_fork_during_child_purge(void)
+{
+    checking_allocator_init(&alloc_state, &checking_hooks);
+    dek_cache_allocator slow = checking_hooks;
+    slow.free = slow_free;
+    memset(&up, 0, sizeof(up));
+    dek_cache *cache = make_cache(100, 0, NULL, &slow, 2000);
+    dek_cache_result r;
+    int serial;
+    CU_ASSERT_EQUAL(encrypt(cache, &r, &serial), DEK_CACHE_OK);
+    pid_t pid = fork();
+    if (pid == 0) {
+        _exit(grandchild_during_purge(cache));
+    }
+    expect_child_ok(pid);
+    dek_cache_free(cache);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"fork: child starts cold, parent intact", test_fork_child_starts_cold},
         {"raw clone detected without atfork", test_raw_clone_detected_without_atfork},
         {"child does not wait on parent's flight", test_child_does_not_wait_on_parent_flight},
+        {"a fork during a child's purge: the grandchild purges", test_fork_during_child_purge},
         {NULL, NULL}};
     dekcache_add_suite("cache fork", NULL, NULL, tests);
     return dekcache_run_tests();
