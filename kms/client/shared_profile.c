@@ -55,38 +55,50 @@ static shared_profile_field *line_field(char *line, shared_profile_field *fields
     return NULL;
 }
 
-/* Reads one line into line; 1 if it fit, 0 if it was longer (its first part
- * is in line, the rest is consumed), -1 at the end of the file. */
+/* Reads one line into line (NUL-terminated, the newline dropped); 1 if it is
+ * whole, 0 if it was longer than the buffer or held a NUL byte (what fits is
+ * in line, the rest is consumed), -1 at the end of the file. Byte by byte,
+ * so that a NUL cannot hide a newline and make the next line a tail. */
 static int read_line(FILE *file, char *line)
 {
-    if (fgets(line, LINE_MAX_BYTES, file) == NULL) {
-        return -1;
+    size_t len = 0;
+    int c, whole = 1;
+    while ((c = getc(file)) != EOF && c != '\n') {
+        if (c == '\0') {
+            whole = 0; /* a value would be cut short at it */
+        }
+        if (len + 1 < LINE_MAX_BYTES) {
+            line[len++] = (char)c;
+        } else {
+            whole = 0;
+        }
     }
-    if (strchr(line, '\n') != NULL || feof(file)) {
-        return 1;
-    }
-    int c;
-    while ((c = fgetc(file)) != EOF && c != '\n') {
-    }
-    return 0;
+    line[len] = '\0';
+    return c == EOF && len == 0 && whole ? -1 : whole;
+}
+
+static size_t indent_of(const char *line)
+{
+    return strspn(line, " \t");
 }
 
 typedef struct {
     int in_profile;
-    int after_option; /* an indented line after an option continues its value */
+    int after_option;     /* a line indented deeper than an option continues it */
+    size_t option_indent; /* that option line's indent */
 } scan_state;
 
 /* Applies one line; -1 when a wanted value does not fit. */
 static int apply_line(char *line, int whole, scan_state *st, shared_file_kind kind,
                       const char *profile, shared_profile_field *fields, size_t n)
 {
-    int indented = line[0] == ' ' || line[0] == '\t';
+    size_t indent = indent_of(line);
     char *text = trim(line);
     char *value = NULL;
     if (text[0] == '#' || text[0] == ';' || text[0] == '\0') {
         return 0;
     }
-    if (indented && st->after_option) {
+    if (st->after_option && indent > st->option_indent) {
         return 0;
     }
     st->after_option = 0;
@@ -100,6 +112,7 @@ static int apply_line(char *line, int whole, scan_state *st, shared_file_kind ki
         return 0;
     }
     st->after_option = strchr(text, '=') != NULL;
+    st->option_indent = indent;
     shared_profile_field *field = st->in_profile ? line_field(text, fields, n, &value) : NULL;
     if (field == NULL) {
         return 0;
@@ -118,7 +131,7 @@ int shared_profile_read_fields(FILE *file, shared_file_kind kind, const char *pr
                                shared_profile_field *fields, size_t n)
 {
     char line[LINE_MAX_BYTES];
-    scan_state st = {0, 0};
+    scan_state st = {0, 0, 0};
     int rc = 0, whole;
     for (size_t i = 0; i < n; i++) {
         fields[i].found = 0;

@@ -6,8 +6,9 @@
 
 /* Reads the AWS shared files (INI): ~/.aws/credentials names sections
  * [<profile>], ~/.aws/config names them [profile <profile>], and the default
- * profile [default] or [profile default]. Key names match in any case, as in
- * botocore; the first value of a key in the profile counts. */
+ * profile [default] or [profile default]. Key names match in any case, and a
+ * line indented deeper than the option line above it continues that option,
+ * as in botocore; the first value of a key in the profile counts. */
 
 typedef enum {
     SHARED_FILE_CREDENTIALS,

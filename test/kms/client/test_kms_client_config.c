@@ -6,6 +6,7 @@
 #include "kms/client/endpoint.h"
 #include "kms/client/shared_profile.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,20 @@ static void test_shared_profile_long_line(void)
     write_file(path, text);
     CU_ASSERT_EQUAL(
         shared_profile_get(path, SHARED_FILE_CONFIG, "default", "region", value, sizeof(value)), 0);
+    /* A NUL byte cannot hide a newline: the next line is a line of its own. */
+    static const char with_nul[] = "[default]\n#x\0y\n[evil]\naws_secret_access_key = E\n"
+                                   "[default]\nregion = r\0x\n";
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fwrite(with_nul, 1, sizeof(with_nul) - 1, f);
+    fclose(f);
+    CU_ASSERT_EQUAL(shared_profile_get(path, SHARED_FILE_CREDENTIALS, "default",
+                                       "aws_secret_access_key", value, sizeof(value)),
+                    0);
+    /* A value holding a NUL is refused, not cut short. */
+    CU_ASSERT_EQUAL(shared_profile_get(path, SHARED_FILE_CREDENTIALS, "default", "region", value,
+                                       sizeof(value)),
+                    -1);
     free(text);
     unlink(path);
 }
@@ -203,7 +218,16 @@ static void test_shared_profile_forms(void)
     CU_ASSERT_EQUAL(fields[1].found, 1);
     CU_ASSERT_STRING_EQUAL(secret, "TOP");
     CU_ASSERT_EQUAL(fields[2].found, 0);
+    /* Keys indented alike are keys, not continuations. */
+    write_file(path, "[default]\n  aws_access_key_id = A\n  aws_secret_access_key = S\n"
+                     "    nested = deeper\n");
+    CU_ASSERT_EQUAL(shared_profile_get_fields(path, SHARED_FILE_CREDENTIALS, "default", fields, 3),
+                    1);
+    CU_ASSERT_EQUAL(fields[0].found, 1);
+    CU_ASSERT_EQUAL(fields[1].found, 1);
+    CU_ASSERT_STRING_EQUAL(secret, "S");
     /* In the credentials file "[profile default]" is a profile of that name. */
+    write_file(path, "[profile default]\naws_access_key_id = UPPER\n");
     CU_ASSERT_EQUAL(shared_profile_get_fields(path, SHARED_FILE_CREDENTIALS, "default", fields, 3),
                     0);
     unlink(path);
@@ -225,7 +249,11 @@ static void test_shared_file_home(void)
     CU_ASSERT_STRING_EQUAL(path, "/home/someone/.aws/credentials");
     unsetenv("HOME");
     shared_file_path(SHARED_FILE_CREDENTIALS, path, sizeof(path));
-    CU_ASSERT(path[0] == '\0' || (path[0] == '/' && strstr(path, "/.aws/credentials") != NULL));
+    const struct passwd *pw = getpwuid(getuid());
+    char expected[512] = "";
+    if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] != '\0')
+        snprintf(expected, sizeof(expected), "%s/.aws/credentials", pw->pw_dir);
+    CU_ASSERT_STRING_EQUAL(path, expected); /* "" without an entry: never ./.aws */
     if (saved_home != NULL) {
         setenv("HOME", saved_home, 1);
         free(saved_home);
