@@ -73,15 +73,13 @@ int endpoint_url(const char *override, const char *region, char *out, size_t cap
     return n > 0 && (size_t)n < cap;
 }
 
+/* Everything between "://" and the last '@' goes: a password may itself hold
+ * '/', '?' or '#' (unescaped), which would otherwise end the search early. */
 void endpoint_redact(const char *url, char *out, size_t cap)
 {
     const char *authority = strstr(url, "://");
     authority = authority != NULL ? authority + 3 : url;
-    size_t span = strcspn(authority, "/?#");
-    const char *at = NULL;
-    for (const char *p = authority; p < authority + span; p++)
-        if (*p == '@')
-            at = p;
+    const char *at = strrchr(authority, '@');
     if (at == NULL)
         snprintf(out, cap, "%s", url);
     else

@@ -374,8 +374,13 @@ static void test_endpoint(void)
     CU_ASSERT_FALSE(endpoint_host("http://user@127.0.0.1:4566/", host, sizeof(host)));
     endpoint_redact("http://user:pw@127.0.0.1:4566/", url, sizeof(url));
     CU_ASSERT_STRING_EQUAL(url, "http://***@127.0.0.1:4566/");
-    endpoint_redact("https://a:b@c@kms.example/x@y", url, sizeof(url));
-    CU_ASSERT_STRING_EQUAL(url, "https://***@kms.example/x@y");
+    endpoint_redact("https://a:b@c@kms.example/", url, sizeof(url));
+    CU_ASSERT_STRING_EQUAL(url, "https://***@kms.example/");
+    /* A password holding '/', '?' or '#' hides nothing. */
+    endpoint_redact("https://user:pa/ss@host/", url, sizeof(url));
+    CU_ASSERT_STRING_EQUAL(url, "https://***@host/");
+    endpoint_redact("https://user:p?w#x@host", url, sizeof(url));
+    CU_ASSERT_STRING_EQUAL(url, "https://***@host");
     endpoint_redact("http://127.0.0.1:4566/", url, sizeof(url));
     CU_ASSERT_STRING_EQUAL(url, "http://127.0.0.1:4566/");
     kms_client_config config = {.endpoint = "http://u:s3cret@127.0.0.1:1/",
