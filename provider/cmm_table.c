@@ -121,7 +121,7 @@ static void remember_error(dekcache_build *b)
 }
 
 /* Waits (ctx->lock held) for another thread's build; bounded by that
- * thread's KMS deadline. */
+ * thread's KMS deadline, or ended by its cancellation (build_cancelled). */
 static esdk_cmm *wait_for_build_locked(dekcache_provctx *ctx, dekcache_build *b)
 {
     int cancel_state;
@@ -138,6 +138,34 @@ static esdk_cmm *wait_for_build_locked(dekcache_provctx *ctx, dekcache_build *b)
     return cmm;
 }
 
+/* Ends a build: its waiters wake to its CMM, or to its error when cmm is NULL. */
+static void finish_build_locked(dekcache_provctx *ctx, dekcache_build *b)
+{
+    unlink_build_locked(ctx, b);
+    b->done = 1;
+    pthread_cond_broadcast(&b->finished);
+    release_build_locked(b);
+}
+
+typedef struct {
+    dekcache_provctx *ctx;
+    dekcache_build *build;
+} build_in_progress;
+
+/* The builder was cancelled inside the KMS call (libcurl's poll is a
+ * cancellation point): its waiters, who cannot be cancelled while they wait,
+ * would otherwise wait forever. The thread exits, so the lock is let go. */
+static void build_cancelled(void *arg)
+{
+    build_in_progress *p = arg;
+    pthread_mutex_lock(&p->ctx->lock);
+    p->build->reason = DEKCACHE_R_INTERNAL_ERROR;
+    snprintf(p->build->error, sizeof(p->build->error),
+             "the thread setting up this key was cancelled");
+    finish_build_locked(p->ctx, p->build);
+    pthread_mutex_unlock(&p->ctx->lock);
+}
+
 /* Builds the CMM for key_id (NULL: decryption) with ctx->lock released
  * around build, publishes it, and wakes the waiters. Called and returns with
  * ctx->lock held; returns a new reference or NULL after raising an error. */
@@ -147,8 +175,12 @@ static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_bui
     dekcache_build *b = start_build_locked(ctx, key_id);
     if (b == NULL)
         return NULL;
+    build_in_progress progress = {ctx, b};
+    esdk_cmm *cmm = NULL;
     pthread_mutex_unlock(&ctx->lock);
-    esdk_cmm *cmm = build(ctx, b->key_id, &b->key_arn);
+    pthread_cleanup_push(build_cancelled, &progress);
+    cmm = build(ctx, b->key_id, &b->key_arn);
+    pthread_cleanup_pop(0);
     if (cmm == NULL)
         remember_error(b);
     pthread_mutex_lock(&ctx->lock);
@@ -156,10 +188,7 @@ static esdk_cmm *build_locked(dekcache_provctx *ctx, const char *key_id, cmm_bui
         publish_locked(ctx, b, cmm);
         b->cmm = esdk_cmm_up_ref(cmm);
     }
-    unlink_build_locked(ctx, b);
-    b->done = 1;
-    pthread_cond_broadcast(&b->finished);
-    release_build_locked(b);
+    finish_build_locked(ctx, b);
     return cmm;
 }
 

@@ -19,14 +19,16 @@
 int dekcache_cache_setup(dekcache_provctx *ctx)
 {
     const dekcache_config *cfg = &ctx->config;
-    /* A waiter waits as long as the leader's KMS operation may take (its
-     * deadline, retries included) and a second more; a flight older than that
-     * is abandoned. The cache's fixed 10 s default failed waiters, and started
-     * a second KMS call, while a slow but live call was still within its time. */
+    /* A waiter waits at least as long as one KMS operation of the leader may
+     * take (its deadline, retries included) and a second more, and never less
+     * than the cache's 10 s default; a flight older than that is abandoned. A
+     * fixed 10 s failed waiters of a slow but live call when kms_timeout_ms is
+     * longer. (A decryption trying several EDKs makes one operation per EDK.) */
+    uint64_t wait_ms = cfg->kms_timeout_ms + 1000u;
     dek_cache_config cache_cfg = {
         .capacity = (size_t)cfg->cache_capacity,
         .stripes = (unsigned)cfg->cache_stripes,
-        .wait_timeout_ms = (uint32_t)cfg->kms_timeout_ms + 1000u,
+        .wait_timeout_ms = (uint32_t)(wait_ms > 10000u ? wait_ms : 10000u),
     };
     char detail[160] = "";
     if (dek_cache_new(&cache_cfg, &ctx->cache, detail, sizeof(detail)) != DEK_CACHE_OK) {

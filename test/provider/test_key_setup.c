@@ -161,12 +161,70 @@ static void test_failed_setup_is_shared(void)
     provider_fixture_stop(&fx);
 }
 
+/* Sanitizer builds skip the cancellation test: the cancelled thread leaves
+ * its libcurl handle behind, which LeakSanitizer reports, and ThreadSanitizer
+ * does not follow cancellation inside its interceptors. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+#ifndef UNDER_SANITIZER
+#define UNDER_SANITIZER 0
+#endif
+
+/* The thread setting a key up is cancelled inside its DescribeKey: a thread
+ * waiting for that setup gets an error at once instead of waiting forever
+ * (it cannot be cancelled while it waits), and the next message sets the key
+ * up again. */
+static void test_cancelled_setup_releases_waiters(void)
+{
+    if (UNDER_SANITIZER)
+        return;
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    kms_fixture_fault slow = {
+        .operation = "DescribeKey", .action = "none", .latency_ms = 3000, .count = 1};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &slow) == 0);
+    pthread_t builder, waiter;
+    encrypt_job building = {.fx = &fx, .key_id = ALIAS}, waiting = building;
+    CU_ASSERT_FATAL(pthread_create(&builder, NULL, encrypt_worker, &building) == 0);
+    sleep_ms(300); /* the builder is in its DescribeKey */
+    if (pthread_create(&waiter, NULL, encrypt_worker, &waiting) != 0) {
+        pthread_cancel(builder);
+        pthread_join(builder, NULL);
+        CU_FAIL_FATAL("cannot create the waiter");
+    }
+    sleep_ms(200); /* the waiter waits for the builder's setup */
+    pthread_cancel(builder);
+    pthread_join(builder, NULL);
+    for (int i = 0; i < 100 && !__atomic_load_n(&waiting.finished, __ATOMIC_ACQUIRE); i++)
+        sleep_ms(50);
+    if (!__atomic_load_n(&waiting.finished, __ATOMIC_ACQUIRE)) {
+        /* The old code: the waiter waits forever; leave it and the instance. */
+        CU_FAIL("the waiter still waits 5 s after the builder was cancelled");
+        return;
+    }
+    pthread_join(waiter, NULL);
+    CU_ASSERT_FALSE(waiting.ok);
+    CU_ASSERT_PTR_NOT_NULL(strstr(waiting.error, "cancelled"));
+    CU_ASSERT_FATAL(kms_fixture_clear_faults(&server) == 0);
+    encrypt_job retry = {.fx = &fx, .key_id = ALIAS};
+    encrypt_worker(&retry);
+    CU_ASSERT(retry.ok);
+    provider_fixture_stop(&fx);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"a slow DescribeKey holds up no other key; one per cold alias",
          test_slow_key_holds_up_no_other},
         {"a failed key setup is shared by the threads waiting on it", test_failed_setup_is_shared},
+        {"a cancelled key setup releases its waiters", test_cancelled_setup_releases_waiters},
         {NULL, NULL},
     };
     dekcache_add_suite("key setup under concurrency", suite_init, suite_cleanup, tests);
