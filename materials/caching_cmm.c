@@ -192,18 +192,23 @@ static esdk_status encryption_id(const caching_cmm *cmm, const esdk_enc_request 
     return status;
 }
 
+static esdk_status bypass_encryption(caching_cmm *cmm, const esdk_enc_request *request,
+                                     esdk_enc_materials **out, char *detail, size_t detail_len)
+{
+    esdk_status status =
+        esdk_cmm_get_encryption_materials(cmm->upstream, request, out, detail, detail_len);
+    dek_cache_count_bypass(cmm->cache, status != ESDK_OK);
+    return status;
+}
+
 static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_request *request,
                                             esdk_enc_materials **out, char *detail,
                                             size_t detail_len)
 {
     caching_cmm *cmm = (caching_cmm *)base;
     if (request->plaintext_len == ESDK_LENGTH_UNKNOWN ||
-        (request->suite_id != 0 && !dek_cache_suite_is_cacheable(request->suite_id))) {
-        esdk_status status =
-            esdk_cmm_get_encryption_materials(cmm->upstream, request, out, detail, detail_len);
-        dek_cache_count_bypass(cmm->cache, status != ESDK_OK);
-        return status;
-    }
+        (request->suite_id != 0 && !dek_cache_suite_is_cacheable(request->suite_id)))
+        return bypass_encryption(cmm, request, out, detail, detail_len);
 
     dek_cache_id id;
     esdk_status status = encryption_id(cmm, request, &id);
@@ -224,7 +229,12 @@ static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_reque
         *out = miss.enc_oversized;
         miss.enc_oversized = NULL;
         status = ESDK_OK;
-    } else
+    } else if (cs == DEK_CACHE_ERR_WAIT_TIMEOUT)
+        /* Waited its bound for another caller's KMS call (a slow one, or a
+         * queue of callers beyond the message limit): ask KMS itself rather
+         * than fail; the cache counts the timeout and the bypass. */
+        status = bypass_encryption(cmm, request, out, detail, detail_len);
+    else
         status = cache_failure(cs, &result, detail, detail_len);
     OPENSSL_cleanse(blob, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
     esdk_enc_materials_free(miss.enc_oversized);
@@ -353,7 +363,9 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
         *out = miss.dec_oversized;
         miss.dec_oversized = NULL;
         status = ESDK_OK;
-    } else
+    } else if (cs == DEK_CACHE_ERR_WAIT_TIMEOUT)
+        status = bypass_decryption(cmm, request, out, detail, detail_len);
+    else
         status = cache_failure(cs, &result, detail, detail_len);
     OPENSSL_cleanse(blob, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
     esdk_dec_materials_free(miss.dec_oversized);

@@ -4,7 +4,10 @@
  * count its calls. */
 #include <CUnit/CUnit.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "cunit_run.h"
 #include "materials/caching_cmm.h"
@@ -15,8 +18,9 @@
 typedef struct {
     esdk_cmm base;
     esdk_cmm *inner;
-    int encrypt_calls;
-    int decrypt_calls;
+    _Atomic int encrypt_calls;
+    _Atomic int decrypt_calls;
+    _Atomic int delay_next_ms; /* the next encryption call sleeps this long */
 } counting_cmm;
 
 static esdk_status count_encrypt(esdk_cmm *base, const esdk_enc_request *request,
@@ -24,6 +28,11 @@ static esdk_status count_encrypt(esdk_cmm *base, const esdk_enc_request *request
 {
     counting_cmm *c = (counting_cmm *)base;
     c->encrypt_calls++;
+    int delay = atomic_exchange(&c->delay_next_ms, 0);
+    if (delay > 0) {
+        struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     return esdk_cmm_get_encryption_materials(c->inner, request, out, detail, detail_len);
 }
 
@@ -50,7 +59,14 @@ typedef struct {
     esdk_cmm *caching;
 } fixture;
 
+static int fixture_start_waiting(fixture *f, uint32_t wait_timeout_ms);
+
 static int fixture_start(fixture *f)
+{
+    return fixture_start_waiting(f, 0);
+}
+
+static int fixture_start_waiting(fixture *f, uint32_t wait_timeout_ms)
 {
     static const uint8_t wrapping_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     memset(f, 0, sizeof(*f));
@@ -61,7 +77,7 @@ static int fixture_start(fixture *f)
         return 0;
     esdk_status st = esdk_default_cmm_new(NULL, keyring, &f->upstream.inner);
     esdk_keyring_free(keyring);
-    dek_cache_config config = {.capacity = 64};
+    dek_cache_config config = {.capacity = 64, .wait_timeout_ms = wait_timeout_ms};
     if (st != ESDK_OK ||
         dek_cache_new(&config, &f->cache, detail, sizeof(detail)) != DEK_CACHE_OK ||
         dek_cache_partition_from_name(NULL, "caching-cmm-test", 16, &f->partition) != DEK_CACHE_OK)
@@ -284,6 +300,53 @@ static void test_used_edk_found_in_each_order(void)
     fixture_stop(&f);
 }
 
+static esdk_status encrypt_once(fixture *f, const esdk_enc_context *ec)
+{
+    esdk_enc_request request = {.ec = ec, .plaintext_len = 100};
+    esdk_enc_materials *mat = NULL;
+    char detail[256] = "";
+    esdk_status st =
+        esdk_cmm_get_encryption_materials(f->caching, &request, &mat, detail, sizeof(detail));
+    esdk_enc_materials_free(mat);
+    return st;
+}
+
+typedef struct {
+    fixture *f;
+    const esdk_enc_context *ec;
+    esdk_status status;
+} encrypt_job;
+
+static void *encrypt_job_run(void *arg)
+{
+    encrypt_job *job = arg;
+    job->status = encrypt_once(job->f, job->ec);
+    return NULL;
+}
+
+/* A caller that waited its bound for another's upstream call asks the
+ * upstream itself instead of failing (the cache counts both). */
+static void test_wait_timeout_asks_upstream_itself(void)
+{
+    fixture f;
+    CU_ASSERT_FATAL(fixture_start_waiting(&f, 200));
+    esdk_enc_context ec = {0};
+    atomic_store(&f.upstream.delay_next_ms, 1500);
+    encrypt_job slow = {&f, &ec, ESDK_ERR_STATE};
+    pthread_t leader;
+    CU_ASSERT_FATAL(pthread_create(&leader, NULL, encrypt_job_run, &slow) == 0);
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL); /* the leader sleeps in its upstream call */
+    CU_ASSERT_EQUAL(encrypt_once(&f, &ec), ESDK_OK);
+    CU_ASSERT_EQUAL(atomic_load(&f.upstream.encrypt_calls), 2);
+    dek_cache_stats s = stats_of(&f);
+    CU_ASSERT_EQUAL(s.wait_timeouts, 1);
+    CU_ASSERT_EQUAL(s.bypasses, 1);
+    pthread_join(leader, NULL);
+    CU_ASSERT_EQUAL(slow.status, ESDK_OK);
+    fixture_stop(&f);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -293,6 +356,8 @@ int main(void)
         {"unknown-length encryptions count as bypasses", test_unknown_length_counted_as_bypass},
         {"oversized materials are used but not stored", test_oversized_materials_not_stored},
         {"the used EDK is found in each request's order", test_used_edk_found_in_each_order},
+        {"a caller that waited its bound asks the upstream itself",
+         test_wait_timeout_asks_upstream_itself},
         {NULL, NULL},
     };
     dekcache_add_suite("caching CMM", NULL, NULL, tests);
