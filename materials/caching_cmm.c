@@ -192,6 +192,16 @@ static esdk_status encryption_id(const caching_cmm *cmm, const esdk_enc_request 
     return status;
 }
 
+/* A caller that waited its bound for another's upstream call goes back to
+ * the cache once, with a fresh bound: the first to do so replaces a flight
+ * that old as its leader and the others join it, so a stuck or slow call
+ * costs one more upstream call, not one per waiter (asking the upstream
+ * directly would send every timed-out waiter to KMS at once). */
+static int retry_after_wait_timeout(dek_cache_status status)
+{
+    return status == DEK_CACHE_ERR_WAIT_TIMEOUT;
+}
+
 static esdk_status bypass_encryption(caching_cmm *cmm, const esdk_enc_request *request,
                                      esdk_enc_materials **out, char *detail, size_t detail_len)
 {
@@ -220,21 +230,20 @@ static esdk_status get_encryption_materials(esdk_cmm *base, const esdk_enc_reque
     uint8_t blob[CACHING_CMM_MAX_BLOB];
     size_t blob_len = 0;
     dek_cache_result result;
-    dek_cache_status cs =
-        dek_cache_get_encryption(cmm->cache, &id, &cache_request, fetch_encryption, &miss, blob,
-                                 sizeof(blob), &blob_len, &result);
+    dek_cache_status cs;
+    for (int tries = 0; tries < 2; tries++) {
+        cs = dek_cache_get_encryption(cmm->cache, &id, &cache_request, fetch_encryption, &miss,
+                                      blob, sizeof(blob), &blob_len, &result);
+        if (!retry_after_wait_timeout(cs))
+            break;
+    }
     if (cs == DEK_CACHE_OK)
         status = materials_enc_from_blob(cmm->partition.libctx, blob, blob_len, out);
     else if (miss.enc_oversized != NULL) {
         *out = miss.enc_oversized;
         miss.enc_oversized = NULL;
         status = ESDK_OK;
-    } else if (cs == DEK_CACHE_ERR_WAIT_TIMEOUT)
-        /* Waited its bound for another caller's KMS call (a slow one, or a
-         * queue of callers beyond the message limit): ask KMS itself rather
-         * than fail; the cache counts the timeout and the bypass. */
-        status = bypass_encryption(cmm, request, out, detail, detail_len);
-    else
+    } else
         status = cache_failure(cs, &result, detail, detail_len);
     OPENSSL_cleanse(blob, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
     esdk_enc_materials_free(miss.enc_oversized);
@@ -351,9 +360,13 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
     uint8_t blob[CACHING_CMM_MAX_BLOB];
     size_t blob_len = 0;
     dek_cache_result result;
-    dek_cache_status cs =
-        dek_cache_get_decryption(cmm->cache, &id, cmm->limits.max_age_ns, fetch_decryption, &miss,
-                                 blob, sizeof(blob), &blob_len, &result);
+    dek_cache_status cs;
+    for (int tries = 0; tries < 2; tries++) {
+        cs = dek_cache_get_decryption(cmm->cache, &id, cmm->limits.max_age_ns, fetch_decryption,
+                                      &miss, blob, sizeof(blob), &blob_len, &result);
+        if (!retry_after_wait_timeout(cs))
+            break;
+    }
     if (cs == DEK_CACHE_OK) {
         status = materials_dec_from_blob(cmm->partition.libctx, blob, blob_len, out);
         if (status == ESDK_OK)
@@ -363,9 +376,7 @@ static esdk_status decrypt_materials(esdk_cmm *base, const esdk_dec_request *req
         *out = miss.dec_oversized;
         miss.dec_oversized = NULL;
         status = ESDK_OK;
-    } else if (cs == DEK_CACHE_ERR_WAIT_TIMEOUT)
-        status = bypass_decryption(cmm, request, out, detail, detail_len);
-    else
+    } else
         status = cache_failure(cs, &result, detail, detail_len);
     OPENSSL_cleanse(blob, blob_len < sizeof(blob) ? blob_len : sizeof(blob));
     esdk_dec_materials_free(miss.dec_oversized);
