@@ -74,6 +74,9 @@ static int read_line(FILE *file, char *line)
         }
     }
     line[len] = '\0';
+    if (c == EOF && ferror(file)) {
+        return len == 0 ? -1 : 0; /* a read error: what was read may be cut short */
+    }
     return c == EOF && len == 0 && whole ? -1 : whole;
 }
 
