@@ -11,7 +11,6 @@
 struct kms_client {
     atomic_int refs;
     credentials_holder creds;
-    int creds_ready;      /* creds was initialised */
     int creds_configured; /* explicit credentials: nothing to renew them from */
     char *profile;        /* the configured profile (NULL: AWS_PROFILE, default) */
     char region[64];      /* "" : take it from each call's key ARN */

@@ -36,6 +36,9 @@ void credentials_snapshot_release(credentials_snapshot *s)
 
 void credentials_holder_clear(credentials_holder *h)
 {
+    if (h->current == NULL) {
+        return; /* never initialised (init sets current and the lock together) */
+    }
     credentials_snapshot_release(h->current);
     h->current = NULL;
     pthread_mutex_destroy(&h->lock);

@@ -22,6 +22,7 @@ typedef struct {
 /* Takes over initial's strings (initial is left empty). 0 when out of memory
  * (initial is cleared). */
 int credentials_holder_init(credentials_holder *h, credentials *initial);
+/* Also safe on a zeroed holder that was never initialised. */
 void credentials_holder_clear(credentials_holder *h);
 
 /* The current snapshot, counted; give it back with credentials_snapshot_release. */

@@ -59,7 +59,6 @@ static kms_client_status resolve_credentials(kms_client *c, const kms_client_con
         credentials_clear(&initial);
         return KMS_CLIENT_ERR_NO_MEMORY;
     }
-    c->creds_ready = 1;
     return KMS_CLIENT_OK;
 }
 
@@ -139,9 +138,7 @@ void kms_client_free(kms_client *client)
     if (client == NULL || atomic_fetch_sub(&client->refs, 1) > 1) {
         return;
     }
-    if (client->creds_ready) {
-        credentials_holder_clear(&client->creds);
-    }
+    credentials_holder_clear(&client->creds);
     free(client->profile);
     transport_free(client->transport);
     free(client->endpoint);
