@@ -56,12 +56,31 @@ static json_object *fail(const char **why, const char *reason)
     return NULL;
 }
 
+const char json_secret_nul_reason[] = "a NUL character";
+
+/* Whether text holds a NUL, raw or escaped as \u0000. json-c would keep such
+ * a string whole, but every C view of it (a key ID, a context pair, an
+ * object key) stops at the NUL and so reads another value. */
+static int has_nul(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\0')
+            return 1;
+        if (text[i] != '\\')
+            continue;
+        if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0)
+            return 1;
+        i++; /* skip the escaped character: an escaped backslash then "u0000" is no NUL */
+    }
+    return 0;
+}
+
 json_object *json_secret_parse(const char *text, size_t len, int max_depth, const char **why)
 {
     if (len == 0 || len > INT_MAX / 2)
         return fail(why, len == 0 ? "empty" : "too large");
-    if (memchr(text, '\0', len) != NULL)
-        return fail(why, "a NUL byte");
+    if (has_nul(text, len))
+        return fail(why, json_secret_nul_reason);
     json_tokener *tok = tokener_for(len, max_depth);
     if (tok == NULL)
         return fail(why, "out of memory");

@@ -11,9 +11,11 @@
 #include <stddef.h>
 
 /* The one JSON value text[0..len) holds, in json-c's strict mode, at most
- * max_depth deep, with nothing but whitespace after it. Otherwise NULL, with
- * *why (if why != NULL) a fixed string saying what was wrong. */
+ * max_depth deep, with nothing but whitespace after it, and no NUL character
+ * (raw or \u0000) anywhere. Otherwise NULL, with *why (if why != NULL) a
+ * fixed string saying what was wrong: json_secret_nul_reason for a NUL. */
 json_object *json_secret_parse(const char *text, size_t len, int max_depth, const char **why);
+extern const char json_secret_nul_reason[];
 
 /* Cleanses every string in the tree, then drops the reference. NULL is a
  * no-op. The tree must not share string objects with another holder. */

@@ -11,31 +11,14 @@
 
 #define MAX_BODY_DEPTH 16
 
-/* Whether a JSON text holds a NUL character, raw or escaped as \u0000.
- * json-c would keep such a string whole but its C view stops at the NUL, so
- * "alias/a\u0000x" would name alias/a and a context value would be cut short
- * in the AAD: both are refused instead. */
-static int json_text_has_nul(const char *text, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == '\0')
-            return 1;
-        if (text[i] != '\\')
-            continue;
-        if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0)
-            return 1;
-        i++; /* skip the escaped character: an escaped backslash then "u0000" is no NUL */
-    }
-    return 0;
-}
-
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 {
-    if (json_text_has_nul(body, len)) {
+    const char *why = "";
+    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH, &why);
+    if (req == NULL && why == json_secret_nul_reason) {
         kms_error_set(err, "ValidationException", "strings must not contain NUL characters");
         return NULL;
     }
-    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH, NULL);
     if (req == NULL || !json_object_is_type(req, json_type_object)) {
         json_secret_release(req);
         kms_error_set(err, "SerializationException", "request body is not a JSON object");
@@ -45,7 +28,7 @@ json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 }
 
 /* A string field of 1 to max_len characters (its length in *out_len when
- * out_len is not NULL: the text may hold a NUL). */
+ * out_len is not NULL). */
 static int string_field(json_object *req, const char *field, int required, size_t max_len,
                         const char **out, size_t *out_len, kms_error *err)
 {

@@ -423,6 +423,11 @@ static void test_json_secret(void)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CU_ASSERT_PTR_NULL(json_secret_parse(bad[i], strlen(bad[i]), 8, NULL));
     CU_ASSERT_PTR_NULL(json_secret_parse("{}\0{}", 5, 8, NULL));
+    /* The NUL rule is the parser's, for client and server alike. */
+    const char *why = NULL;
+    static const char escaped[] = "{\"KeyId\":\"a\\u0000b\"}";
+    CU_ASSERT_PTR_NULL(json_secret_parse(escaped, strlen(escaped), 8, &why));
+    CU_ASSERT_PTR_EQUAL(why, json_secret_nul_reason);
 }
 
 int main(void)
