@@ -65,15 +65,23 @@ static esdk_status merge_reproduced(esdk_dec_materials *mat, const esdk_enc_cont
                                     char *detail, size_t detail_len)
 {
     const esdk_ec_pair *conflict = NULL;
-    esdk_status st = esdk_ec_required_pairs(&mat->ec, reproduced, &mat->required_ec, &conflict);
+    size_t n = reproduced != NULL ? reproduced->count : 0;
+    esdk_ec_pair *pairs = n > 0 ? OPENSSL_malloc(n * sizeof(*pairs)) : NULL;
+    if (n > 0 && pairs == NULL)
+        return ESDK_ERR_ALLOC;
+    esdk_enc_context required;
+    esdk_status st = esdk_ec_required_view(&mat->ec, reproduced, pairs, &required, &conflict);
     if (st == ESDK_ERR_CONTEXT_MISMATCH)
-        return esdk_fail(detail, detail_len, st,
-                         "encryption context key \"%s\" differs from the message",
-                         (const char *)conflict->key);
-    for (size_t i = 0; st == ESDK_OK && i < mat->required_ec.count; i++) {
-        const esdk_ec_pair *r = &mat->required_ec.pairs[i];
-        st = esdk_ec_set(&mat->ec, r->key, r->key_len, r->value, r->value_len);
+        esdk_fail(detail, detail_len, st, "encryption context key \"%s\" differs from the message",
+                  (const char *)conflict->key);
+    /* The view's pairs are reproduced's, so adding them to mat->ec is safe. */
+    for (size_t i = 0; st == ESDK_OK && i < required.count; i++) {
+        const esdk_ec_pair *r = &required.pairs[i];
+        st = esdk_ec_set(&mat->required_ec, r->key, r->key_len, r->value, r->value_len);
+        if (st == ESDK_OK)
+            st = esdk_ec_set(&mat->ec, r->key, r->key_len, r->value, r->value_len);
     }
+    OPENSSL_free(pairs);
     return st;
 }
 

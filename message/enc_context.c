@@ -155,23 +155,6 @@ esdk_status esdk_ec_required_view(const esdk_enc_context *stored,
     return ESDK_OK;
 }
 
-esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
-                                   const esdk_enc_context *reproduced, esdk_enc_context *required,
-                                   const esdk_ec_pair **conflict)
-{
-    size_t n = reproduced != NULL ? reproduced->count : 0;
-    esdk_ec_pair *pairs = n > 0 ? OPENSSL_malloc(n * sizeof(*pairs)) : NULL;
-    if (n > 0 && pairs == NULL)
-        return ESDK_ERR_ALLOC;
-    esdk_enc_context view;
-    esdk_status st = esdk_ec_required_view(stored, reproduced, pairs, &view, conflict);
-    for (size_t i = 0; st == ESDK_OK && i < view.count; i++)
-        st = esdk_ec_set(required, pairs[i].key, pairs[i].key_len, pairs[i].value,
-                         pairs[i].value_len);
-    OPENSSL_free(pairs);
-    return st;
-}
-
 int esdk_ec_equal(const esdk_enc_context *a, const esdk_enc_context *b)
 {
     if (a->count != b->count)

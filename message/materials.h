@@ -85,16 +85,12 @@ int esdk_ec_remove(esdk_enc_context *ec, const void *key, size_t key_len);
 /* 1 when some key starts with "aws-crypto-". */
 int esdk_ec_has_reserved_key(const esdk_enc_context *ec);
 esdk_status esdk_ec_copy(esdk_enc_context *dst, const esdk_enc_context *src);
-/* The pairs of `reproduced` (NULL: none) that `stored` lacks, added to
- * *required: the ESDK's required encryption context. When a pair of
+/* The pairs of `reproduced` (NULL: none) that `stored` lacks: the ESDK's
+ * required encryption context, as a view without copying: view->pairs is
+ * `pairs` (room for reproduced->count), pointing into reproduced's keys and
+ * values. Valid while reproduced is; never esdk_ec_clear it. When a pair of
  * `reproduced` has another value in `stored`, returns
  * ESDK_ERR_CONTEXT_MISMATCH with *conflict (if not NULL) pointing at it. */
-esdk_status esdk_ec_required_pairs(const esdk_enc_context *stored,
-                                   const esdk_enc_context *reproduced, esdk_enc_context *required,
-                                   const esdk_ec_pair **conflict);
-/* The same pairs as a view, without copying: view->pairs is `pairs` (room
- * for reproduced->count), pointing into reproduced's keys and values. Valid
- * while reproduced is; never esdk_ec_clear it. */
 esdk_status esdk_ec_required_view(const esdk_enc_context *stored,
                                   const esdk_enc_context *reproduced, esdk_ec_pair *pairs,
                                   esdk_enc_context *view, const esdk_ec_pair **conflict);
