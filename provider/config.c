@@ -128,8 +128,11 @@ static const config_key config_keys[] = {
 static int bad_value(const OSSL_CORE_HANDLE *handle, const config_key *key, const char *value,
                      const char *allowed)
 {
-    char shown[1024]; /* a URL's password stays out of the message */
-    kms_client_endpoint_redact(value, shown, sizeof(shown));
+    char shown[1024]; /* the endpoint URL's password stays out of the message */
+    if (key->offset == offsetof(dekcache_config, kms_endpoint))
+        kms_client_endpoint_redact(value, shown, sizeof(shown));
+    else
+        snprintf(shown, sizeof(shown), "%s", value);
     DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
                    "invalid configuration value: %s = \"%s\": allowed %s", key->name, shown,
                    allowed);

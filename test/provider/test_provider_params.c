@@ -167,6 +167,8 @@ static void test_bad_config_values_refused(void)
                                      sizeof(refused)));
     CU_ASSERT_PTR_NOT_NULL(strstr(refused, "kms_endpoint = \"http://***@127.0.0.1:4566\""));
     CU_ASSERT_PTR_NULL(strstr(refused, "s3cret"));
+    /* Only the endpoint is redacted: other values are shown as given. */
+    expect_refused("region = me@home", "region = \"me@home\"");
     expect_refused("kms_endpoint = ftp://127.0.0.1/", "kms_endpoint = ");
     expect_refused("region = US East", "region = \"US East\": allowed an AWS region name");
     expect_refused("discovery_accounts = 1234,abc", "discovery_accounts = \"1234,abc\"");
