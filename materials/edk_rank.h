@@ -11,7 +11,8 @@
 /* The rank of edks[index] (-1 stays -1). */
 long edk_rank_of(const esdk_edk *edks, size_t count, long index);
 
-/* The first index in edks with that rank; -1 when none has it. */
+/* An index in edks with that rank (among identical EDKs, any); -1 when the
+ * rank is out of range or memory runs out. */
 long edk_index_of_rank(const esdk_edk *edks, size_t count, long rank);
 
 #endif

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -264,40 +265,60 @@ static void test_oversized_materials_not_stored(void)
  * same EDKs in any order, so the index must point into this request's list
  * (it reports the key ARN used). A decoy EDK of another keyring comes first
  * for the miss, last for the hit. */
-static void test_used_edk_found_in_each_order(void)
+/* Decrypts a list of `decoys` EDKs of another keyring plus the real one,
+ * first with the real one last, then (a hit) with it first; returns the
+ * index reported each time. */
+static void used_edk_index_both_orders(size_t decoys, long index[2])
 {
     fixture f;
     CU_ASSERT_FATAL(fixture_start(&f));
     esdk_enc_context ec = {0};
     esdk_enc_materials *enc = encryption_materials(&f, &ec);
     CU_ASSERT_FATAL(enc != NULL && enc->edks.count == 1);
-    esdk_edk list[2];
-    CU_ASSERT_FATAL(esdk_edk_init(&list[0], "other-ns", 8, "other-key", 9, "decoy", 5) == ESDK_OK);
-    list[1] = enc->edks.items[0];
-    long index[2] = {-9, -9};
+    esdk_edk list[21];
+    CU_ASSERT_FATAL(decoys + 1 <= sizeof(list) / sizeof(list[0]));
+    for (size_t i = 0; i < decoys; i++) {
+        char info[16];
+        int n = snprintf(info, sizeof(info), "other-key-%zu", i);
+        CU_ASSERT_FATAL(esdk_edk_init(&list[i], "other-ns", 8, info, (size_t)n, "decoy", 5) ==
+                        ESDK_OK);
+    }
+    list[decoys] = enc->edks.items[0];
     for (int round = 0; round < 2; round++) {
-        if (round == 1) { /* swap: the real EDK first */
+        if (round == 1) { /* the real EDK first */
             esdk_edk t = list[0];
-            list[0] = list[1];
-            list[1] = t;
+            list[0] = list[decoys];
+            list[decoys] = t;
         }
-        esdk_dec_request request = {
-            enc->suite_id, list, 2, &ec, NULL, ESDK_POLICY_REQUIRE_ENCRYPT_REQUIRE_DECRYPT};
+        esdk_dec_request request = {enc->suite_id, list,
+                                    decoys + 1,    &ec,
+                                    NULL,          ESDK_POLICY_REQUIRE_ENCRYPT_REQUIRE_DECRYPT};
         esdk_dec_materials *mat = NULL;
         char detail[256] = "";
+        index[round] = -9;
         CU_ASSERT_EQUAL(
             esdk_cmm_decrypt_materials(f.caching, &request, &mat, detail, sizeof(detail)), ESDK_OK);
         if (mat != NULL)
             index[round] = mat->edk_index;
         esdk_dec_materials_free(mat);
     }
-    CU_ASSERT_EQUAL(index[0], 1);
-    CU_ASSERT_EQUAL(index[1], 0); /* a hit: the old code reported 1, the decoy */
     CU_ASSERT_EQUAL(f.upstream.decrypt_calls, 1);
-    esdk_edk_clear(&list[1]); /* the decoy; the real one belongs to enc */
+    for (size_t i = 1; i <= decoys; i++)
+        esdk_edk_clear(&list[i]); /* the decoys; the real one (now first) belongs to enc */
     esdk_enc_materials_free(enc);
     esdk_ec_clear(&ec);
     fixture_stop(&f);
+}
+
+static void test_used_edk_found_in_each_order(void)
+{
+    long index[2];
+    used_edk_index_both_orders(1, index);
+    CU_ASSERT_EQUAL(index[0], 1);
+    CU_ASSERT_EQUAL(index[1], 0);          /* a hit: the old code reported 1, the decoy */
+    used_edk_index_both_orders(20, index); /* more EDKs than the lookup keeps on its stack */
+    CU_ASSERT_EQUAL(index[0], 20);
+    CU_ASSERT_EQUAL(index[1], 0);
 }
 
 static esdk_status encrypt_once(fixture *f, const esdk_enc_context *ec)
