@@ -54,6 +54,11 @@ static int padding_of(const char *text, size_t len)
     return pad;
 }
 
+int kms_base64_is_strict(const char *text, size_t text_len)
+{
+    return padding_of(text, text_len) >= 0;
+}
+
 int kms_base64_decode(const char *text, size_t text_len, unsigned char *out, size_t *out_len)
 {
     *out_len = 0;

@@ -16,6 +16,9 @@ void kms_base64_encode(const unsigned char *in, size_t len, char *out);
 /* Bytes kms_base64_decode may write for text_len characters. */
 size_t kms_base64_decoded_max(size_t text_len);
 
+/* 1 when text is what kms_base64_decode accepts (see there), else 0. */
+int kms_base64_is_strict(const char *text, size_t text_len);
+
 /* Strict decode: canonical alphabet only, length a multiple of 4, at most two
  * '=' and only at the end, no whitespace or NUL. The last character's unused
  * bits are not checked. out must hold kms_base64_decoded_max(text_len) bytes;

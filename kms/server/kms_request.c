@@ -121,16 +121,13 @@ void kms_response_add_string(json_object *resp, const char *field, const char *v
 /* The one secret a KMS response carries (GenerateDataKey, Decrypt). */
 static const char secret_field[] = "Plaintext";
 
-static const char base64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-
 /* pub ("{...}") with secret_field: value appended, in a buffer sized once.
  * The value is written unescaped, so it must be base64 (what
  * kms_response_add_blob writes): anything else is refused. */
 static char *append_secret(const char *pub, const char *value, size_t value_len)
 {
     size_t pub_len = strlen(pub);
-    if (pub_len < 2 || pub[pub_len - 1] != '}' || strspn(value, base64_alphabet) != value_len)
+    if (pub_len < 2 || pub[pub_len - 1] != '}' || !kms_base64_is_strict(value, value_len))
         return NULL;
     const char *comma = pub_len > 2 ? "," : "";
     /* pub without its '}', the comma, "name":"value"} and the NUL */

@@ -53,6 +53,7 @@ static void test_rejects_non_canonical(void)
         size_t len = 99;
         CU_ASSERT_FALSE(kms_base64_decode(bad[i], strlen(bad[i]), out, &len));
         CU_ASSERT_EQUAL(len, 0);
+        CU_ASSERT_FALSE(kms_base64_is_strict(bad[i], strlen(bad[i])));
         unsigned char *buf = (unsigned char *)"not touched";
         len = 99;
         CU_ASSERT_EQUAL(kms_base64_decode_new(bad[i], strlen(bad[i]), 0, 0, 64, &buf, &len), 0);
@@ -64,6 +65,8 @@ static void test_rejects_non_canonical(void)
     size_t len = 99;
     CU_ASSERT_FALSE(kms_base64_decode("QU\0=", 4, out, &len));
 
+    CU_ASSERT_FALSE(kms_base64_is_strict("QU\0=", 4));
+    CU_ASSERT_TRUE(kms_base64_is_strict("QUI=", 4));
     CU_ASSERT_TRUE(kms_base64_decode("QUI=", 4, out, &len));
     CU_ASSERT_EQUAL(len, 2);
     CU_ASSERT_EQUAL(memcmp(out, "AB", 2), 0);
