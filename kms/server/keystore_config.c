@@ -61,6 +61,19 @@ static const char *get_string(json_object *o, const char *name)
     return json_object_get_string(v);
 }
 
+/* An optional boolean member: *out keeps its default when absent; -1 when
+ * the member is not a boolean (json-c would read the string "false" as true). */
+static int get_optional_bool(json_object *o, const char *name, int *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, name, &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean))
+        return -1;
+    *out = json_object_get_boolean(v);
+    return 0;
+}
+
 static int material_from_json(json_object *k, const char *seed, kms_key *key, char *detail,
                               size_t cap)
 {
@@ -98,12 +111,8 @@ static int key_from_json(json_object *k, const char *seed, kms_key *key, char *d
     const char *desc = get_string(k, "description");
     snprintf(key->description, sizeof(key->description), "%s", desc ? desc : "");
     key->enabled = 1;
-    if (json_object_object_get_ex(k, "enabled", &v)) {
-        /* json-c would read the string "false" as true. */
-        if (!json_object_is_type(v, json_type_boolean))
-            return fail(detail, cap, "key %s: \"enabled\" must be true or false", key->id);
-        key->enabled = json_object_get_boolean(v);
-    }
+    if (get_optional_bool(k, "enabled", &key->enabled) != 0)
+        return fail(detail, cap, "key %s: \"enabled\" must be true or false", key->id);
     key->creation_date = 1700000000LL;
     if (json_object_object_get_ex(k, "creation_date", &v)) {
         if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
@@ -207,12 +216,8 @@ static int load_credentials(keystore *ks, json_object *root, char *detail, size_
                         i);
         if (add_credential(ks, ak, secret, get_string(c, "session_token")))
             return fail(detail, cap, "out of memory");
-        json_object *v;
-        if (json_object_object_get_ex(c, "expired", &v)) {
-            if (!json_object_is_type(v, json_type_boolean))
-                return fail(detail, cap, "credentials[%zu]: \"expired\" must be true or false", i);
-            ks->credentials[ks->n_credentials - 1].expired = json_object_get_boolean(v);
-        }
+        if (get_optional_bool(c, "expired", &ks->credentials[ks->n_credentials - 1].expired) != 0)
+            return fail(detail, cap, "credentials[%zu]: \"expired\" must be true or false", i);
     }
     return 0;
 }

@@ -90,6 +90,9 @@ static void test_config_errors(void)
         {"{\"seed\":\"s\",\"keys\":[],\"credentials\":[{\"access_key_id\":\"a\"}]}",
          "secret_access_key"},
         {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"enabled\":\"false\"}]}", "true or false"},
+        {"{\"seed\":\"s\",\"keys\":[],\"credentials\":[{\"access_key_id\":\"a\","
+         "\"secret_access_key\":\"b\",\"expired\":\"yes\"}]}",
+         "\"expired\" must be true or false"},
         {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"creation_date\":\"x\"}]}", "seconds"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
