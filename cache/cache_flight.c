@@ -60,13 +60,20 @@ static void unlink_flight(cache_stripe *stripe, cache_flight *f)
     }
 }
 
-/* Waiters wake at once: a stale flight's value will not be shared, so they
- * fetch anew (or join the flight that replaced it) instead of sleeping on. */
-void cache_flight_make_stale(cache_stripe *stripe, cache_flight *f)
+/* f, already unlinked, goes stale. Its waiters wake at once: its value will
+ * not be shared, so they fetch anew (or join the flight that replaced it)
+ * instead of sleeping on. */
+static void mark_stale(cache_flight *f)
 {
     f->stale = true;
-    unlink_flight(stripe, f);
+    f->next = NULL;
     pthread_cond_broadcast(&f->done);
+}
+
+void cache_flight_make_stale(cache_stripe *stripe, cache_flight *f)
+{
+    unlink_flight(stripe, f);
+    mark_stale(f);
 }
 
 void cache_flight_make_all_stale(cache_stripe *stripe, const dek_cache_id *id)
@@ -75,10 +82,8 @@ void cache_flight_make_all_stale(cache_stripe *stripe, const dek_cache_id *id)
     while (*link != NULL) {
         cache_flight *f = *link;
         if (id == NULL || memcmp(f->id.bytes, id->bytes, sizeof(id->bytes)) == 0) {
-            f->stale = true;
             *link = f->next;
-            f->next = NULL;
-            pthread_cond_broadcast(&f->done);
+            mark_stale(f);
         } else {
             link = &f->next;
         }
