@@ -205,7 +205,7 @@ static int grandchild_during_purge(dek_cache *cache)
 {
     atomic_store(&slow_frees, 1);
     pthread_t purger;
-    if (pthread_create(&purger, NULL, encrypt_in_thread, cache) != 0) {
+    if (!start_thread(&purger, encrypt_in_thread, cache, "the purger")) {
         return 2;
     }
     sleep_ms(100); /* the purger now sleeps in the free of the inherited entry */
@@ -222,7 +222,7 @@ static int grandchild_during_purge(dek_cache *cache)
                   : 1);
     }
     int ok = pid > 0 && child_exited_ok(pid);
-    pthread_join(purger, NULL);
+    join_thread(purger, "the purger");
     return ok ? 0 : 3;
 }
 

@@ -6,6 +6,7 @@
 #include "cache/dek_cache.h"
 #include "cache_test_support.h"
 #include "cunit_run.h"
+#include "sanitizer.h"
 #include "start_gate.h"
 
 #include <CUnit/CUnit.h>
@@ -17,17 +18,7 @@
 
 /* ThreadSanitizer ignores the lock taken by a cancellation cleanup handler that
  * runs inside its own nanosleep interceptor, and reports a false race; the
- * cancellation test runs in the plain and ASan builds. */
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
+ * cancellation test runs in the plain and ASan builds (UNDER_TSAN). */
 #define MAX_WORKER 128
 
 typedef struct {
@@ -425,9 +416,7 @@ static void test_invalidation_makes_flight_stale(void)
     dek_cache_id id = test_id(42);
     dek_cache_invalidate_id(cache, &id);
     /* The waiter is woken and fetches anew while the stale leader still waits. */
-    wait_bound bound = wait_bound_start(5000);
-    while (atomic_load(&up.calls) < 2 && wait_bound_poll(&bound)) {
-    }
+    CU_ASSERT_TRUE(wait_for_calls(&up, 2));
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
     atomic_store(&up.hold, 0);
     join_thread(leader, "the leader");

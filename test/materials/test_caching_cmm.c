@@ -8,11 +8,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cunit_run.h"
 #include "materials/caching_cmm.h"
 #include "message/raw_aes_keyring.h"
+#include "test/support/sleep_ms.h"
 
 #define HOUR_NS (UINT64_C(3600) * 1000000000)
 
@@ -30,10 +30,8 @@ static esdk_status count_encrypt(esdk_cmm *base, const esdk_enc_request *request
     counting_cmm *c = (counting_cmm *)base;
     c->encrypt_calls++;
     int delay = atomic_exchange(&c->delay_next_ms, 0);
-    if (delay > 0) {
-        struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    if (delay > 0)
+        sleep_ms(delay);
     return esdk_cmm_get_encryption_materials(c->inner, request, out, detail, detail_len);
 }
 
@@ -60,13 +58,6 @@ typedef struct {
     esdk_cmm *caching;
 } fixture;
 
-static int fixture_start_waiting(fixture *f, uint32_t wait_timeout_ms);
-
-static int fixture_start(fixture *f)
-{
-    return fixture_start_waiting(f, 0);
-}
-
 static int fixture_start_waiting(fixture *f, uint32_t wait_timeout_ms)
 {
     static const uint8_t wrapping_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -86,6 +77,11 @@ static int fixture_start_waiting(fixture *f, uint32_t wait_timeout_ms)
     esdk_cmm_init(&f->upstream.base, &counting_vtable);
     caching_cmm_config cc = {&f->upstream.base, f->cache, &f->partition, HOUR_NS, 100, 1 << 20};
     return caching_cmm_new(&cc, &f->caching) == ESDK_OK;
+}
+
+static int fixture_start(fixture *f)
+{
+    return fixture_start_waiting(f, 0);
 }
 
 static void fixture_stop(fixture *f)
@@ -195,16 +191,21 @@ static void test_required_pairs_kept_apart(void)
     fixture_stop(&f);
 }
 
+/* One encryption through the cache, without asserting (threads call it). */
+static esdk_status encrypt_once(fixture *f, const esdk_enc_request *request)
+{
+    esdk_enc_materials *mat = NULL;
+    char detail[256] = "";
+    esdk_status st =
+        esdk_cmm_get_encryption_materials(f->caching, request, &mat, detail, sizeof(detail));
+    esdk_enc_materials_free(mat);
+    return st;
+}
+
 static void encrypt_through_cache(fixture *f, const esdk_enc_request *request, int times)
 {
-    char detail[256];
-    for (int i = 0; i < times; i++) {
-        esdk_enc_materials *mat = NULL;
-        CU_ASSERT_EQUAL(
-            esdk_cmm_get_encryption_materials(f->caching, request, &mat, detail, sizeof(detail)),
-            ESDK_OK);
-        esdk_enc_materials_free(mat);
-    }
+    for (int i = 0; i < times; i++)
+        CU_ASSERT_EQUAL(encrypt_once(f, request), ESDK_OK);
 }
 
 static void test_unknown_length_counted_as_bypass(void)
@@ -321,17 +322,6 @@ static void test_used_edk_found_in_each_order(void)
     CU_ASSERT_EQUAL(index[1], 0);
 }
 
-static esdk_status encrypt_once(fixture *f, const esdk_enc_context *ec)
-{
-    esdk_enc_request request = {.ec = ec, .plaintext_len = 100};
-    esdk_enc_materials *mat = NULL;
-    char detail[256] = "";
-    esdk_status st =
-        esdk_cmm_get_encryption_materials(f->caching, &request, &mat, detail, sizeof(detail));
-    esdk_enc_materials_free(mat);
-    return st;
-}
-
 typedef struct {
     fixture *f;
     const esdk_enc_context *ec;
@@ -341,7 +331,8 @@ typedef struct {
 static void *encrypt_job_run(void *arg)
 {
     encrypt_job *job = arg;
-    job->status = encrypt_once(job->f, job->ec);
+    esdk_enc_request request = {.ec = job->ec, .plaintext_len = 100};
+    job->status = encrypt_once(job->f, &request);
     return NULL;
 }
 
@@ -357,8 +348,7 @@ static void test_wait_timeout_costs_one_more_call(void)
     encrypt_job slow = {&f, &ec, ESDK_ERR_STATE}, waiters[4];
     pthread_t leader, threads[4];
     CU_ASSERT_FATAL(pthread_create(&leader, NULL, encrypt_job_run, &slow) == 0);
-    struct timespec ts = {0, 100 * 1000000L};
-    nanosleep(&ts, NULL); /* the leader sleeps in its upstream call */
+    sleep_ms(100); /* the leader sleeps in its upstream call */
     int started = 0;
     for (; started < 4; started++) {
         waiters[started] = (encrypt_job){&f, &ec, ESDK_ERR_STATE};

@@ -75,6 +75,15 @@ void provider_fixture_stop(provider_fixture *fx)
     memset(fx, 0, sizeof(*fx));
 }
 
+/* The cipher's block size: what one update may write beyond its input. */
+#define DEKCACHE_BLOCK 4384
+
+/* Room for a whole run: every update may add its input plus one block. */
+static size_t output_cap(size_t in_len)
+{
+    return in_len + (in_len / 16 + 4) * DEKCACHE_BLOCK + 65536;
+}
+
 int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *params,
                    const unsigned char *in, size_t in_len, const size_t *chunks, size_t n_chunks,
                    unsigned char **out, size_t *out_len)
@@ -82,8 +91,7 @@ int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *pa
     *out = NULL;
     *out_len = 0;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    /* Worst case: every update may add its input plus one block. */
-    size_t cap = in_len + (in_len / 16 + 4) * 4384 + 65536;
+    size_t cap = output_cap(in_len);
     unsigned char *buf = OPENSSL_malloc(cap);
     int ok = ctx != NULL && buf != NULL &&
              EVP_CipherInit_ex2(ctx, fx->cipher, (const unsigned char *)"", NULL, encrypt, params);
@@ -118,7 +126,7 @@ int fixture_cipher_in_place(const provider_fixture *fx, int encrypt, const unsig
     if (chunk == 0 || chunk > in_len)
         chunk = in_len > 0 ? in_len : 1;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    size_t work_cap = chunk + 2 * 4384, cap = in_len + (in_len / 16 + 4) * 4384 + 65536;
+    size_t work_cap = chunk + 2 * DEKCACHE_BLOCK, cap = output_cap(in_len);
     unsigned char *work = OPENSSL_malloc(work_cap), *buf = OPENSSL_malloc(cap);
     int ok = ctx != NULL && work != NULL && buf != NULL &&
              EVP_CipherInit_ex2(ctx, fx->cipher, (const unsigned char *)"", NULL, encrypt, NULL);

@@ -15,6 +15,8 @@
 #include "include/dekcache.h"
 #include "kms_fixture.h"
 #include "provider_fixture.h"
+#include "test/support/sanitizer.h"
+#include "test/support/sleep_ms.h"
 
 #define ALIAS     KMS_LOCAL_DEFAULT_ALIAS
 #define KEY_ARN   "arn:aws:kms:us-east-1:" KMS_LOCAL_DEFAULT_ACCOUNT ":key/" KMS_LOCAL_DEFAULT_KEY_ID
@@ -96,12 +98,6 @@ static int jobs_finished(const encrypt_job *jobs)
     return n;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void test_slow_key_holds_up_no_other(void)
 {
     provider_fixture fx;
@@ -161,24 +157,12 @@ static void test_failed_setup_is_shared(void)
     provider_fixture_stop(&fx);
 }
 
-/* Sanitizer builds skip the cancellation test: the cancelled thread leaves
- * its libcurl handle behind, which LeakSanitizer reports, and ThreadSanitizer
- * does not follow cancellation inside its interceptors. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define UNDER_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define UNDER_SANITIZER 1
-#endif
-#endif
-#ifndef UNDER_SANITIZER
-#define UNDER_SANITIZER 0
-#endif
-
 /* The thread setting a key up is cancelled inside its DescribeKey: a thread
  * waiting for that setup gets an error at once instead of waiting forever
  * (it cannot be cancelled while it waits), and the next message sets the key
- * up again. */
+ * up again. Sanitizer builds skip it: the cancelled thread leaves its libcurl
+ * handle behind, which LeakSanitizer reports, and ThreadSanitizer does not
+ * follow cancellation inside its interceptors. */
 static void test_cancelled_setup_releases_waiters(void)
 {
     if (UNDER_SANITIZER)

@@ -7,9 +7,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define THREADS          32
 #define CALLS_PER_THREAD 200

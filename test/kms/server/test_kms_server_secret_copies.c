@@ -61,8 +61,9 @@ static void test_probe_sees_a_forgotten_copy(void)
     freed_probe_reset();
 }
 
-/* Runs one operation with the secret and its base64 watched; the response
- * is checked for `expect`, then cleansed and freed as the HTTP layer does. */
+/* Runs one operation with the secret and its base64 watched and returns its
+ * response (NULL on failure, the error on stderr); release() cleanses and
+ * frees it as the HTTP layer does. */
 static char *run_watched(kms_operation op, const char *request, const char *b64)
 {
     kms_error err = {0};
