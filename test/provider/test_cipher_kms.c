@@ -42,10 +42,7 @@ static const char server_json_format[] =
 
 static int suite_init(void)
 {
-    setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
-    setenv("AWS_REGION", "us-east-1", 1);
-    unsetenv("AWS_SESSION_TOKEN");
+    kms_fixture_use_credentials(ACCESS_KEY, SECRET_KEY, "us-east-1");
     unsetenv("DEKCACHE_KEY_ID");
     char fillers[FILLER_KEYS * 24 + 1] = "", server_json[sizeof(fillers) + 1024];
     for (int i = 0, used = 0; i < FILLER_KEYS; i++)

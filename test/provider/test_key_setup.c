@@ -26,10 +26,8 @@ static kms_fixture_server server;
 
 static int suite_init(void)
 {
-    setenv("AWS_ACCESS_KEY_ID", KMS_LOCAL_DEFAULT_ACCESS_KEY_ID, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", KMS_LOCAL_DEFAULT_SECRET_KEY, 1);
-    setenv("AWS_REGION", KMS_LOCAL_DEFAULT_REGION, 1);
-    unsetenv("AWS_SESSION_TOKEN");
+    kms_fixture_use_credentials(KMS_LOCAL_DEFAULT_ACCESS_KEY_ID, KMS_LOCAL_DEFAULT_SECRET_KEY,
+                                KMS_LOCAL_DEFAULT_REGION);
     unsetenv("DEKCACHE_KEY_ID");
     kms_fixture_options opts = {0};
     return kms_fixture_start(&opts, &server) == 0 ? 0 : 1;

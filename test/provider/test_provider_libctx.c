@@ -78,10 +78,7 @@ static int write_files(void)
  * here: no server or temporary file outlives the program. */
 static int suite_init(void)
 {
-    setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY, 1);
-    setenv("AWS_REGION", "us-east-1", 1);
-    unsetenv("AWS_SESSION_TOKEN");
+    kms_fixture_use_credentials(ACCESS_KEY, SECRET_KEY, "us-east-1");
     kms_fixture_options opts = {.config_path = server_config};
     /* Loading "null" explicitly stops the default provider from being loaded
      * into the default context on first use. */

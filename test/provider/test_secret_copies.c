@@ -234,9 +234,8 @@ static void test_kms_data_key_leaves_no_copy(void)
     size_t first_len = 0, second_len = 0;
     provider_fixture fx;
     CU_ASSERT_FATAL(kms_fixture_start(&(kms_fixture_options){0}, &server) == 0);
-    setenv("AWS_ACCESS_KEY_ID", KMS_LOCAL_DEFAULT_ACCESS_KEY_ID, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", KMS_LOCAL_DEFAULT_SECRET_KEY, 1);
-    unsetenv("AWS_SESSION_TOKEN");
+    kms_fixture_use_credentials(KMS_LOCAL_DEFAULT_ACCESS_KEY_ID, KMS_LOCAL_DEFAULT_SECRET_KEY,
+                                NULL);
     snprintf(lines, sizeof(lines),
              "kms_endpoint = %s\nregion = " KMS_LOCAL_DEFAULT_REGION
              "\nkey_id = " KMS_LOCAL_DEFAULT_ALIAS "\n",

@@ -33,6 +33,11 @@ int kms_fixture_start(const kms_fixture_options *opts, kms_fixture_server *out);
  * shutdown), or -1 when it had to be killed or was already gone. */
 int kms_fixture_stop(kms_fixture_server *srv);
 
+/* Points the AWS environment at these credentials for the code under test
+ * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION unless region is
+ * NULL) and unsets AWS_SESSION_TOKEN. */
+void kms_fixture_use_credentials(const char *access_key_id, const char *secret, const char *region);
+
 /* The built-in credentials (kms_local_defaults.h) for region us-east-1. */
 const sigv4_credentials *kms_fixture_default_credentials(void);
 

@@ -1,5 +1,6 @@
 /* Starting and stopping dekcache-kms-local by PID. */
 #include "kms_fixture.h"
+#include "test/support/sleep_ms.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,10 +39,13 @@ static long now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void sleep_ms(long ms)
+void kms_fixture_use_credentials(const char *access_key_id, const char *secret, const char *region)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    setenv("AWS_ACCESS_KEY_ID", access_key_id, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
+    if (region != NULL)
+        setenv("AWS_REGION", region, 1);
+    unsetenv("AWS_SESSION_TOKEN");
 }
 
 static int read_port(const char *path)
