@@ -118,6 +118,30 @@ int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *pa
     return 1;
 }
 
+int fixture_encrypt_declared(const provider_fixture *fx, const char *key_id,
+                             const unsigned char *plain, size_t len, unsigned char **out,
+                             size_t *out_len)
+{
+    uint64_t declared = len;
+    OSSL_PARAM params[3], *p = params;
+    if (key_id != NULL)
+        *p++ = OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, (char *)key_id, 0);
+    *p++ = OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared);
+    *p = OSSL_PARAM_construct_end();
+    return fixture_cipher(fx, 1, params, plain, len, NULL, 0, out, out_len);
+}
+
+int fixture_decrypts_to(const provider_fixture *fx, const unsigned char *message, size_t len,
+                        const unsigned char *plain, size_t plain_len)
+{
+    unsigned char *back = NULL;
+    size_t back_len = 0;
+    int ok = fixture_cipher(fx, 0, NULL, message, len, NULL, 0, &back, &back_len) &&
+             back_len == plain_len && (plain_len == 0 || memcmp(back, plain, plain_len) == 0);
+    OPENSSL_clear_free(back, back_len);
+    return ok;
+}
+
 int fixture_cipher_in_place(const provider_fixture *fx, int encrypt, const unsigned char *in,
                             size_t in_len, size_t chunk, unsigned char **out, size_t *out_len)
 {

@@ -29,6 +29,16 @@ int fixture_cipher(const provider_fixture *fx, int encrypt, const OSSL_PARAM *pa
                    const unsigned char *in, size_t in_len, const size_t *chunks, size_t n_chunks,
                    unsigned char **out, size_t *out_len);
 
+/* One encryption with its plaintext length declared (so that the cache may
+ * serve it), under key_id (NULL: the instance's default key). */
+int fixture_encrypt_declared(const provider_fixture *fx, const char *key_id,
+                             const unsigned char *plain, size_t len, unsigned char **out,
+                             size_t *out_len);
+
+/* 1 when message decrypts to exactly plain. */
+int fixture_decrypts_to(const provider_fixture *fx, const unsigned char *message, size_t len,
+                        const unsigned char *plain, size_t plain_len);
+
 /* The same, in place, as a caller that reads each chunk of `chunk` bytes (0:
  * all) into one work buffer and passes it as both input and output. */
 int fixture_cipher_in_place(const provider_fixture *fx, int encrypt, const unsigned char *in,

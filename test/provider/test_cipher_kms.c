@@ -266,28 +266,20 @@ static void test_key_arn_reported(void)
     provider_fixture_stop(&fx);
 }
 
-/* One cached encryption (plaintext-length set) under key_id. */
+static const unsigned char cached_plain[100] = {7};
+
+/* One cached encryption (plaintext-length set) under key_id; *ct replaced. */
 static int encrypt_cached_under(provider_fixture *fx, const char *key_id, unsigned char **ct,
                                 size_t *ct_len)
 {
-    static const unsigned char plain[100] = {7};
-    uint64_t length = sizeof(plain);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(DEKCACHE_PARAM_KEY_ID, (char *)key_id, 0),
-        OSSL_PARAM_construct_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &length),
-        OSSL_PARAM_construct_end()};
     OPENSSL_free(*ct);
     *ct = NULL;
-    return fixture_cipher(fx, 1, params, plain, sizeof(plain), NULL, 0, ct, ct_len);
+    return fixture_encrypt_declared(fx, key_id, cached_plain, sizeof(cached_plain), ct, ct_len);
 }
 
 static int decrypts(provider_fixture *fx, const unsigned char *ct, size_t ct_len)
 {
-    unsigned char *back = NULL;
-    size_t back_len = 0;
-    int ok = fixture_cipher(fx, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len);
-    OPENSSL_clear_free(back, back_len);
-    return ok;
+    return fixture_decrypts_to(fx, ct, ct_len, cached_plain, sizeof(cached_plain));
 }
 
 static int invalidate(provider_fixture *fx, const char *uri)

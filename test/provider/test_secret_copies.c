@@ -76,26 +76,6 @@ static int learn_data_key(const unsigned char *message, size_t len, unsigned cha
     return ok;
 }
 
-static int encrypt_cached(const provider_fixture *fx, const unsigned char *plain, size_t len,
-                          unsigned char **out, size_t *out_len)
-{
-    uint64_t declared = len;
-    OSSL_PARAM params[] = {OSSL_PARAM_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, &declared),
-                           OSSL_PARAM_END};
-    return fixture_cipher(fx, 1, params, plain, len, NULL, 0, out, out_len);
-}
-
-static int decrypts_to(const provider_fixture *fx, const unsigned char *message, size_t len,
-                       const unsigned char *plain, size_t plain_len)
-{
-    unsigned char *back = NULL;
-    size_t back_len = 0;
-    int ok = fixture_cipher(fx, 0, NULL, message, len, NULL, 0, &back, &back_len) &&
-             back_len == plain_len && memcmp(back, plain, plain_len) == 0;
-    OPENSSL_clear_free(back, back_len);
-    return ok;
-}
-
 static void test_wrapping_key_and_data_key_leave_no_copy(void)
 {
     static const unsigned char plain[] = "not a secret; the keys are";
@@ -113,18 +93,19 @@ static void test_wrapping_key_and_data_key_leave_no_copy(void)
      * freed until then is held and searched for it afterwards. */
     freed_probe_hold();
     CU_ASSERT_FATAL(provider_fixture_start(&fx, lines));
-    CU_ASSERT_FATAL(encrypt_cached(&fx, plain, sizeof(plain), &first, &first_len));
+    CU_ASSERT_FATAL(fixture_encrypt_declared(&fx, NULL, plain, sizeof(plain), &first, &first_len));
     CU_ASSERT_FATAL(learn_data_key(first, first_len, dek));
     CU_ASSERT_EQUAL(freed_probe_watch(dek, sizeof(dek)), 0);
     freed_probe_release_held();
     CU_ASSERT_EQUAL(freed_probe_unchecked(), 0);
 
     /* The second message reuses the cached data key. */
-    CU_ASSERT_FATAL(encrypt_cached(&fx, plain, sizeof(plain), &second, &second_len));
+    CU_ASSERT_FATAL(
+        fixture_encrypt_declared(&fx, NULL, plain, sizeof(plain), &second, &second_len));
     CU_ASSERT(fixture_stats(&fx, stats, sizeof(stats)));
     CU_ASSERT_EQUAL(fixture_stat(stats, "/cache/hits"), 1);
-    CU_ASSERT(decrypts_to(&fx, first, first_len, plain, sizeof(plain)));
-    CU_ASSERT(decrypts_to(&fx, second, second_len, plain, sizeof(plain)));
+    CU_ASSERT(fixture_decrypts_to(&fx, first, first_len, plain, sizeof(plain)));
+    CU_ASSERT(fixture_decrypts_to(&fx, second, second_len, plain, sizeof(plain)));
     provider_fixture_stop(&fx);
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
     /* And the probe sees a copy freed through libcrypto. */
@@ -176,8 +157,8 @@ static void test_rsa_private_key_leaves_no_copy(void)
     static const unsigned char plain[] = "wrapped with RSA-OAEP";
     unsigned char *message = NULL;
     size_t message_len = 0;
-    CU_ASSERT(encrypt_cached(&fx, plain, sizeof(plain), &message, &message_len));
-    CU_ASSERT(decrypts_to(&fx, message, message_len, plain, sizeof(plain)));
+    CU_ASSERT(fixture_encrypt_declared(&fx, NULL, plain, sizeof(plain), &message, &message_len));
+    CU_ASSERT(fixture_decrypts_to(&fx, message, message_len, plain, sizeof(plain)));
     provider_fixture_stop(&fx);
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
     freed_probe_reset();
@@ -243,15 +224,16 @@ static void test_kms_data_key_leaves_no_copy(void)
     freed_probe_reset();
     freed_probe_hold();
     int started = provider_fixture_start(&fx, lines);
-    CU_ASSERT(started && encrypt_cached(&fx, plain, sizeof(plain), &first, &first_len) &&
+    CU_ASSERT(started &&
+              fixture_encrypt_declared(&fx, NULL, plain, sizeof(plain), &first, &first_len) &&
               learn_kms_data_key(server.endpoint, first, first_len, dek));
     CU_ASSERT_EQUAL(freed_probe_watch(dek, sizeof(dek)), 0);
     freed_probe_release_held();
     CU_ASSERT_EQUAL(freed_probe_unchecked(), 0);
     if (started) {
-        CU_ASSERT(encrypt_cached(&fx, plain, sizeof(plain), &second, &second_len));
-        CU_ASSERT(decrypts_to(&fx, first, first_len, plain, sizeof(plain)));
-        CU_ASSERT(decrypts_to(&fx, second, second_len, plain, sizeof(plain)));
+        CU_ASSERT(fixture_encrypt_declared(&fx, NULL, plain, sizeof(plain), &second, &second_len));
+        CU_ASSERT(fixture_decrypts_to(&fx, first, first_len, plain, sizeof(plain)));
+        CU_ASSERT(fixture_decrypts_to(&fx, second, second_len, plain, sizeof(plain)));
         provider_fixture_stop(&fx);
     }
     CU_ASSERT_EQUAL(freed_probe_hits(), 0);
