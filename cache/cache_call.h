@@ -24,14 +24,12 @@ typedef struct {
     size_t *out_len;
     dek_cache_result *result;
     cache_entry *graveyard;
+    /* Encrypt: the flight's counts once this caller reserved its message. */
+    uint64_t reserved_messages;
+    uint64_t reserved_bytes;
 } get_call;
 
 typedef enum { USE_OK, USE_EXHAUSTED, USE_TOO_SMALL } use_outcome;
-
-static inline uint64_t saturating_add(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
 
 static inline void set_detail(dek_cache_result *result, const char *text)
 {
@@ -45,13 +43,31 @@ static inline void finish_locked(get_call *c)
     c->graveyard = NULL;
 }
 
+/* Copies e's value out, or says how large a buffer it needs. */
+static inline use_outcome copy_value(get_call *c, const cache_entry *e)
+{
+    if (e->value.blob_len > c->out_cap) {
+        *c->out_len = e->value.blob_len;
+        return USE_TOO_SMALL;
+    }
+    memcpy(c->out, e->value.blob, e->value.blob_len);
+    *c->out_len = e->value.blob_len;
+    return USE_OK;
+}
+
+/* Records the entry's usage including this caller's message as its result. */
+static inline void report_usage(get_call *c, uint64_t messages, uint64_t bytes)
+{
+    c->result->messages_used = messages;
+    c->result->bytes_used = bytes;
+}
+
 /* Charge-then-check and copy out, all under the stripe lock: two callers can
  * never both pass the last unit. */
 static inline use_outcome use_entry(get_call *c, cache_entry *e)
 {
     if (e->value.blob_len > c->out_cap) {
-        *c->out_len = e->value.blob_len;
-        return USE_TOO_SMALL;
+        return copy_value(c, e);
     }
     if (c->kind == ENTRY_ENCRYPT) {
         uint64_t messages = saturating_add(e->messages, 1);
@@ -61,12 +77,9 @@ static inline use_outcome use_entry(get_call *c, cache_entry *e)
         }
         e->messages = messages;
         e->bytes = bytes;
-        c->result->messages_used = messages;
-        c->result->bytes_used = bytes;
+        report_usage(c, messages, bytes);
     }
-    memcpy(c->out, e->value.blob, e->value.blob_len);
-    *c->out_len = e->value.blob_len;
-    return USE_OK;
+    return copy_value(c, e);
 }
 
 /* After a use: the message that reaches the message limit retires the key. */

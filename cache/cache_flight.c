@@ -13,42 +13,6 @@ static int flight_matches(const cache_flight *f, entry_kind kind, const dek_cach
     return f->kind == kind && memcmp(f->id.bytes, id->bytes, sizeof(id->bytes)) == 0;
 }
 
-cache_flight *cache_flight_find(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id)
-{
-    for (cache_flight *f = stripe->flights; f != NULL; f = f->next) {
-        if (flight_matches(f, kind, id)) {
-            return f;
-        }
-    }
-    return NULL;
-}
-
-cache_flight *cache_flight_start(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id)
-{
-    cache_flight *f = OPENSSL_zalloc(sizeof(*f));
-    if (f == NULL) {
-        return NULL;
-    }
-    pthread_condattr_t attr;
-    int ok = pthread_condattr_init(&attr) == 0;
-    /* Waits are bounded in monotonic time, immune to wall-clock steps. */
-    ok = ok && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-         pthread_cond_init(&f->done, &attr) == 0;
-    pthread_condattr_destroy(&attr);
-    if (!ok) {
-        OPENSSL_free(f);
-        return NULL;
-    }
-    f->kind = kind;
-    f->id = *id;
-    f->state = FLIGHT_RUNNING;
-    f->refs = 1;
-    f->started_ns = cache_monotonic_ns();
-    f->next = stripe->flights;
-    stripe->flights = f;
-    return f;
-}
-
 static void unlink_flight(cache_stripe *stripe, cache_flight *f)
 {
     for (cache_flight **link = &stripe->flights; *link != NULL; link = &(*link)->next) {
@@ -70,10 +34,82 @@ static void mark_stale(cache_flight *f)
     pthread_cond_broadcast(&f->done);
 }
 
-void cache_flight_make_stale(cache_stripe *stripe, cache_flight *f)
+static uint64_t min_u64(uint64_t a, uint64_t b)
 {
-    unlink_flight(stripe, f);
-    mark_stale(f);
+    return a < b ? a : b;
+}
+
+/* Charge-then-check, as for an entry: reserves the message if it fits both
+ * the caller's limits and those of every caller already on the flight. */
+static int flight_reserve(cache_flight *f, uint64_t size, const dek_cache_limits *limits)
+{
+    if (f->kind == ENTRY_DECRYPT) {
+        return 1;
+    }
+    uint64_t limit_messages = min_u64(f->limit_messages, limits->max_messages);
+    uint64_t limit_bytes = min_u64(f->limit_bytes, limits->max_bytes);
+    uint64_t messages = saturating_add(f->reserved_messages, 1);
+    uint64_t bytes = saturating_add(f->reserved_bytes, size);
+    if (messages > limit_messages || bytes > limit_bytes) {
+        return 0;
+    }
+    f->reserved_messages = messages;
+    f->reserved_bytes = bytes;
+    f->limit_messages = limit_messages;
+    f->limit_bytes = limit_bytes;
+    return 1;
+}
+
+cache_flight *cache_flight_join(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id,
+                                uint64_t size, const dek_cache_limits *limits, uint64_t abandon_ns)
+{
+    uint64_t now = cache_monotonic_ns();
+    cache_flight **link = &stripe->flights;
+    while (*link != NULL) {
+        cache_flight *f = *link;
+        if (!flight_matches(f, kind, id)) {
+            link = &f->next;
+        } else if (now - f->started_ns >= abandon_ns) {
+            *link = f->next;
+            mark_stale(f);
+        } else if (flight_reserve(f, size, limits)) {
+            return f;
+        } else {
+            link = &f->next;
+        }
+    }
+    return NULL;
+}
+
+cache_flight *cache_flight_start(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id,
+                                 uint64_t size, const dek_cache_limits *limits)
+{
+    cache_flight *f = OPENSSL_zalloc(sizeof(*f));
+    if (f == NULL) {
+        return NULL;
+    }
+    pthread_condattr_t attr;
+    int ok = pthread_condattr_init(&attr) == 0;
+    /* Waits are bounded in monotonic time, immune to wall-clock steps. */
+    ok = ok && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+         pthread_cond_init(&f->done, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    if (!ok) {
+        OPENSSL_free(f);
+        return NULL;
+    }
+    f->kind = kind;
+    f->id = *id;
+    f->state = FLIGHT_RUNNING;
+    f->refs = 1;
+    f->reserved_messages = 1;
+    f->reserved_bytes = size;
+    f->limit_messages = limits->max_messages;
+    f->limit_bytes = limits->max_bytes;
+    f->started_ns = cache_monotonic_ns();
+    f->next = stripe->flights;
+    stripe->flights = f;
+    return f;
 }
 
 void cache_flight_make_all_stale(cache_stripe *stripe, const dek_cache_id *id)
@@ -95,6 +131,11 @@ void cache_flight_finish(cache_stripe *stripe, cache_flight *f, flight_state sta
     f->state = state;
     if (!f->stale) {
         unlink_flight(stripe, f);
+    }
+    if (f->entry != NULL && f->refs > 1) {
+        f->next = stripe->finished;
+        stripe->finished = f;
+        f->on_finished_list = true;
     }
     pthread_cond_broadcast(&f->done);
 }
@@ -123,21 +164,43 @@ static void flight_free(cache_flight *f, cache_entry **graveyard)
     OPENSSL_free(f);
 }
 
-void cache_flight_release(cache_flight *f, cache_entry **graveyard)
+static void unlink_finished(cache_stripe *stripe, cache_flight *f)
+{
+    for (cache_flight **link = &stripe->finished; *link != NULL; link = &(*link)->next) {
+        if (*link == f) {
+            *link = f->next;
+            return;
+        }
+    }
+}
+
+void cache_flight_release(cache_stripe *stripe, cache_flight *f, cache_entry **graveyard)
 {
     if (--f->refs == 0) {
+        if (f->on_finished_list) {
+            unlink_finished(stripe, f);
+        }
         pthread_cond_destroy(&f->done);
+        flight_free(f, graveyard);
+    }
+}
+
+/* No pthread_cond_destroy: its inherited waiter count names threads that do
+ * not exist here, and glibc would wait for them forever. */
+static void drop_list(cache_flight **list, cache_entry **graveyard)
+{
+    while (*list != NULL) {
+        cache_flight *f = *list;
+        *list = f->next;
+        if (f->entry != NULL && !f->entry->in_table) {
+            f->entry->refs = 1; /* the references of threads that are not here are gone */
+        }
         flight_free(f, graveyard);
     }
 }
 
 void cache_flight_drop_inherited(cache_stripe *stripe, cache_entry **graveyard)
 {
-    while (stripe->flights != NULL) {
-        cache_flight *f = stripe->flights;
-        stripe->flights = f->next;
-        /* No pthread_cond_destroy: its inherited waiter count names threads that
-         * do not exist here, and glibc would wait for them forever. */
-        flight_free(f, graveyard);
-    }
+    drop_list(&stripe->flights, graveyard);
+    drop_list(&stripe->finished, graveyard);
 }

@@ -28,10 +28,12 @@ static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadl
                                     dek_cache_status *status)
 {
     f->refs++;
+    c->reserved_messages = f->reserved_messages;
+    c->reserved_bytes = f->reserved_bytes;
     stat_bump_locked(c->stripe, STAT_COALESCED, 1);
     if (!cache_flight_wait(c->stripe, f, deadline)) {
         stat_bump_locked(c->stripe, STAT_WAIT_TIMEOUTS, 1);
-        cache_flight_release(f, &c->graveyard);
+        cache_flight_release(c->stripe, f, &c->graveyard);
         finish_locked(c);
         set_detail(c->result, "timed out waiting for another caller's upstream call");
         *status = DEK_CACHE_ERR_WAIT_TIMEOUT;
@@ -45,13 +47,21 @@ static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadl
     } else if (f->state == FLIGHT_FAILED) {
         *status = copy_flight_error(c, f);
         outcome = WAIT_DONE;
-    } else if (c->kind == ENTRY_DECRYPT) {
-        /* Decrypt waiters take the flight's value even if it was evicted since. */
-        *status = use_entry(c, f->entry) == USE_OK ? DEK_CACHE_OK : DEK_CACHE_ERR_BUFFER_TOO_SMALL;
-        c->result->source = DEK_CACHE_SOURCE_COALESCED;
+    } else {
+        /* Waiters take the flight's value even if it was evicted since; an
+         * encrypt waiter's message was charged when it joined. */
+        *status = DEK_CACHE_ERR_BUFFER_TOO_SMALL;
+        if (copy_value(c, f->entry) == USE_OK) {
+            *status = DEK_CACHE_OK;
+            c->result->source = DEK_CACHE_SOURCE_COALESCED;
+            if (c->kind == ENTRY_ENCRYPT) {
+                report_usage(c, c->reserved_messages - f->returned_messages,
+                             c->reserved_bytes - f->returned_bytes);
+            }
+        }
         outcome = WAIT_DONE;
     }
-    cache_flight_release(f, &c->graveyard);
+    cache_flight_release(c->stripe, f, &c->graveyard);
     if (outcome != WAIT_RETRY) {
         finish_locked(c);
     }
@@ -103,11 +113,8 @@ static dek_cache_status cached_get(get_call *c)
             stat_bump_locked(c->stripe, STAT_MISSES, 1);
             deadline = cache_monotonic_ns() + c->cache->wait_timeout_ns;
         }
-        cache_flight *f = cache_flight_find(c->stripe, c->kind, c->id);
-        if (f != NULL && cache_monotonic_ns() - f->started_ns >= c->cache->wait_timeout_ns) {
-            cache_flight_make_stale(c->stripe, f); /* abandoned: its leader is stuck */
-            f = NULL;
-        }
+        cache_flight *f = cache_flight_join(c->stripe, c->kind, c->id, c->plaintext_size,
+                                            &c->limits, c->cache->wait_timeout_ns);
         if (f == NULL) {
             return cache_call_lead(c);
         }

@@ -51,8 +51,19 @@ typedef struct cache_flight {
     bool stale;          /* overlapped by an invalidation, or abandoned: never stored */
     unsigned refs;       /* the leader and each waiter */
     uint64_t started_ns; /* monotonic, for abandonment */
+    /* Encrypt: the messages and bytes the leader and the callers that joined
+     * reserved on this flight's key; the entry starts with these counts. */
+    uint64_t reserved_messages;
+    uint64_t reserved_bytes;
+    /* Encrypt: the tightest limits among those callers, which bind them all. */
+    uint64_t limit_messages;
+    uint64_t limit_bytes;
+    /* Encrypt: the leader's message, handed back when its buffer was too small. */
+    uint64_t returned_messages;
+    uint64_t returned_bytes;
+    bool on_finished_list; /* finished with an entry, waiters still to copy it */
     pthread_cond_t done;
-    cache_entry *entry; /* on success (decrypt): the value waiters copy, referenced */
+    cache_entry *entry; /* on success: the value waiters copy, referenced */
     dek_cache_status error;
     int upstream_error;
     char detail[DEK_CACHE_DETAIL_LEN];
@@ -83,6 +94,9 @@ typedef struct {
     size_t count;
     size_t capacity;
     cache_flight *flights;
+    /* Finished flights whose waiters have not all copied the value yet, so a
+     * forked child can cleanse entries held only by them. */
+    cache_flight *finished;
     _Atomic uint64_t stats[STAT_COUNT];
 } cache_stripe;
 
@@ -123,6 +137,12 @@ static inline void stat_bump_locked(cache_stripe *stripe, stat_index index, int6
 }
 
 uint64_t cache_monotonic_ns(void);
+
+/* Usage counters saturate rather than wrap. */
+static inline uint64_t saturating_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 /* The injected clock (TTL time). */
 static inline uint64_t cache_now(const dek_cache *cache)

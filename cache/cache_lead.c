@@ -69,7 +69,7 @@ static void fail_flight_locked(get_call *c, cache_flight *f, dek_cache_status st
     f->upstream_error = c->result->upstream_error;
     memcpy(f->detail, c->result->detail, sizeof(f->detail));
     cache_flight_finish(c->stripe, f, FLIGHT_FAILED);
-    cache_flight_release(f, &c->graveyard);
+    cache_flight_release(c->stripe, f, &c->graveyard);
 }
 
 static void leader_cancelled(void *arg)
@@ -94,34 +94,71 @@ static dek_cache_status call_upstream_as_leader(get_call *c, cache_flight *f,
     return status;
 }
 
-/* Stores the leader's entry (unless its flight went stale) and serves the
+/* Whether `same`, an entry of the ID already stored (by a flight that ran
+ * beside this one), should stay rather than e: it is live and has at least
+ * as much room left. */
+static int keep_same(const cache_entry *same, const cache_entry *e, uint64_t now)
+{
+    return now < same->expires_at && same->messages <= e->messages && same->bytes <= e->bytes;
+}
+
+/* Stores an encrypt flight's key unless its callers spent it, or an entry of
+ * the same ID with at least as much room left is already stored; a key not
+ * stored is retired as exhausted. */
+static void store_encrypt_entry(get_call *c, cache_flight *f, cache_entry *e, uint64_t now)
+{
+    cache_entry *same = cache_stripe_lookup(c->stripe, ENTRY_ENCRYPT, c->id);
+    if (e->messages >= f->limit_messages || (same != NULL && keep_same(same, e, now))) {
+        stat_bump_locked(c->stripe, STAT_EVICTED_EXHAUSTED, 1);
+        return;
+    }
+    if (same != NULL) {
+        cache_stripe_remove(c->stripe, same, STAT_EVICTED_EXHAUSTED, &c->graveyard);
+    }
+    cache_stripe_insert(c->stripe, e, now, &c->graveyard);
+    e->refs++; /* the table's */
+}
+
+/* The leader and every caller that joined were charged on the flight; a
+ * leader whose buffer is too small hands its message back. */
+static void charge_flight_usage(get_call *c, cache_flight *f, cache_entry *e)
+{
+    if (e->value.blob_len > c->out_cap) {
+        f->returned_messages = 1;
+        f->returned_bytes = c->plaintext_size;
+    }
+    e->messages = f->reserved_messages - f->returned_messages;
+    e->bytes = f->reserved_bytes - f->returned_bytes;
+}
+
+/* Stores the leader's entry unless its flight went stale, and serves the
  * leader from it. Called with the lock held; releases it. */
 static dek_cache_status serve_leader(get_call *c, cache_flight *f, cache_entry *e, uint64_t now)
 {
     e->created_at = now;
     e->expires_at = saturating_add(now, c->limits.max_age_ns);
     if (!f->stale) {
-        cache_stripe_insert(c->stripe, e, now, &c->graveyard);
-        e->refs++; /* the leader's own, dropped below */
-        if (c->kind == ENTRY_DECRYPT) {
-            e->refs++;
-            f->entry = e;
+        if (c->kind == ENTRY_ENCRYPT) {
+            charge_flight_usage(c, f, e);
+            store_encrypt_entry(c, f, e, now);
+        } else {
+            cache_stripe_insert(c->stripe, e, now, &c->graveyard);
+            e->refs++; /* the table's */
         }
+        e->refs++; /* the flight's, for its waiters to copy */
+        f->entry = e;
     }
     cache_flight_finish(c->stripe, f, FLIGHT_SUCCEEDED);
-    cache_flight_release(f, &c->graveyard);
+    cache_flight_release(c->stripe, f, &c->graveyard);
 
-    /* A fresh entry always takes the leader's message (its size is below
-     * max_bytes, else it bypassed, and max_messages >= 1): only the buffer
-     * can be too small. */
-    use_outcome outcome = use_entry(c, e);
-    if (outcome == USE_OK && e->in_table) {
-        retire_if_spent(c, e);
-    }
-    cache_entry_unref(e, &c->graveyard);
+    use_outcome outcome = copy_value(c, e);
+    cache_entry_unref(e, &c->graveyard); /* the leader's own */
     finish_locked(c);
     if (outcome == USE_TOO_SMALL) {
         return DEK_CACHE_ERR_BUFFER_TOO_SMALL;
+    }
+    if (c->kind == ENTRY_ENCRYPT) {
+        report_usage(c, 1, c->plaintext_size);
     }
     c->result->source = DEK_CACHE_SOURCE_LEADER;
     return DEK_CACHE_OK;
@@ -129,7 +166,7 @@ static dek_cache_status serve_leader(get_call *c, cache_flight *f, cache_entry *
 
 dek_cache_status cache_call_lead(get_call *c)
 {
-    cache_flight *f = cache_flight_start(c->stripe, c->kind, c->id);
+    cache_flight *f = cache_flight_start(c->stripe, c->kind, c->id, c->plaintext_size, &c->limits);
     if (f == NULL) {
         finish_locked(c);
         set_detail(c->result, "out of memory starting an upstream call");

@@ -29,7 +29,7 @@
  * LIMITS (encryption entries). Each request carries its limits. Charge-then-
  * check happens atomically under the stripe lock: a caller whose message would
  * push the entry past max_messages or max_bytes does not use it; the entry is
- * retired and the caller goes to the next flight. The message that reaches
+ * retired and the caller joins or starts a flight. The message that reaches
  * max_messages exactly uses the key and retires it; reaching max_bytes exactly
  * keeps the entry (a zero-byte message may still use it). Counters saturate.
  * Bypass (upstream called directly, nothing stored): plaintext size unknown or
@@ -37,29 +37,40 @@
  * dek_cache_suite_is_cacheable in cache/dek_cache_id.h).
  *
  * SINGLEFLIGHT. On a miss the first caller (leader) calls the upstream outside
- * every lock; later callers for the same ID wait on a condition variable.
- * Encrypt: the leader inserts the entry with zero usage and charges its own
- * message in the same critical section; woken waiters retry the lookup and
- * charge their own messages; those that find the entry exhausted start the next
- * flight. So N concurrent callers with limit M make ceil(N/M) upstream calls
- * when capacity allows. Decrypt: waiters copy the flight's value directly, so N
- * concurrent misses make exactly one upstream call.
+ * every lock; later callers for the same ID join its flight and wait on a
+ * condition variable, then copy the flight's value (even if it was evicted
+ * meanwhile). Decrypt: one flight per ID, so N concurrent misses make exactly
+ * one upstream call. Encrypt: joining a flight reserves one message of the
+ * caller's size on it, charge-then-check as for an entry; a caller that no
+ * running flight has room for starts another at once, in parallel. The entry is
+ * stored with the flight's reservations as its usage (and not at all when they
+ * reach max_messages). So N concurrent callers with limit M make ceil(N/M)
+ * upstream calls side by side and wait one upstream round trip, not N/M of
+ * them. A flight binds its callers by the tightest limits among them: a
+ * caller joins only if its message fits its own limits and theirs. A
+ * waiter's reservation stays charged if it gives up (wait timeout, buffer too
+ * small; a leader with too small a buffer hands its own back): a key may
+ * serve fewer messages than its limit, never more. When flights of one ID
+ * both finish with room left (split by byte limits), the entry with more room
+ * is kept and the other retired as exhausted. A finished flight whose waiters
+ * have not copied its value yet stays listed in its stripe, so a forked child
+ * cleanses that value too.
  *
  * FAILURE SEMANTICS. Errors are never cached: a failed flight is removed, the
  * next caller starts a new one. Every waiter of a failed flight receives that
  * flight's error (DEK_CACHE_ERR_UPSTREAM with the upstream's code and detail);
  * none of them retries on its own. A waiter gives up after wait_timeout_ms with
  * DEK_CACHE_ERR_WAIT_TIMEOUT. A flight older than wait_timeout_ms is abandoned:
- * the next caller replaces it as leader, its waiters wake and join the new
- * flight, and the old leader's late result is handed to that leader alone and
- * never stored. A leader thread cancelled inside the upstream fails its flight
- * with DEK_CACHE_ERR_LEADER_GONE (cleanup handler); a waiter is not cancelled
- * while it waits (the wait is bounded), so it never leaves the stripe locked.
- * A flight overlapped by an invalidation (by ID, by wrapping key, clear) is
- * stale: its result goes to its leader only, and its waiters wake at once and
- * retry. A flight
- * whose upstream kept uncacheable materials to itself
- * (DEK_CACHE_UPSTREAM_UNCACHEABLE) sends its waiters to their own upstreams.
+ * the next caller replaces it as leader, its waiters wake and join (reserving
+ * anew) the flights running then, and the old leader's late result is handed
+ * to that leader alone and never stored. A leader thread cancelled inside the
+ * upstream fails its flight with DEK_CACHE_ERR_LEADER_GONE (cleanup handler);
+ * a waiter is not cancelled while it waits (the wait is bounded), so it never
+ * leaves the stripe locked. A flight overlapped by an invalidation (by ID, by
+ * wrapping key, clear) is stale: its result goes to its leader only, and its
+ * waiters wake at once and retry. A flight whose upstream kept uncacheable
+ * materials to itself (DEK_CACHE_UPSTREAM_UNCACHEABLE) sends its waiters to
+ * their own upstreams.
  *
  * KEY MATERIAL. Blobs live in memory from the allocator hooks (default: the
  * OpenSSL secure heap when initialised, else OPENSSL_malloc). The cache cleanses
@@ -264,7 +275,9 @@ typedef struct {
     uint64_t wait_timeouts;
     uint64_t evicted_lru;
     uint64_t evicted_ttl;
-    uint64_t evicted_exhausted;   /* usage limit reached or would be exceeded */
+    uint64_t evicted_exhausted;   /* usage limit reached or would be exceeded (also a key
+                                     spent in flight, or kept out for a same-ID key with
+                                     more room left) */
     uint64_t evicted_invalidated; /* invalidate_id, _wrapping_key, drop_wrapping_key, clear */
     uint64_t evicted_fork;        /* inherited entries dropped in a child process */
     uint64_t entries;             /* current */

@@ -195,8 +195,9 @@ static esdk_status encryption_id(const caching_cmm *cmm, const esdk_enc_request 
 /* A caller that waited its bound for another's upstream call goes back to
  * the cache once, with a fresh bound: the first to do so replaces a flight
  * that old as its leader and the others join it, so a stuck or slow call
- * costs one more upstream call, not one per waiter (asking the upstream
- * directly would send every timed-out waiter to KMS at once). */
+ * costs one more upstream call per max_messages waiters, not one per waiter
+ * (asking the upstream directly would send every timed-out waiter to KMS at
+ * once). */
 static int retry_after_wait_timeout(dek_cache_status status)
 {
     return status == DEK_CACHE_ERR_WAIT_TIMEOUT;

@@ -6,8 +6,9 @@
  *
  * Encrypt: cache ID = partition + requested suite + encryption context. The
  * cache charges every caller one message of its declared plaintext length
- * under the entry's limits (singleflight coalesces concurrent misses; a caller
- * that would exceed a limit starts the next flight), so a data key never
+ * under the entry's limits (singleflight coalesces concurrent misses, each
+ * caller reserving its message on a fetch in progress; a caller no fetch has
+ * room for starts another at once), so a data key never
  * serves more than max_messages messages or max_bytes bytes. Bypassed, as in
  * the ESDK: unknown plaintext length, a length at or above max_bytes, and the
  * identity-KDF suites.

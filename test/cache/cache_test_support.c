@@ -124,13 +124,23 @@ void join_thread(pthread_t thread, const char *what)
     }
 }
 
-int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t detail_cap)
+static void note_running(counting_upstream *up)
 {
-    counting_upstream *up = arg;
-    int call = atomic_fetch_add(&up->calls, 1) + 1;
+    int running = atomic_fetch_add(&up->running, 1) + 1;
+    int most = atomic_load(&up->max_running);
+    while (running > most && !atomic_compare_exchange_weak(&up->max_running, &most, running)) {
+    }
+}
+
+static int counted_call(counting_upstream *up, int call, dek_cache_value *out, char *detail,
+                        size_t detail_cap)
+{
     if (up->gate_cache != NULL) {
         /* Holds the caller until enough others wait on flights, or the bound. */
         wait_for_waiters(up->gate_cache, (uint64_t)up->gate_waiters);
+    }
+    if (up->gate_calls != 0) {
+        wait_for_calls(up, up->gate_calls);
     }
     wait_bound bound = wait_bound_start(WAIT_LIMIT_MS);
     while (atomic_load(&up->hold) && wait_bound_poll(&bound)) {
@@ -153,12 +163,22 @@ int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t d
     if (call <= up->uncacheable_calls) {
         return DEK_CACHE_UPSTREAM_UNCACHEABLE; /* the blob set above must be cleansed */
     }
-    if (up->fail_with != 0) {
+    if (up->fail_with != 0 && (up->failing_calls == 0 || call <= up->failing_calls)) {
         /* The blob set above must still be cleansed by the cache. */
         snprintf(detail, detail_cap, "test upstream: KMS said no (call %d)", serial);
         return up->fail_with;
     }
     return 0;
+}
+
+int counting_upstream_fn(void *arg, dek_cache_value *out, char *detail, size_t detail_cap)
+{
+    counting_upstream *up = arg;
+    int call = atomic_fetch_add(&up->calls, 1) + 1;
+    note_running(up);
+    int rc = counted_call(up, call, out, detail, detail_cap);
+    atomic_fetch_sub(&up->running, 1);
+    return rc;
 }
 
 int blob_serial(const unsigned char *blob, size_t len)

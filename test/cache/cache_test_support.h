@@ -31,10 +31,14 @@ void checking_allocator_init(checking_allocator *state, dek_cache_allocator *hoo
 typedef struct {
     _Atomic int calls;
     _Atomic int serial;
-    int fail_with;            /* non-zero: every call fails with this code */
+    _Atomic int running;      /* calls in progress now */
+    _Atomic int max_running;  /* the most calls that were in progress at once */
+    int fail_with;            /* non-zero: calls fail with this code ... */
+    int failing_calls;        /* ... the first n of them; 0 = every one */
     int uncacheable_calls;    /* the first n calls keep their materials to themselves */
     dek_cache *gate_cache;    /* if set: hold the call until gate_waiters ... */
     int gate_waiters;         /* ... callers wait on flights (coalesced_waits) */
+    int gate_calls;           /* if set: hold the call until this many calls began */
     _Atomic int hold;         /* non-zero: block until cleared (a bounded wait) */
     size_t blob_len;          /* 0 = 32 */
     const char *wrapping_key; /* tag added to every value, if set */

@@ -1,8 +1,9 @@
 /* Concurrency: the seed scenarios with exact upstream call counts, decrypt
  * singleflight, failure semantics, wait bound, cancelled and stale leaders.
  * Threads start together at a start gate and the counting upstream holds each
- * flight until the other callers are really waiting on it. Every thread is
- * checked at creation; every wait is bounded (cache_test_support.h). */
+ * flight until the other callers are really waiting on it (and, where flights
+ * must overlap, until every expected flight has reached the upstream). Every
+ * thread is checked at creation; every wait is bounded (cache_test_support.h). */
 #include "cache/dek_cache.h"
 #include "cache_test_support.h"
 #include "cunit_run.h"
@@ -31,6 +32,9 @@ typedef struct {
     dek_cache_status status;
     int serial;
     dek_cache_result result;
+    uint64_t size;      /* encrypt: the message size; 0 = 100 */
+    uint64_t max_bytes; /* encrypt: 0 = 1 MiB */
+    size_t out_cap;     /* 0 = 64 */
 } worker;
 
 static void *run_one(void *arg)
@@ -42,13 +46,16 @@ static void *run_one(void *arg)
     }
     unsigned char out[64];
     size_t len = 0;
+    size_t out_cap = w->out_cap != 0 ? w->out_cap : sizeof(out);
     if (w->decrypt) {
         w->status = dek_cache_get_decryption(w->cache, &w->id, 10 * SECOND, counting_upstream_fn,
-                                             w->up, out, sizeof(out), &len, &w->result);
+                                             w->up, out, out_cap, &len, &w->result);
     } else {
-        dek_cache_enc_request req = {100, {10 * SECOND, w->max_messages, 1u << 20}};
+        dek_cache_enc_request req = {
+            w->size != 0 ? w->size : 100,
+            {10 * SECOND, w->max_messages, w->max_bytes != 0 ? w->max_bytes : 1u << 20}};
         w->status = dek_cache_get_encryption(w->cache, &w->id, &req, counting_upstream_fn, w->up,
-                                             out, sizeof(out), &len, &w->result);
+                                             out, out_cap, &len, &w->result);
     }
     w->serial = w->status == DEK_CACHE_OK ? blob_serial(out, len) : -1;
     return NULL;
@@ -77,14 +84,15 @@ static void join_workers(const pthread_t *threads, int n)
 /* Runs n callers of one ID at once; results land in workers[]. When a thread
  * cannot be created, the gate is called off, the others are joined and the
  * cache is freed before the test fails. */
-static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int decrypt,
-                         uint64_t max_messages)
+static void run_parallel_sized(dek_cache *cache, counting_upstream *up, int n, int decrypt,
+                               uint64_t max_messages, uint64_t size, uint64_t max_bytes)
 {
     pthread_t threads[MAX_WORKER];
     start_gate start;
     start_gate_init(&start);
     for (int i = 0; i < n; i++) {
-        workers[i] = (worker){cache, up, test_id(42), decrypt, max_messages, &start, 0, 0, {0}};
+        workers[i] = (worker){cache, up, test_id(42), decrypt, max_messages, &start,
+                              0,     0,  {0},         size,    max_bytes,    0};
     }
     int started = start_workers(threads, workers, n);
     start_gate_release(&start, started, n);
@@ -96,9 +104,15 @@ static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int dec
     CU_ASSERT_EQUAL_FATAL(started, n);
 }
 
+static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int decrypt,
+                         uint64_t max_messages)
+{
+    run_parallel_sized(cache, up, n, decrypt, max_messages, 0, 0);
+}
+
 static int run_single(dek_cache *cache, counting_upstream *up, uint64_t max_messages)
 {
-    worker w = {cache, up, test_id(42), 0, max_messages, NULL, 0, 0, {0}};
+    worker w = {cache, up, test_id(42), 0, max_messages, NULL, 0, 0, {0}, 0, 0, 0};
     run_one(&w);
     return w.serial;
 }
@@ -166,15 +180,34 @@ static int start_waiter(dek_cache *cache, pthread_t leader, worker *lw, pthread_
     return 0;
 }
 
+/* Each flight holds its upstream call until every caller has joined one, so
+ * the second flight must start while the first is still running: callers
+ * beyond the first key's five reserve on a second flight at once rather than
+ * queue behind the first. */
 static void test_seed_10_parallel_max_5_cold(void)
 {
     dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
-    counting_upstream up = {.gate_cache = cache, .gate_waiters = 9};
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 8, .gate_calls = 2};
     run_parallel(cache, &up, 10, 0, 5);
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    CU_ASSERT_EQUAL(atomic_load(&up.max_running), 2);
     assert_uses(10, (const int[]){5, 5}, 2);
     CU_ASSERT_EQUAL(count_source(10, DEK_CACHE_SOURCE_LEADER), 2);
-    CU_ASSERT(stats_of(cache).coalesced_waits >= 9);
+    CU_ASSERT_EQUAL(count_source(10, DEK_CACHE_SOURCE_COALESCED), 8);
+    CU_ASSERT_EQUAL(stats_of(cache).coalesced_waits, 8);
+    CU_ASSERT_EQUAL(stats_of(cache).entries, 0); /* both keys were spent in flight */
+    CU_ASSERT_EQUAL(stats_of(cache).evicted_exhausted, 2);
+    /* Each key's five callers report the positions 1..5, once each. */
+    unsigned positions[3] = {0};
+    for (int i = 0; i < 10; i++) {
+        int serial = workers[i].serial;
+        uint64_t used = workers[i].result.messages_used;
+        if (serial >= 1 && serial <= 2 && used >= 1 && used <= 5) {
+            positions[serial] |= 1u << used;
+        }
+    }
+    CU_ASSERT_EQUAL(positions[1], 0x3Eu);
+    CU_ASSERT_EQUAL(positions[2], 0x3Eu);
     dek_cache_free(cache);
 }
 
@@ -194,22 +227,165 @@ static void test_seed_warm_then_10_parallel(void)
     dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
     counting_upstream up = {0};
     CU_ASSERT_EQUAL(run_single(cache, &up, 5), 1);
-    /* 4 callers finish DEK 1; the other 5 wait on the next flight. */
+    /* 4 callers finish DEK 1; of the other 6, five share the next flight and
+     * the last starts a third at once. Which of the two finishes first, and so
+     * is numbered 2, is up to the scheduler. */
     up.gate_cache = cache;
-    up.gate_waiters = 5;
+    up.gate_waiters = 4;
+    up.gate_calls = 3; /* the warm-up's and both flights' */
     run_parallel(cache, &up, 10, 0, 5);
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 3);
-    assert_uses(10, (const int[]){4, 5, 1}, 3);
+    CU_ASSERT_EQUAL(atomic_load(&up.max_running), 2);
+    int five_then_one[] = {4, 5, 1}, one_then_five[] = {4, 1, 5};
+    int counted[4] = {0};
+    for (int i = 0; i < 10; i++) {
+        CU_ASSERT_EQUAL(workers[i].status, DEK_CACHE_OK);
+        counted[workers[i].serial >= 1 && workers[i].serial <= 3 ? workers[i].serial : 0]++;
+    }
+    CU_ASSERT(memcmp(counted + 1, five_then_one, sizeof(five_then_one)) == 0 ||
+              memcmp(counted + 1, one_then_five, sizeof(one_then_five)) == 0);
+    /* The key of the one-caller flight is stored with its use counted. */
+    CU_ASSERT_EQUAL(stats_of(cache).entries, 1);
+    CU_ASSERT_EQUAL(run_single(cache, &up, 5), counted[2] == 1 ? 2 : 3);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 3);
     dek_cache_free(cache);
 }
 
 static void test_seed_100_parallel_max_10(void)
 {
     dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
-    counting_upstream up = {.gate_cache = cache, .gate_waiters = 99};
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 90, .gate_calls = 10};
     run_parallel(cache, &up, 100, 0, 10);
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 10);
+    CU_ASSERT_EQUAL(atomic_load(&up.max_running), 10);
     assert_uses(100, (const int[]){10, 10, 10, 10, 10, 10, 10, 10, 10, 10}, 10);
+    dek_cache_free(cache);
+}
+
+/* A flight takes a message only within the byte limit too: of three 400-byte
+ * messages under a 1000-byte limit, two share one key and the third starts a
+ * second flight while the first runs. */
+static void test_byte_limit_splits_flights(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {.gate_cache = cache, .gate_waiters = 1, .gate_calls = 2};
+    run_parallel_sized(cache, &up, 3, 0, 10, 400, 1000);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    CU_ASSERT_EQUAL(atomic_load(&up.max_running), 2);
+    int counted[3] = {0};
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(workers[i].status, DEK_CACHE_OK);
+        counted[workers[i].serial == 1 || workers[i].serial == 2 ? workers[i].serial : 0]++;
+        CU_ASSERT(workers[i].result.bytes_used <= 1000);
+    }
+    CU_ASSERT_EQUAL(counted[0], 0);
+    CU_ASSERT(counted[1] * 400 <= 1000 && counted[2] * 400 <= 1000);
+    /* Both keys have room left; whichever flight finishes last, the one with
+     * more room (one message, 400 bytes) is kept, and nothing was invalidated. */
+    dek_cache_stats st = stats_of(cache);
+    CU_ASSERT_EQUAL(st.entries, 1);
+    CU_ASSERT_EQUAL(st.evicted_exhausted, 1);
+    CU_ASSERT_EQUAL(st.evicted_invalidated, 0);
+    worker next = {cache, &up, test_id(42), 0, 10, NULL, 0, 0, {0}, 400, 1000, 0};
+    run_one(&next);
+    CU_ASSERT_EQUAL(next.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(next.serial, counted[1] == 1 ? 1 : 2);
+    CU_ASSERT_EQUAL(next.result.messages_used, 2);
+    CU_ASSERT_EQUAL(next.result.bytes_used, 800);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    dek_cache_free(cache);
+}
+
+/* A flight takes a caller only within the limits of every caller already on
+ * it: a key fetched for a one-message caller is never shared. */
+static void test_flight_keeps_its_callers_limits(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {0};
+    atomic_store(&up.hold, 1);
+    pthread_t leader;
+    worker lw = {cache, &up, test_id(42), 0, 1, NULL, 0, 0, {0}, 0, 0, 0};
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    pthread_t other;
+    worker ow = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &other, &ow));
+    CU_ASSERT_TRUE(wait_for_calls(&up, 2)); /* it started its own flight */
+    atomic_store(&up.hold, 0);
+    join_thread(leader, "the leader");
+    join_thread(other, "the other caller");
+    CU_ASSERT_EQUAL(lw.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(ow.status, DEK_CACHE_OK);
+    CU_ASSERT_NOT_EQUAL(lw.serial, ow.serial);
+    CU_ASSERT_EQUAL(stats_of(cache).coalesced_waits, 0);
+    dek_cache_free(cache);
+}
+
+/* Two flights of one ID side by side, the first to reach the upstream fails:
+ * its error reaches its own callers only, and the other flight's callers get
+ * their key. */
+static void test_failed_flight_spares_its_sibling(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
+    counting_upstream up = {.gate_cache = cache,
+                            .gate_waiters = 8,
+                            .gate_calls = 2,
+                            .fail_with = 13,
+                            .failing_calls = 1};
+    run_parallel(cache, &up, 10, 0, 5);
+    CU_ASSERT_EQUAL(atomic_load(&up.calls), 2);
+    int failed = 0, served = 0;
+    for (int i = 0; i < 10; i++) {
+        failed +=
+            workers[i].status == DEK_CACHE_ERR_UPSTREAM && workers[i].result.upstream_error == 13;
+        served += workers[i].status == DEK_CACHE_OK && workers[i].serial >= 1;
+    }
+    CU_ASSERT_EQUAL(failed, 5);
+    CU_ASSERT_EQUAL(served, 5);
+    dek_cache_free(cache);
+}
+
+/* A leader whose buffer is too small hands its message back: its waiter is
+ * the key's first use, and the stored entry counts only the waiter's. A waiter
+ * that gave up on its wait stays charged. */
+static void test_reservations_of_callers_not_served(void)
+{
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 500);
+    counting_upstream up = {0};
+    atomic_store(&up.hold, 1);
+    pthread_t leader, waiter;
+    worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 8};
+    worker ww = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter, &ww));
+    CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
+    atomic_store(&up.hold, 0);
+    join_thread(leader, "the leader");
+    join_thread(waiter, "the waiter");
+    CU_ASSERT_EQUAL(lw.status, DEK_CACHE_ERR_BUFFER_TOO_SMALL);
+    CU_ASSERT_EQUAL(ww.status, DEK_CACHE_OK);
+    CU_ASSERT_EQUAL(ww.result.messages_used, 1);
+    CU_ASSERT_EQUAL(ww.result.bytes_used, 100);
+    worker next = ww;
+    run_one(&next);
+    CU_ASSERT_EQUAL(next.serial, ww.serial);
+    CU_ASSERT_EQUAL(next.result.messages_used, 2);
+
+    /* Now a waiter that times out: the key's count includes its message. */
+    dek_cache_invalidate_id(cache, &lw.id);
+    counting_upstream held = {0};
+    atomic_store(&held.hold, 1);
+    lw.up = ww.up = next.up = &held;
+    lw.out_cap = 0;
+    CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
+    run_one(&ww); /* waits 500 ms on the held flight, then gives up */
+    CU_ASSERT_EQUAL(ww.status, DEK_CACHE_ERR_WAIT_TIMEOUT);
+    atomic_store(&held.hold, 0);
+    join_thread(leader, "the leader");
+    CU_ASSERT_EQUAL(lw.status, DEK_CACHE_OK);
+    run_one(&next);
+    CU_ASSERT_EQUAL(next.serial, lw.serial);
+    CU_ASSERT_EQUAL(next.result.messages_used, 3);
+    CU_ASSERT_EQUAL(atomic_load(&held.calls), 1);
     dek_cache_free(cache);
 }
 
@@ -232,7 +408,7 @@ static void test_failed_flight_error_reaches_every_waiter(void)
     checking_allocator_init(&alloc, &hooks);
     dek_cache *cache = make_cache(100, 0, NULL, &hooks, 0);
     counting_upstream up = {.gate_cache = cache, .gate_waiters = 9, .fail_with = 13};
-    run_parallel(cache, &up, 10, 0, 5);
+    run_parallel(cache, &up, 10, 0, 10);
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 1);
     for (int i = 0; i < 10; i++) {
         CU_ASSERT_EQUAL(workers[i].status, DEK_CACHE_ERR_UPSTREAM);
@@ -254,7 +430,7 @@ static void test_uncacheable_flight_sends_waiters_upstream(void)
 {
     dek_cache *cache = make_cache(100, 0, NULL, NULL, 0);
     counting_upstream up = {.gate_cache = cache, .gate_waiters = 9, .uncacheable_calls = 1};
-    run_parallel(cache, &up, 10, 0, 5);
+    run_parallel(cache, &up, 10, 0, 10);
     CU_ASSERT_EQUAL(atomic_load(&up.calls), 10);
     int leaders = 0, bypassed = 0;
     for (int i = 0; i < 10; i++) {
@@ -286,11 +462,11 @@ static void test_wait_bound_then_abandoned_flight_replaced(void)
     counting_upstream stuck = {0};
     atomic_store(&stuck.hold, 1);
     pthread_t leader;
-    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     counting_upstream fresh = {0};
     atomic_store(&fresh.serial, 100);
-    worker waiter = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker waiter = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     run_one(&waiter);
@@ -327,9 +503,9 @@ static void test_abandoned_flight_wakes_its_waiters(void)
     atomic_store(&other.serial, 200);
     atomic_store(&fresh.serial, 100);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
-    worker ww = {cache, &other, test_id(42), 0, 5, NULL, 0, 0, {0}};
-    worker cw = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker ww = {cache, &other, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker cw = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     sleep_ms(1000); /* the waiter's own bound then ends a second after the flight's */
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -355,7 +531,7 @@ static void test_cancelled_waiter_leaves_stripe_usable(void)
     counting_upstream stuck = {0};
     atomic_store(&stuck.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -382,7 +558,7 @@ static void test_cancelled_leader_fails_waiters_promptly(void)
     counting_upstream stuck = {0};
     atomic_store(&stuck.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &stuck, test_id(42), 1, 0, NULL, 0, 0, {0}};
+    worker lw = {cache, &stuck, test_id(42), 1, 0, NULL, 0, 0, {0}, 0, 0, 0};
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     struct timespec t0;
@@ -408,7 +584,7 @@ static void test_invalidation_makes_flight_stale(void)
     counting_upstream up = {0};
     atomic_store(&up.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}};
+    worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -442,7 +618,7 @@ static void test_drop_wrapping_key_spares_flights(void)
     atomic_store(&held.serial, 10);
     atomic_store(&held.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &held, test_id(43), 0, 5, NULL, 0, 0, {0}};
+    worker lw = {cache, &held, test_id(43), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -467,7 +643,7 @@ static void test_distinct_ids_do_not_coalesce(void)
     pthread_t threads[8];
     worker ws[8];
     for (int i = 0; i < 8; i++) {
-        ws[i] = (worker){cache, &up, test_id((unsigned)i), 0, 5, NULL, 0, 0, {0}};
+        ws[i] = (worker){cache, &up, test_id((unsigned)i), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
     }
     int started = start_workers(threads, ws, 8);
     join_workers(threads, started);
@@ -489,6 +665,10 @@ int main(void)
         {"seed: 10 one by one, max 5 -> 2 calls", test_seed_10_sequential_max_5},
         {"seed: 1 warm + 10 parallel -> 3 calls", test_seed_warm_then_10_parallel},
         {"seed: 100 parallel, max 10 -> 10 calls", test_seed_100_parallel_max_10},
+        {"byte limit splits flights", test_byte_limit_splits_flights},
+        {"a flight keeps its callers' limits", test_flight_keeps_its_callers_limits},
+        {"failed flight spares its sibling", test_failed_flight_spares_its_sibling},
+        {"reservations of callers not served", test_reservations_of_callers_not_served},
         {"decrypt: 10 parallel -> 1 call", test_decrypt_10_parallel_one_call},
         {"failed flight error reaches every waiter", test_failed_flight_error_reaches_every_waiter},
         {"uncacheable flight sends waiters upstream",
