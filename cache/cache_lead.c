@@ -113,7 +113,8 @@ static void store_encrypt_entry(get_call *c, cache_flight *f, cache_entry *e, ui
         return;
     }
     if (same != NULL) {
-        cache_stripe_remove(c->stripe, same, STAT_EVICTED_EXHAUSTED, &c->graveyard);
+        stat_index cause = now >= same->expires_at ? STAT_EVICTED_TTL : STAT_EVICTED_EXHAUSTED;
+        cache_stripe_remove(c->stripe, same, cause, &c->graveyard);
     }
     cache_stripe_insert(c->stripe, e, now, &c->graveyard);
     e->refs++; /* the table's */

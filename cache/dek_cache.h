@@ -51,8 +51,10 @@
  * waiter's reservation stays charged if it gives up (wait timeout, buffer too
  * small; a leader with too small a buffer hands its own back): a key may
  * serve fewer messages than its limit, never more. When flights of one ID
- * both finish with room left (split by byte limits), the entry with more room
- * is kept and the other retired as exhausted. A finished flight whose waiters
+ * both finish with room left (split by byte limits), the stored entry stays if
+ * it is live and has used no more messages and no more bytes than the newer
+ * key; otherwise the newer key replaces it. The key left out is retired as
+ * exhausted (an expired one as TTL). A finished flight whose waiters
  * have not copied its value yet stays listed in its stripe, so a forked child
  * cleanses that value too.
  *

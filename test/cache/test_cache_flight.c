@@ -103,6 +103,15 @@ static void test_join_respects_every_callers_limits(void)
     CU_ASSERT_PTR_NULL(cache_flight_join(&stripe, ENTRY_ENCRYPT, &id, 10, &loose, SECOND));
     CU_ASSERT_EQUAL(f->reserved_messages, 2);
     CU_ASSERT_EQUAL(f->reserved_bytes, 20);
+    /* A newcomer's own tighter limits keep it off a flight with room. */
+    cache_flight *g = cache_flight_start(&stripe, ENTRY_ENCRYPT, &id, 10, &loose);
+    CU_ASSERT_PTR_EQUAL(cache_flight_join(&stripe, ENTRY_ENCRYPT, &id, 10, &loose, SECOND), g);
+    CU_ASSERT_PTR_EQUAL(cache_flight_join(&stripe, ENTRY_ENCRYPT, &id, 10, &loose, SECOND), g);
+    CU_ASSERT_PTR_NULL(cache_flight_join(&stripe, ENTRY_ENCRYPT, &id, 10, &tight, SECOND));
+    dek_cache_limits few_bytes = {SECOND, 100, 35};
+    CU_ASSERT_PTR_NULL(cache_flight_join(&stripe, ENTRY_ENCRYPT, &id, 10, &few_bytes, SECOND));
+    CU_ASSERT_EQUAL(g->reserved_messages, 3);
+    CU_ASSERT_EQUAL(g->reserved_bytes, 30);
     cache_flight *d = cache_flight_start(&stripe, ENTRY_DECRYPT, &id, 0, &tight);
     for (int i = 0; i < 5; i++) {
         CU_ASSERT_PTR_EQUAL(cache_flight_join(&stripe, ENTRY_DECRYPT, &id, 0, &tight, SECOND), d);
@@ -110,6 +119,8 @@ static void test_join_respects_every_callers_limits(void)
     cache_entry *graveyard = NULL;
     cache_flight_finish(&stripe, f, FLIGHT_FAILED);
     cache_flight_release(&stripe, f, &graveyard);
+    cache_flight_finish(&stripe, g, FLIGHT_FAILED);
+    cache_flight_release(&stripe, g, &graveyard);
     cache_flight_finish(&stripe, d, FLIGHT_FAILED);
     cache_flight_release(&stripe, d, &graveyard);
     CU_ASSERT_PTR_NULL(stripe.flights);

@@ -349,7 +349,9 @@ static void test_failed_flight_spares_its_sibling(void)
  * that gave up on its wait stays charged. */
 static void test_reservations_of_callers_not_served(void)
 {
-    dek_cache *cache = make_cache(100, 0, NULL, NULL, 500);
+    /* The wait bound is also the age at which a flight counts as abandoned:
+     * 2 s leaves the waiter ample time to join the held flight first. */
+    dek_cache *cache = make_cache(100, 0, NULL, NULL, 2000);
     counting_upstream up = {0};
     atomic_store(&up.hold, 1);
     pthread_t leader, waiter;
@@ -377,7 +379,7 @@ static void test_reservations_of_callers_not_served(void)
     lw.up = ww.up = next.up = &held;
     lw.out_cap = 0;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
-    run_one(&ww); /* waits 500 ms on the held flight, then gives up */
+    run_one(&ww); /* waits 2 s on the held flight, then gives up */
     CU_ASSERT_EQUAL(ww.status, DEK_CACHE_ERR_WAIT_TIMEOUT);
     atomic_store(&held.hold, 0);
     join_thread(leader, "the leader");
