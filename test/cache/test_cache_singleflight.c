@@ -37,6 +37,14 @@ typedef struct {
     size_t out_cap;     /* 0 = 64 */
 } worker;
 
+/* A caller of test_id(id) with this message limit, encrypting, with every
+ * other setting at its default; tests set the rest by field name. */
+static worker make_worker(dek_cache *cache, counting_upstream *up, unsigned id,
+                          uint64_t max_messages)
+{
+    return (worker){.cache = cache, .up = up, .id = test_id(id), .max_messages = max_messages};
+}
+
 static void *run_one(void *arg)
 {
     worker *w = arg;
@@ -112,7 +120,7 @@ static void run_parallel(dek_cache *cache, counting_upstream *up, int n, int dec
 
 static int run_single(dek_cache *cache, counting_upstream *up, uint64_t max_messages)
 {
-    worker w = {cache, up, test_id(42), 0, max_messages, NULL, 0, 0, {0}, 0, 0, 0};
+    worker w = make_worker(cache, up, 42, max_messages);
     run_one(&w);
     return w.serial;
 }
@@ -286,7 +294,9 @@ static void test_byte_limit_splits_flights(void)
     CU_ASSERT_EQUAL(st.entries, 1);
     CU_ASSERT_EQUAL(st.evicted_exhausted, 1);
     CU_ASSERT_EQUAL(st.evicted_invalidated, 0);
-    worker next = {cache, &up, test_id(42), 0, 10, NULL, 0, 0, {0}, 400, 1000, 0};
+    worker next = make_worker(cache, &up, 42, 10);
+    next.size = 400;
+    next.max_bytes = 1000;
     run_one(&next);
     CU_ASSERT_EQUAL(next.status, DEK_CACHE_OK);
     CU_ASSERT_EQUAL(next.serial, counted[1] == 1 ? 1 : 2);
@@ -304,10 +314,10 @@ static void test_flight_keeps_its_callers_limits(void)
     counting_upstream up = {0};
     atomic_store(&up.hold, 1);
     pthread_t leader;
-    worker lw = {cache, &up, test_id(42), 0, 1, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &up, 42, 1);
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     pthread_t other;
-    worker ow = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker ow = make_worker(cache, &up, 42, 5);
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &other, &ow));
     CU_ASSERT_TRUE(wait_for_calls(&up, 2)); /* it started its own flight */
     atomic_store(&up.hold, 0);
@@ -355,8 +365,9 @@ static void test_reservations_of_callers_not_served(void)
     counting_upstream up = {0};
     atomic_store(&up.hold, 1);
     pthread_t leader, waiter;
-    worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 8};
-    worker ww = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &up, 42, 5);
+    lw.out_cap = 8;
+    worker ww = make_worker(cache, &up, 42, 5);
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter, &ww));
     CU_ASSERT_TRUE(wait_for_waiters(cache, 1));
@@ -464,11 +475,11 @@ static void test_wait_bound_then_abandoned_flight_replaced(void)
     counting_upstream stuck = {0};
     atomic_store(&stuck.hold, 1);
     pthread_t leader;
-    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &stuck, 42, 5);
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     counting_upstream fresh = {0};
     atomic_store(&fresh.serial, 100);
-    worker waiter = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker waiter = make_worker(cache, &fresh, 42, 5);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     run_one(&waiter);
@@ -505,9 +516,9 @@ static void test_abandoned_flight_wakes_its_waiters(void)
     atomic_store(&other.serial, 200);
     atomic_store(&fresh.serial, 100);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
-    worker ww = {cache, &other, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
-    worker cw = {cache, &fresh, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &stuck, 42, 5);
+    worker ww = make_worker(cache, &other, 42, 5);
+    worker cw = make_worker(cache, &fresh, 42, 5);
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     sleep_ms(1000); /* the waiter's own bound then ends a second after the flight's */
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -533,7 +544,7 @@ static void test_cancelled_waiter_leaves_stripe_usable(void)
     counting_upstream stuck = {0};
     atomic_store(&stuck.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &stuck, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &stuck, 42, 5);
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -560,7 +571,8 @@ static void test_cancelled_leader_fails_waiters_promptly(void)
     counting_upstream stuck = {0};
     atomic_store(&stuck.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &stuck, test_id(42), 1, 0, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &stuck, 42, 0);
+    lw.decrypt = 1;
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     struct timespec t0;
@@ -586,7 +598,7 @@ static void test_invalidation_makes_flight_stale(void)
     counting_upstream up = {0};
     atomic_store(&up.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &up, test_id(42), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &up, 42, 5);
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -620,7 +632,7 @@ static void test_drop_wrapping_key_spares_flights(void)
     atomic_store(&held.serial, 10);
     atomic_store(&held.hold, 1);
     pthread_t leader, waiter_thread;
-    worker lw = {cache, &held, test_id(43), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+    worker lw = make_worker(cache, &held, 43, 5);
     worker ww = lw;
     CU_ASSERT_TRUE_FATAL(start_held_leader(cache, &leader, &lw));
     CU_ASSERT_TRUE_FATAL(start_waiter(cache, leader, &lw, &waiter_thread, &ww));
@@ -645,7 +657,7 @@ static void test_distinct_ids_do_not_coalesce(void)
     pthread_t threads[8];
     worker ws[8];
     for (int i = 0; i < 8; i++) {
-        ws[i] = (worker){cache, &up, test_id((unsigned)i), 0, 5, NULL, 0, 0, {0}, 0, 0, 0};
+        ws[i] = make_worker(cache, &up, (unsigned)i, 5);
     }
     int started = start_workers(threads, ws, 8);
     join_workers(threads, started);
