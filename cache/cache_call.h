@@ -24,9 +24,6 @@ typedef struct {
     size_t *out_len;
     dek_cache_result *result;
     cache_entry *graveyard;
-    /* Encrypt: the flight's counts once this caller reserved its message. */
-    uint64_t reserved_messages;
-    uint64_t reserved_bytes;
 } get_call;
 
 typedef enum { USE_OK, USE_EXHAUSTED, USE_TOO_SMALL } use_outcome;
@@ -67,19 +64,30 @@ static inline void report_usage(get_call *c, uint64_t messages, uint64_t bytes)
 static inline use_outcome use_entry(get_call *c, cache_entry *e)
 {
     if (e->value.blob_len > c->out_cap) {
-        return copy_value(c, e);
+        *c->out_len = e->value.blob_len;
+        return USE_TOO_SMALL;
     }
     if (c->kind == ENTRY_ENCRYPT) {
-        uint64_t messages = saturating_add(e->messages, 1);
-        uint64_t bytes = saturating_add(e->bytes, c->plaintext_size);
-        if (messages > c->limits.max_messages || bytes > c->limits.max_bytes) {
+        if (!charge_message(&e->messages, &e->bytes, c->plaintext_size, c->limits.max_messages,
+                            c->limits.max_bytes)) {
             return USE_EXHAUSTED;
         }
-        e->messages = messages;
-        e->bytes = bytes;
-        report_usage(c, messages, bytes);
+        report_usage(c, e->messages, e->bytes);
     }
-    return copy_value(c, e);
+    memcpy(c->out, e->value.blob, e->value.blob_len);
+    *c->out_len = e->value.blob_len;
+    return USE_OK;
+}
+
+/* `now` may predate the entry: a caller reads the clock before it waits for
+ * the stripe lock, while a leader inserts with a later clock. Such an entry
+ * is fresh, not (by unsigned wrap-around) ancient. */
+static inline int entry_expired(const get_call *c, const cache_entry *e, uint64_t now)
+{
+    if (now < e->created_at) {
+        return 0;
+    }
+    return now >= e->expires_at || now - e->created_at >= c->limits.max_age_ns;
 }
 
 /* After a use: the message that reaches the message limit retires the key. */

@@ -13,9 +13,10 @@ static int flight_matches(const cache_flight *f, entry_kind kind, const dek_cach
     return f->kind == kind && memcmp(f->id.bytes, id->bytes, sizeof(id->bytes)) == 0;
 }
 
-static void unlink_flight(cache_stripe *stripe, cache_flight *f)
+/* Unlinks f from a stripe list (running or finished) it may be on. */
+static void unlink_from(cache_flight **list, cache_flight *f)
 {
-    for (cache_flight **link = &stripe->flights; *link != NULL; link = &(*link)->next) {
+    for (cache_flight **link = list; *link != NULL; link = &(*link)->next) {
         if (*link == f) {
             *link = f->next;
             f->next = NULL;
@@ -48,13 +49,10 @@ static int flight_reserve(cache_flight *f, uint64_t size, const dek_cache_limits
     }
     uint64_t limit_messages = min_u64(f->limit_messages, limits->max_messages);
     uint64_t limit_bytes = min_u64(f->limit_bytes, limits->max_bytes);
-    uint64_t messages = saturating_add(f->reserved_messages, 1);
-    uint64_t bytes = saturating_add(f->reserved_bytes, size);
-    if (messages > limit_messages || bytes > limit_bytes) {
+    if (!charge_message(&f->reserved_messages, &f->reserved_bytes, size, limit_messages,
+                        limit_bytes)) {
         return 0;
     }
-    f->reserved_messages = messages;
-    f->reserved_bytes = bytes;
     f->limit_messages = limit_messages;
     f->limit_bytes = limit_bytes;
     return 1;
@@ -130,12 +128,11 @@ void cache_flight_finish(cache_stripe *stripe, cache_flight *f, flight_state sta
 {
     f->state = state;
     if (!f->stale) {
-        unlink_flight(stripe, f);
+        unlink_from(&stripe->flights, f);
     }
-    if (f->entry != NULL && f->refs > 1) {
+    if (f->entry != NULL) {
         f->next = stripe->finished;
         stripe->finished = f;
-        f->on_finished_list = true;
     }
     pthread_cond_broadcast(&f->done);
 }
@@ -164,21 +161,11 @@ static void flight_free(cache_flight *f, cache_entry **graveyard)
     OPENSSL_free(f);
 }
 
-static void unlink_finished(cache_stripe *stripe, cache_flight *f)
-{
-    for (cache_flight **link = &stripe->finished; *link != NULL; link = &(*link)->next) {
-        if (*link == f) {
-            *link = f->next;
-            return;
-        }
-    }
-}
-
 void cache_flight_release(cache_stripe *stripe, cache_flight *f, cache_entry **graveyard)
 {
     if (--f->refs == 0) {
-        if (f->on_finished_list) {
-            unlink_finished(stripe, f);
+        if (f->entry != NULL) {
+            unlink_from(&stripe->finished, f); /* cache_flight_finish listed it */
         }
         pthread_cond_destroy(&f->done);
         flight_free(f, graveyard);

@@ -2,17 +2,6 @@
 #include "cache/cache_call.h"
 #include "cache/cache_flight.h"
 
-/* `now` may predate the entry: a caller reads the clock before it waits for
- * the stripe lock, while a leader inserts with a later clock. Such an entry
- * is fresh, not (by unsigned wrap-around) ancient. */
-static int entry_expired(const get_call *c, const cache_entry *e, uint64_t now)
-{
-    if (now < e->created_at) {
-        return 0;
-    }
-    return now >= e->expires_at || now - e->created_at >= c->limits.max_age_ns;
-}
-
 static dek_cache_status copy_flight_error(get_call *c, const cache_flight *f)
 {
     c->result->upstream_error = f->upstream_error;
@@ -28,8 +17,8 @@ static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadl
                                     dek_cache_status *status)
 {
     f->refs++;
-    c->reserved_messages = f->reserved_messages;
-    c->reserved_bytes = f->reserved_bytes;
+    /* Encrypt: this caller's place on the flight, just reserved. */
+    uint64_t reserved_messages = f->reserved_messages, reserved_bytes = f->reserved_bytes;
     stat_bump_locked(c->stripe, STAT_COALESCED, 1);
     if (!cache_flight_wait(c->stripe, f, deadline)) {
         stat_bump_locked(c->stripe, STAT_WAIT_TIMEOUTS, 1);
@@ -55,8 +44,8 @@ static wait_outcome wait_for_flight(get_call *c, cache_flight *f, uint64_t deadl
             *status = DEK_CACHE_OK;
             c->result->source = DEK_CACHE_SOURCE_COALESCED;
             if (c->kind == ENTRY_ENCRYPT) {
-                report_usage(c, c->reserved_messages - f->returned_messages,
-                             c->reserved_bytes - f->returned_bytes);
+                report_usage(c, reserved_messages - f->returned_messages,
+                             reserved_bytes - f->returned_bytes);
             }
         }
         outcome = WAIT_DONE;

@@ -61,7 +61,6 @@ typedef struct cache_flight {
     /* Encrypt: the leader's message, handed back when its buffer was too small. */
     uint64_t returned_messages;
     uint64_t returned_bytes;
-    bool on_finished_list; /* finished with an entry, waiters still to copy it */
     pthread_cond_t done;
     cache_entry *entry; /* on success: the value waiters copy, referenced */
     dek_cache_status error;
@@ -142,6 +141,21 @@ uint64_t cache_monotonic_ns(void);
 static inline uint64_t saturating_add(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Charge-then-check of one message of `size` bytes against the limits, for an
+ * entry or a flight: 1 and the counters charged, or 0 and nothing changed. */
+static inline int charge_message(uint64_t *messages, uint64_t *bytes, uint64_t size,
+                                 uint64_t max_messages, uint64_t max_bytes)
+{
+    uint64_t m = saturating_add(*messages, 1);
+    uint64_t b = saturating_add(*bytes, size);
+    if (m > max_messages || b > max_bytes) {
+        return 0;
+    }
+    *messages = m;
+    *bytes = b;
+    return 1;
 }
 
 /* The injected clock (TTL time). */

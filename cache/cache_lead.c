@@ -97,9 +97,9 @@ static dek_cache_status call_upstream_as_leader(get_call *c, cache_flight *f,
 /* Whether `same`, an entry of the ID already stored (by a flight that ran
  * beside this one), should stay rather than e: it is live and has at least
  * as much room left. */
-static int keep_same(const cache_entry *same, const cache_entry *e, uint64_t now)
+static int keep_same(const get_call *c, const cache_entry *same, const cache_entry *e, uint64_t now)
 {
-    return now < same->expires_at && same->messages <= e->messages && same->bytes <= e->bytes;
+    return !entry_expired(c, same, now) && same->messages <= e->messages && same->bytes <= e->bytes;
 }
 
 /* Stores an encrypt flight's key unless its callers spent it, or an entry of
@@ -108,12 +108,12 @@ static int keep_same(const cache_entry *same, const cache_entry *e, uint64_t now
 static void store_encrypt_entry(get_call *c, cache_flight *f, cache_entry *e, uint64_t now)
 {
     cache_entry *same = cache_stripe_lookup(c->stripe, ENTRY_ENCRYPT, c->id);
-    if (e->messages >= f->limit_messages || (same != NULL && keep_same(same, e, now))) {
+    if (e->messages >= f->limit_messages || (same != NULL && keep_same(c, same, e, now))) {
         stat_bump_locked(c->stripe, STAT_EVICTED_EXHAUSTED, 1);
         return;
     }
     if (same != NULL) {
-        stat_index cause = now >= same->expires_at ? STAT_EVICTED_TTL : STAT_EVICTED_EXHAUSTED;
+        stat_index cause = entry_expired(c, same, now) ? STAT_EVICTED_TTL : STAT_EVICTED_EXHAUSTED;
         cache_stripe_remove(c->stripe, same, cause, &c->graveyard);
     }
     cache_stripe_insert(c->stripe, e, now, &c->graveyard);

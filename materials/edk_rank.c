@@ -45,6 +45,8 @@ long edk_index_of_rank(const esdk_edk *edks, size_t count, long wanted)
 {
     if (wanted < 0 || (size_t)wanted >= count)
         return -1;
+    if (count == 1)
+        return 0; /* the common case: nothing to sort */
     const esdk_edk *stack[16],
         **sorted = count <= 16 ? stack : OPENSSL_malloc(count * sizeof(*sorted));
     if (sorted == NULL)
