@@ -96,7 +96,7 @@ int kms_base64_decode_new(const char *text, size_t text_len, int secure, size_t 
 {
     *out = NULL;
     *out_len = 0;
-    if (text_len > kms_base64_encoded_len(max_len) || text_len > (size_t)INT_MAX) {
+    if (text_len > kms_base64_encoded_len(max_len)) { /* kms_base64_decode checks INT_MAX */
         return 0;
     }
     size_t cap = kms_base64_decoded_max(text_len);

@@ -157,11 +157,11 @@ int shared_profile_read_fields(FILE *file, shared_file_kind kind, const char *pr
 int shared_profile_get_fields(const char *path, shared_file_kind kind, const char *profile,
                               shared_profile_field *fields, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        fields[i].found = 0;
-    }
     FILE *file = path[0] != '\0' ? fopen(path, "r") : NULL;
     if (file == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            fields[i].found = 0; /* shared_profile_read_fields resets them otherwise */
+        }
         return 0;
     }
     /* stdio's own buffer would keep a copy of the secrets: use ours, cleansed. */
@@ -177,8 +177,7 @@ int shared_profile_get(const char *path, shared_file_kind kind, const char *prof
                        const char *key, char *out, size_t cap)
 {
     shared_profile_field field = {key, out, cap, 0};
-    int rc = shared_profile_get_fields(path, kind, profile, &field, 1);
-    return rc < 0 ? -1 : field.found;
+    return shared_profile_get_fields(path, kind, profile, &field, 1);
 }
 
 /* $HOME, else the password database, as SDKs expand "~"; NULL with neither. */

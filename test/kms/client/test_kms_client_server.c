@@ -339,9 +339,7 @@ static void test_region_from_arn_and_env_credentials(void)
     unsetenv("AWS_REGION");
     unsetenv("AWS_DEFAULT_REGION");
     setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config", 1);
-    setenv("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", TEST_SECRET, 1);
-    unsetenv("AWS_SESSION_TOKEN");
+    kms_fixture_use_credentials(TEST_ACCESS_KEY, TEST_SECRET, NULL);
     CU_ASSERT_EQUAL_FATAL(kms_client_new(&config, &c, detail, sizeof(detail)), KMS_CLIENT_OK);
     CU_ASSERT_EQUAL(kms_client_describe_key(c, TEST_KEY_ARN, &info, detail, sizeof(detail)),
                     KMS_CLIENT_OK);
