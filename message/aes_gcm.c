@@ -17,7 +17,8 @@ EVP_CIPHER_CTX *esdk_gcm_new(const esdk_crypto *crypto, const uint8_t *key, size
     return ctx;
 }
 
-int esdk_gcm_feed(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len)
+/* Feeds data (out NULL: AAD) in INT_MAX-sized pieces, EVP lengths being int. */
+static int esdk_gcm_feed(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len)
 {
     while (len > 0) {
         int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;

@@ -15,9 +15,6 @@
 EVP_CIPHER_CTX *esdk_gcm_new(const esdk_crypto *crypto, const uint8_t *key, size_t key_len,
                              int encrypt);
 
-/* Feeds data (out NULL: AAD) in INT_MAX-sized pieces, EVP lengths being int. */
-int esdk_gcm_feed(EVP_CIPHER_CTX *ctx, uint8_t *out, const uint8_t *in, size_t len);
-
 /* AAD, then the data, then GCM's final step (which checks the tag when
  * decrypting), once the IV and, for decryption, the tag are set. 1 on success. */
 int esdk_gcm_run(EVP_CIPHER_CTX *ctx, const uint8_t *aad, size_t aad_len, const uint8_t *in,

@@ -197,13 +197,15 @@ esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w)
 }
 
 /* Keeps back the last bytes of n just-verified bytes at pt (see tail). */
-static size_t withhold_tail(esdk_decryptor *d, uint8_t *pt, size_t n)
+static size_t withhold_tail(esdk_decryptor *d, uint8_t *pt, size_t n, int direct)
 {
-    /* The copy at pt would stay in the caller's buffer past the length
-     * reported, and outlive a later failure of the message: cleansed. */
+    /* In the caller's buffer the copy at pt would stay past the length
+     * reported, and outlive a later failure of the message: cleansed. The
+     * output queue's spare room is cleansed when the queue is freed. */
     size_t t = n < ESDK_DECRYPT_TAIL ? n : ESDK_DECRYPT_TAIL;
     memcpy(d->tail, pt + n - t, t);
-    OPENSSL_cleanse(pt + n - t, t);
+    if (direct)
+        OPENSSL_cleanse(pt + n - t, t);
     d->tail_len = t;
     return n - t;
 }
@@ -237,7 +239,7 @@ static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t 
                              seq);
     if (hold)
         return ESDK_OK;
-    size_t shown = withhold_tail(d, pt, len);
+    size_t shown = withhold_tail(d, pt, len, direct);
     if (direct)
         w->len += shown;
     else

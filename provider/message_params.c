@@ -1,6 +1,7 @@
 #include "provider/message_params.h"
 
 #include <openssl/params.h>
+#include <stdio.h>
 
 #include "message/decrypt.h"
 #include "message/encrypt.h"
@@ -45,9 +46,12 @@ int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM
     unsigned int frame = 0;
     /* Not the format's limit: the largest frame our own decryption accepts, so
      * that we never write a message we would refuse to read. */
-    if (!OSSL_PARAM_get_uint(p, &frame) || frame == 0 || frame > ESDK_DEFAULT_MAX_FRAME_LEN)
-        return dekcache_param_refuse(handle, p,
-                                     "allowed 1 to 16777216 (4096 or less for openssl enc)");
+    if (!OSSL_PARAM_get_uint(p, &frame) || frame == 0 || frame > ESDK_DEFAULT_MAX_FRAME_LEN) {
+        char allowed[64];
+        snprintf(allowed, sizeof(allowed), "allowed 1 to %u (4096 or less for openssl enc)",
+                 (unsigned)ESDK_DEFAULT_MAX_FRAME_LEN);
+        return dekcache_param_refuse(handle, p, allowed);
+    }
     *frame_len = frame;
     return 1;
 }
