@@ -47,12 +47,6 @@ void checking_allocator_init(checking_allocator *state, dek_cache_allocator *hoo
     hooks->arg = state;
 }
 
-void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static uint64_t monotonic_ns(void)
 {
     struct timespec ts;

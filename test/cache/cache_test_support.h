@@ -6,6 +6,7 @@
  * can hold its callers until enough other callers are waiting. */
 
 #include "cache/dek_cache.h"
+#include "sleep_ms.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,9 +54,6 @@ dek_cache *make_cache(size_t capacity, unsigned stripes, test_clock *clock,
 
 /* An ID whose bytes are all derived from n (distinct n, distinct IDs). */
 dek_cache_id test_id(unsigned n);
-
-/* Sleeps ms milliseconds. */
-void sleep_ms(unsigned ms);
 
 /* A bounded wait: at most limit_ms polls, one a millisecond, and at most
  * limit_ms by the monotonic clock. */
