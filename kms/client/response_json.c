@@ -3,6 +3,7 @@
 #include "kms/client/kms_arn.h"
 
 #include "kms/base64/base64.h"
+#include "kms/json/json_member.h"
 #include "kms/json/json_secret.h"
 
 #include <json-c/json.h>
@@ -15,10 +16,10 @@
 /* The whole body must be exactly one JSON object. */
 static json_object *parse_object(const char *body, size_t len, char *reason, size_t reason_cap)
 {
-    const char *why = "";
-    json_object *root = json_secret_parse(body, len, MAX_DEPTH, &why);
+    json_secret_error error = {JSON_SECRET_MALFORMED, ""};
+    json_object *root = json_secret_parse(body, len, MAX_DEPTH, &error);
     if (root == NULL) {
-        snprintf(reason, reason_cap, "malformed JSON (%s)", why);
+        snprintf(reason, reason_cap, "malformed JSON (%s)", error.why);
         return NULL;
     }
     if (!json_object_is_type(root, json_type_object)) {
@@ -29,20 +30,20 @@ static json_object *parse_object(const char *body, size_t len, char *reason, siz
     return root;
 }
 
+/* Members a response must carry: a null one is as wrong as any other type. */
 static const char *member_string(json_object *obj, const char *name, size_t *len, char *reason,
                                  size_t reason_cap)
 {
-    json_object *member = NULL;
-    if (!json_object_object_get_ex(obj, name, &member)) {
+    const char *text;
+    json_member_status has =
+        json_member_string(obj, name, JSON_MEMBER_NULL_IS_WRONG_TYPE, &text, len);
+    if (has == JSON_MEMBER_ABSENT) {
         snprintf(reason, reason_cap, "member %s missing", name);
-        return NULL;
+    } else if (has == JSON_MEMBER_WRONG_TYPE) {
+        snprintf(reason, reason_cap, "member %s is not %s", name,
+                 json_member_type_name(json_type_string));
     }
-    if (!json_object_is_type(member, json_type_string)) {
-        snprintf(reason, reason_cap, "member %s is not a string", name);
-        return NULL;
-    }
-    *len = (size_t)json_object_get_string_len(member);
-    return json_object_get_string(member);
+    return text;
 }
 
 static int copy_text(const char *text, size_t len, char *out, size_t cap)
@@ -139,7 +140,7 @@ kms_client_status response_json_parse_key_op(const char *body, size_t len,
 static kms_client_status parse_metadata(json_object *meta, kms_client_key_info *out, char *reason,
                                         size_t reason_cap)
 {
-    json_object *enabled = NULL;
+    json_object *enabled;
     size_t state_len = 0;
     kms_client_status status =
         take_key_arn(meta, "Arn", out->key_arn, sizeof(out->key_arn), reason, reason_cap);
@@ -151,8 +152,8 @@ static kms_client_status parse_metadata(json_object *meta, kms_client_key_info *
         snprintf(reason, reason_cap, "member KeyMetadata.KeyState missing or invalid");
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
-    if (!json_object_object_get_ex(meta, "Enabled", &enabled) ||
-        !json_object_is_type(enabled, json_type_boolean)) {
+    if (json_member_get(meta, "Enabled", json_type_boolean, JSON_MEMBER_NULL_IS_WRONG_TYPE,
+                        &enabled) != JSON_MEMBER_FOUND) {
         snprintf(reason, reason_cap, "member KeyMetadata.Enabled missing or not a boolean");
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
@@ -169,10 +170,10 @@ kms_client_status response_json_parse_describe_key(const char *body, size_t len,
     if (root == NULL) {
         return KMS_CLIENT_ERR_BAD_RESPONSE;
     }
-    json_object *meta = NULL;
+    json_object *meta;
     kms_client_status status = KMS_CLIENT_ERR_BAD_RESPONSE;
-    if (!json_object_object_get_ex(root, "KeyMetadata", &meta) ||
-        !json_object_is_type(meta, json_type_object)) {
+    if (json_member_get(root, "KeyMetadata", json_type_object, JSON_MEMBER_NULL_IS_WRONG_TYPE,
+                        &meta) != JSON_MEMBER_FOUND) {
         snprintf(reason, reason_cap, "member KeyMetadata missing or not an object");
     } else {
         status = parse_metadata(meta, out, reason, reason_cap);

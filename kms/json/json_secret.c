@@ -49,14 +49,12 @@ static void free_tokener_cleansed(json_tokener *tok, int failed)
     json_tokener_free(tok);
 }
 
-static json_object *fail(const char **why, const char *reason)
+static json_object *fail(json_secret_error *error, json_secret_failure kind, const char *why)
 {
-    if (why != NULL)
-        *why = reason;
+    if (error != NULL)
+        *error = (json_secret_error){kind, why};
     return NULL;
 }
-
-const char json_secret_nul_reason[] = "a NUL character";
 
 /* Whether text holds a NUL, raw or escaped as \u0000. json-c would keep such
  * a string whole, but every C view of it (a key ID, a context pair, an
@@ -75,26 +73,27 @@ static int has_nul(const char *text, size_t len)
     return 0;
 }
 
-json_object *json_secret_parse(const char *text, size_t len, int max_depth, const char **why)
+json_object *json_secret_parse(const char *text, size_t len, int max_depth,
+                               json_secret_error *error)
 {
     if (len == 0 || len > INT_MAX / 2)
-        return fail(why, len == 0 ? "empty" : "too large");
+        return fail(error, JSON_SECRET_MALFORMED, len == 0 ? "empty" : "too large");
     if (has_nul(text, len))
-        return fail(why, json_secret_nul_reason);
+        return fail(error, JSON_SECRET_HAS_NUL, "a NUL character");
     json_tokener *tok = tokener_for(len, max_depth);
     if (tok == NULL)
-        return fail(why, "out of memory");
+        return fail(error, JSON_SECRET_NO_MEMORY, "out of memory");
     json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error err = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
     free_tokener_cleansed(tok, o == NULL || err != json_tokener_success);
     if (o == NULL || err != json_tokener_success) {
         json_secret_release(o);
-        return fail(why, json_tokener_error_desc(err));
+        return fail(error, JSON_SECRET_MALFORMED, json_tokener_error_desc(err));
     }
     if (end > len || !only_whitespace(text + end, len - end)) {
         json_secret_release(o);
-        return fail(why, "trailing bytes");
+        return fail(error, JSON_SECRET_MALFORMED, "trailing bytes");
     }
     return o;
 }

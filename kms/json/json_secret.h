@@ -10,12 +10,25 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+/* Why json_secret_parse refused a text: callers answer a NUL differently
+ * (the server calls it a validation error, not a serialisation one). */
+typedef enum {
+    JSON_SECRET_MALFORMED, /* empty, too large, not strict JSON, too deep, or trailing bytes */
+    JSON_SECRET_HAS_NUL,
+    JSON_SECRET_NO_MEMORY,
+} json_secret_failure;
+
+typedef struct {
+    json_secret_failure kind;
+    const char *why; /* a fixed string for messages */
+} json_secret_error;
+
 /* The one JSON value text[0..len) holds, in json-c's strict mode, at most
  * max_depth deep, with nothing but whitespace after it, and no NUL character
- * (raw or \u0000) anywhere. Otherwise NULL, with *why (if why != NULL) a
- * fixed string saying what was wrong: json_secret_nul_reason for a NUL. */
-json_object *json_secret_parse(const char *text, size_t len, int max_depth, const char **why);
-extern const char json_secret_nul_reason[];
+ * (raw or \u0000) anywhere. Otherwise NULL, with *error (if error != NULL)
+ * saying what was wrong. */
+json_object *json_secret_parse(const char *text, size_t len, int max_depth,
+                               json_secret_error *error);
 
 /* Cleanses every string in the tree, then drops the reference. NULL is a
  * no-op. The tree must not share string objects with another holder. */

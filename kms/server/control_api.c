@@ -1,9 +1,11 @@
 #include "kms/server/control_api.h"
 
+#include "kms/json/json_member.h"
 #include "kms/json/json_secret.h"
 #include "kms/server/kms_local_defaults.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,62 +40,69 @@ static int parse_action(const char *name, fault_action *out)
     return -1;
 }
 
-/* 1 with *out set when o has key as a string, 0 when it lacks key, -1 when key
- * holds anything else (json-c gives a JSON null as a NULL object). */
-static int string_member(json_object *o, const char *key, const char **out)
+/* A fault rule is the test's own format, not AWS's: a member set to null is
+ * a mistake, not a member left out. */
+static json_member_status string_member(json_object *o, const char *key, const char **out)
 {
-    json_object *v;
-    *out = NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return 0;
-    if (!json_object_is_type(v, json_type_string))
-        return -1;
-    *out = json_object_get_string(v);
-    return 1;
+    return json_member_string(o, key, JSON_MEMBER_NULL_IS_WRONG_TYPE, out, NULL);
 }
 
 static int fault_fields(json_object *o, fault_rule *rule, char *detail, size_t cap)
 {
     const char *text;
-    int has = string_member(o, "operation", &text);
-    if (has < 0 ||
-        (has > 0 && (rule->operation = kms_operation_from_name(text)) == KMS_SERVER_OP_UNKNOWN))
+    json_member_status has = string_member(o, "operation", &text);
+    if (has == JSON_MEMBER_WRONG_TYPE ||
+        (has == JSON_MEMBER_FOUND &&
+         (rule->operation = kms_operation_from_name(text)) == KMS_SERVER_OP_UNKNOWN))
         return snprintf(detail, cap, "unknown operation"), -1;
     has = string_member(o, "error_type", &text);
-    if (has < 0 || (has > 0 && (!*text || strlen(text) >= sizeof(rule->error_type))))
+    if (has == JSON_MEMBER_WRONG_TYPE ||
+        (has == JSON_MEMBER_FOUND && (!*text || strlen(text) >= sizeof(rule->error_type))))
         return snprintf(detail, cap, "error_type must be a short string"), -1;
-    if (has > 0) {
+    if (has == JSON_MEMBER_FOUND) {
         snprintf(rule->error_type, sizeof(rule->error_type), "%s", text);
         rule->action = FAULT_AWS_ERROR;
     }
     has = string_member(o, "action", &text);
-    if (has < 0 || (has > 0 && parse_action(text, &rule->action) != 0))
+    if (has == JSON_MEMBER_WRONG_TYPE ||
+        (has == JSON_MEMBER_FOUND && parse_action(text, &rule->action) != 0))
         return snprintf(detail, cap, "action must be none|error|http500|http503|drop"), -1;
     if (rule->action == FAULT_AWS_ERROR && !rule->error_type[0])
         return snprintf(detail, cap, "action error needs error_type"), -1;
     return 0;
 }
 
+/* An optional integer member in min..max: 0 with *out set when present (and
+ * left alone when absent), -1 for anything else, null included. */
+static int optional_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+    json_object *v;
+    json_member_status has =
+        json_member_get(o, key, json_type_int, JSON_MEMBER_NULL_IS_WRONG_TYPE, &v);
+    int64_t n = json_object_get_int64(v); /* 0 for the NULL of an absent or wrong member */
+    if (has == JSON_MEMBER_WRONG_TYPE || (has == JSON_MEMBER_FOUND && (n < min || n > max)))
+        return -1;
+    if (has == JSON_MEMBER_FOUND)
+        *out = n;
+    return 0;
+}
+
 static int fault_numbers(json_object *o, fault_rule *rule, char *detail, size_t cap)
 {
     json_object *v;
-    if (json_object_object_get_ex(o, "latency_ms", &v)) {
-        int64_t ms = json_object_get_int64(v);
-        if (!json_object_is_type(v, json_type_int) || ms < 0 || ms > MAX_LATENCY_MS)
-            return snprintf(detail, cap, "latency_ms must be 0..%d", MAX_LATENCY_MS), -1;
-        rule->latency_ms = (unsigned)ms;
-    }
-    if (json_object_object_get_ex(o, "rate", &v)) {
+    int64_t ms = rule->latency_ms, count = rule->remaining;
+    if (optional_int(o, "latency_ms", 0, MAX_LATENCY_MS, &ms) != 0)
+        return snprintf(detail, cap, "latency_ms must be 0..%d", MAX_LATENCY_MS), -1;
+    rule->latency_ms = (unsigned)ms;
+    json_member_status has =
+        json_member_get(o, "rate", json_type_double, JSON_MEMBER_NULL_IS_WRONG_TYPE, &v);
+    if (has == JSON_MEMBER_FOUND)
         rule->rate = json_object_get_double(v);
-        if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
-            rule->rate < 0.0 || rule->rate > 1.0)
-            return snprintf(detail, cap, "rate must be a number in 0..1"), -1;
-    }
-    if (json_object_object_get_ex(o, "count", &v)) {
-        rule->remaining = (long)json_object_get_int64(v);
-        if (!json_object_is_type(v, json_type_int) || rule->remaining < 1)
-            return snprintf(detail, cap, "count must be a positive integer"), -1;
-    }
+    if (has == JSON_MEMBER_WRONG_TYPE || rule->rate < 0.0 || rule->rate > 1.0)
+        return snprintf(detail, cap, "rate must be a number in 0..1"), -1;
+    if (optional_int(o, "count", 1, LONG_MAX, &count) != 0)
+        return snprintf(detail, cap, "count must be a positive integer"), -1;
+    rule->remaining = (long)count;
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * Key material is given in the file (base64) or derived from its seed, so
  * ciphertexts survive restarts. */
 #include "kms/base64/base64.h"
+#include "kms/json/json_member.h"
 #include "kms/json/json_secret.h"
 #include "kms/server/keystore.h"
 #include "kms/server/kms_local_defaults.h"
@@ -53,31 +54,58 @@ static int derive_material(const char *seed, const char *id, unsigned char *out)
            len == KMS_MASTER_KEY_LEN;
 }
 
-static const char *get_string(json_object *o, const char *name)
+/* The config file is our own format: a member set to null, or to a value of
+ * the wrong type, is a mistake to name, never a default to fall back on
+ * (a mistyped "material" would otherwise quietly derive one from the seed). */
+static json_member_status member(json_object *o, const char *name, json_type type,
+                                 json_object **out)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
+    return json_member_get(o, name, type, JSON_MEMBER_NULL_IS_WRONG_TYPE, out);
 }
 
-/* An optional boolean member: *out keeps its default when absent; -1 when
- * the member is not a boolean (json-c would read the string "false" as true). */
-static int get_optional_bool(json_object *o, const char *name, int *out)
+/* NULL when absent or of another type: the caller's message says what it needs. */
+static const char *required_string(json_object *o, const char *name)
+{
+    const char *text;
+    json_member_string(o, name, JSON_MEMBER_NULL_IS_WRONG_TYPE, &text, NULL);
+    return text;
+}
+
+/* An optional member: *out is NULL when absent; -1 with detail naming where,
+ * the member and the type it needs when it has another type. */
+static int optional_member(json_object *o, const char *where, const char *name, json_type type,
+                           json_object **out, char *detail, size_t cap)
+{
+    if (member(o, name, type, out) != JSON_MEMBER_WRONG_TYPE)
+        return 0;
+    return fail(detail, cap, "%s: \"%s\" must be %s", where, name, json_member_type_name(type));
+}
+
+static int optional_string(json_object *o, const char *where, const char *name, const char **out,
+                           char *detail, size_t cap)
 {
     json_object *v;
-    if (!json_object_object_get_ex(o, name, &v))
-        return 0;
-    if (!json_object_is_type(v, json_type_boolean))
+    int rc = optional_member(o, where, name, json_type_string, &v, detail, cap);
+    *out = v != NULL ? json_object_get_string(v) : NULL;
+    return rc;
+}
+
+/* An optional boolean member: *out keeps its default when absent (json-c
+ * would read the string "false" as true, hence the type check). */
+static int optional_bool(json_object *o, const char *where, const char *name, int *out,
+                         char *detail, size_t cap)
+{
+    json_object *v;
+    if (optional_member(o, where, name, json_type_boolean, &v, detail, cap) != 0)
         return -1;
-    *out = json_object_get_boolean(v);
+    if (v != NULL)
+        *out = json_object_get_boolean(v);
     return 0;
 }
 
-static int material_from_json(json_object *k, const char *seed, kms_key *key, char *detail,
+static int material_from_json(const char *b64, const char *seed, kms_key *key, char *detail,
                               size_t cap)
 {
-    const char *b64 = get_string(k, "material");
     key->material = OPENSSL_secure_zalloc(KMS_MASTER_KEY_LEN);
     if (key->material == NULL)
         return fail(detail, cap, "out of memory");
@@ -101,34 +129,44 @@ static int material_from_json(json_object *k, const char *seed, kms_key *key, ch
                : fail(detail, cap, "key %s: derivation failed", key->id);
 }
 
-static int key_from_json(json_object *k, const char *seed, kms_key *key, char *detail, size_t cap)
+static int creation_date_from_json(json_object *k, const char *where, kms_key *key, char *detail,
+                                   size_t cap)
 {
     json_object *v;
-    const char *id = get_string(k, "id");
-    if (!json_object_is_type(k, json_type_object) || id == NULL || !valid_key_id(id))
+    json_member_status has = member(k, "creation_date", json_type_int, &v);
+    key->creation_date = 1700000000LL;
+    if (has == JSON_MEMBER_WRONG_TYPE || (has == JSON_MEMBER_FOUND && json_object_get_int64(v) < 0))
+        return fail(detail, cap, "%s: \"creation_date\" must be seconds since 1970", where);
+    if (has == JSON_MEMBER_FOUND)
+        key->creation_date = (long long)json_object_get_int64(v);
+    return 0;
+}
+
+static int key_from_json(json_object *k, const char *seed, kms_key *key, char *detail, size_t cap)
+{
+    const char *id = required_string(k, "id"), *desc, *b64;
+    char where[KMS_KEY_ID_MAX + 8];
+    if (id == NULL || !valid_key_id(id))
         return fail(detail, cap, "keys: each key needs an \"id\" of 1-64 letters, digits, '-'");
     snprintf(key->id, sizeof(key->id), "%s", id);
-    const char *desc = get_string(k, "description");
-    snprintf(key->description, sizeof(key->description), "%s", desc ? desc : "");
+    snprintf(where, sizeof(where), "key %s", key->id);
     key->enabled = 1;
-    if (get_optional_bool(k, "enabled", &key->enabled) != 0)
-        return fail(detail, cap, "key %s: \"enabled\" must be true or false", key->id);
-    key->creation_date = 1700000000LL;
-    if (json_object_object_get_ex(k, "creation_date", &v)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
-            return fail(detail, cap, "key %s: \"creation_date\" must be seconds since 1970",
-                        key->id);
-        key->creation_date = (long long)json_object_get_int64(v);
-    }
-    return material_from_json(k, seed, key, detail, cap);
+    if (optional_string(k, where, "description", &desc, detail, cap) != 0 ||
+        optional_bool(k, where, "enabled", &key->enabled, detail, cap) != 0 ||
+        creation_date_from_json(k, where, key, detail, cap) != 0 ||
+        optional_string(k, where, "material", &b64, detail, cap) != 0)
+        return -1;
+    snprintf(key->description, sizeof(key->description), "%s", desc ? desc : "");
+    return material_from_json(b64, seed, key, detail, cap);
 }
 
 static int load_keys(keystore *ks, json_object *root, char *detail, size_t cap)
 {
     json_object *arr;
-    const char *seed = get_string(root, "seed");
-    if (!json_object_object_get_ex(root, "keys", &arr) ||
-        !json_object_is_type(arr, json_type_array))
+    const char *seed;
+    if (optional_string(root, "config", "seed", &seed, detail, cap) != 0)
+        return -1;
+    if (member(root, "keys", json_type_array, &arr) != JSON_MEMBER_FOUND)
         return fail(detail, cap, "config needs a \"keys\" array");
     size_t n = json_object_array_length(arr);
     if (n > MAX_ENTRIES)
@@ -162,9 +200,10 @@ static int add_alias(keystore *ks, const char *name, const char *key_id, char *d
 static int load_aliases(keystore *ks, json_object *root, char *detail, size_t cap)
 {
     json_object *obj;
-    if (!json_object_object_get_ex(root, "aliases", &obj))
+    json_member_status has = member(root, "aliases", json_type_object, &obj);
+    if (has == JSON_MEMBER_ABSENT)
         return 0;
-    if (!json_object_is_type(obj, json_type_object) || json_object_object_length(obj) > MAX_ENTRIES)
+    if (has == JSON_MEMBER_WRONG_TYPE || json_object_object_length(obj) > MAX_ENTRIES)
         return fail(detail, cap, "\"aliases\" must be an object of alias name -> key id");
     ks->aliases = calloc((size_t)json_object_object_length(obj) + 1, sizeof(*ks->aliases));
     if (ks->aliases == NULL)
@@ -179,53 +218,81 @@ static int load_aliases(keystore *ks, json_object *root, char *detail, size_t ca
     return 0;
 }
 
+/* One credential's members, all checked before any of them is stored. */
+typedef struct {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token; /* NULL: none */
+    int expired;
+} credential_fields;
+
+static int credential_from_json(json_object *c, size_t i, credential_fields *f, char *detail,
+                                size_t cap)
+{
+    char where[48];
+    snprintf(where, sizeof(where), "credentials[%zu]", i);
+    *f = (credential_fields){required_string(c, "access_key_id"),
+                             required_string(c, "secret_access_key"), NULL, 0};
+    const char *ak = f->access_key_id;
+    if (!ak || !f->secret_access_key || !*ak || strlen(ak) > 128 || strchr(ak, '/'))
+        return fail(detail, cap, "%s needs access_key_id and secret_access_key", where);
+    return optional_string(c, where, "session_token", &f->session_token, detail, cap) != 0 ||
+                   optional_bool(c, where, "expired", &f->expired, detail, cap) != 0
+               ? -1
+               : 0;
+}
+
 /* A failed copy is left NULL for keystore_free. */
-static int add_credential(keystore *ks, const char *ak, const char *secret, const char *token)
+static int add_credential(keystore *ks, const credential_fields *f)
 {
     kms_credential *c = &ks->credentials[ks->n_credentials++];
-    snprintf(c->access_key_id, sizeof(c->access_key_id), "%s", ak);
-    c->secret_access_key = OPENSSL_strdup(secret);
-    c->session_token = token ? OPENSSL_strdup(token) : NULL;
-    return c->secret_access_key == NULL || (token != NULL && c->session_token == NULL) ? -1 : 0;
+    snprintf(c->access_key_id, sizeof(c->access_key_id), "%s", f->access_key_id);
+    c->expired = f->expired;
+    c->secret_access_key = OPENSSL_strdup(f->secret_access_key);
+    c->session_token = f->session_token ? OPENSSL_strdup(f->session_token) : NULL;
+    return c->secret_access_key == NULL || (f->session_token != NULL && c->session_token == NULL)
+               ? -1
+               : 0;
+}
+
+static int load_default_credential(keystore *ks, char *detail, size_t cap)
+{
+    static const credential_fields fallback = {KMS_LOCAL_DEFAULT_ACCESS_KEY_ID,
+                                               KMS_LOCAL_DEFAULT_SECRET_KEY, NULL, 0};
+    ks->credentials = calloc(1, sizeof(*ks->credentials));
+    return ks->credentials == NULL || add_credential(ks, &fallback)
+               ? fail(detail, cap, "out of memory")
+               : 0;
 }
 
 static int load_credentials(keystore *ks, json_object *root, char *detail, size_t cap)
 {
     json_object *arr;
-    if (!json_object_object_get_ex(root, "credentials", &arr)) {
-        ks->credentials = calloc(1, sizeof(*ks->credentials));
-        return ks->credentials == NULL || add_credential(ks, KMS_LOCAL_DEFAULT_ACCESS_KEY_ID,
-                                                         KMS_LOCAL_DEFAULT_SECRET_KEY, NULL)
-                   ? fail(detail, cap, "out of memory")
-                   : 0;
-    }
-    if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > MAX_ENTRIES)
+    json_member_status has = member(root, "credentials", json_type_array, &arr);
+    if (has == JSON_MEMBER_ABSENT)
+        return load_default_credential(ks, detail, cap);
+    if (has == JSON_MEMBER_WRONG_TYPE || json_object_array_length(arr) > MAX_ENTRIES)
         return fail(detail, cap, "\"credentials\" must be an array");
     size_t n = json_object_array_length(arr);
     ks->credentials = calloc(n ? n : 1, sizeof(*ks->credentials));
     if (ks->credentials == NULL)
         return fail(detail, cap, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(arr, i);
-        const char *ak = get_string(c, "access_key_id");
-        const char *secret = get_string(c, "secret_access_key");
-        if (!ak || !secret || !*ak || strlen(ak) > 128 || strchr(ak, '/'))
-            return fail(detail, cap,
-                        "credentials[%zu] needs access_key_id and "
-                        "secret_access_key",
-                        i);
-        if (add_credential(ks, ak, secret, get_string(c, "session_token")))
+        credential_fields f;
+        if (credential_from_json(json_object_array_get_idx(arr, i), i, &f, detail, cap) != 0)
+            return -1;
+        if (add_credential(ks, &f) != 0)
             return fail(detail, cap, "out of memory");
-        if (get_optional_bool(c, "expired", &ks->credentials[ks->n_credentials - 1].expired) != 0)
-            return fail(detail, cap, "credentials[%zu]: \"expired\" must be true or false", i);
     }
     return 0;
 }
 
 static int load_identity(keystore *ks, json_object *root, char *detail, size_t cap)
 {
-    const char *region = get_string(root, "region");
-    const char *account = get_string(root, "account");
+    const char *region, *account;
+    if (optional_string(root, "config", "region", &region, detail, cap) != 0 ||
+        optional_string(root, "config", "account", &account, detail, cap) != 0)
+        return -1;
     region = region ? region : KMS_LOCAL_DEFAULT_REGION;
     account = account ? account : KMS_LOCAL_DEFAULT_ACCOUNT;
     if (!*region || strlen(region) >= sizeof(ks->region) || strchr(region, ':') ||

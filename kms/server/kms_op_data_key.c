@@ -1,4 +1,5 @@
 /* GenerateDataKey and GenerateDataKeyWithoutPlaintext. */
+#include "kms/json/json_member.h"
 #include "kms/server/ciphertext_blob.h"
 #include "kms/server/kms_operations.h"
 #include "kms/server/kms_request.h"
@@ -13,12 +14,13 @@
 /* NumberOfBytes (1..1024) or KeySpec (AES_256 / AES_128), exactly one. */
 static int data_key_length(json_object *req, size_t *len, kms_error *err)
 {
-    json_object *bytes = NULL;
+    json_object *bytes;
     const char *spec = NULL;
-    json_object_object_get_ex(req, "NumberOfBytes", &bytes);
+    json_member_status has_bytes =
+        json_member_get(req, "NumberOfBytes", json_type_int, JSON_MEMBER_NULL_IS_ABSENT, &bytes);
     if (kms_request_string(req, "KeySpec", 0, &spec, err) != 0)
         return -1;
-    if ((bytes != NULL) == (spec != NULL)) {
+    if ((has_bytes != JSON_MEMBER_ABSENT) == (spec != NULL)) {
         kms_error_set(err, "ValidationException", "give exactly one of KeySpec or NumberOfBytes");
         return -1;
     }
@@ -30,8 +32,8 @@ static int data_key_length(json_object *req, size_t *len, kms_error *err)
         *len = strcmp(spec, "AES_256") == 0 ? 32 : 16;
         return 0;
     }
-    int64_t n = json_object_get_int64(bytes);
-    if (!json_object_is_type(bytes, json_type_int) || n < 1 || n > MAX_DATA_KEY_BYTES) {
+    int64_t n = json_object_get_int64(bytes); /* 0 for a wrong type's NULL */
+    if (has_bytes == JSON_MEMBER_WRONG_TYPE || n < 1 || n > MAX_DATA_KEY_BYTES) {
         kms_error_set(err, "ValidationException", "NumberOfBytes must be an integer in 1..%d",
                       MAX_DATA_KEY_BYTES);
         return -1;

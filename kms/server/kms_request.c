@@ -1,6 +1,7 @@
 #include "kms/server/kms_request.h"
 
 #include "kms/base64/base64.h"
+#include "kms/json/json_member.h"
 #include "kms/json/json_secret.h"
 #include "kms/server/encryption_context.h"
 
@@ -13,9 +14,9 @@
 
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 {
-    const char *why = "";
-    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH, &why);
-    if (req == NULL && why == json_secret_nul_reason) {
+    json_secret_error error = {JSON_SECRET_MALFORMED, ""};
+    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH, &error);
+    if (req == NULL && error.kind == JSON_SECRET_HAS_NUL) {
         kms_error_set(err, "ValidationException", "strings must not contain NUL characters");
         return NULL;
     }
@@ -28,27 +29,29 @@ json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 }
 
 /* A string field of 1 to max_len characters (its length in *out_len when
- * out_len is not NULL). */
+ * out_len is not NULL); *out stays NULL unless it is one. */
 static int string_field(json_object *req, const char *field, int required, size_t max_len,
                         const char **out, size_t *out_len, kms_error *err)
 {
-    json_object *v;
+    const char *text;
+    size_t len;
+    json_member_status has =
+        json_member_string(req, field, JSON_MEMBER_NULL_IS_ABSENT, &text, &len);
     *out = NULL;
-    if (!json_object_object_get_ex(req, field, &v) || json_object_is_type(v, json_type_null)) {
+    if (has == JSON_MEMBER_ABSENT) {
         if (!required)
             return 0;
         kms_error_set(err, "ValidationException", "%s is required", field);
         return -1;
     }
-    if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
-        (size_t)json_object_get_string_len(v) > max_len) {
+    if (has == JSON_MEMBER_WRONG_TYPE || len == 0 || len > max_len) {
         kms_error_set(err, "ValidationException", "%s must be a string of 1 to %zu characters",
                       field, max_len);
         return -1;
     }
-    *out = json_object_get_string(v);
+    *out = text;
     if (out_len != NULL)
-        *out_len = (size_t)json_object_get_string_len(v);
+        *out_len = len;
     return 0;
 }
 
@@ -80,9 +83,13 @@ int kms_request_blob(json_object *req, const char *field, int secure, size_t max
 int kms_request_context(json_object *req, const char *field, unsigned char **out, size_t *out_len,
                         kms_error *err)
 {
-    json_object *v = NULL;
-    if (json_object_object_get_ex(req, field, &v) && json_object_is_type(v, json_type_null))
-        v = NULL;
+    json_object *v;
+    if (json_member_get(req, field, json_type_object, JSON_MEMBER_NULL_IS_ABSENT, &v) ==
+        JSON_MEMBER_WRONG_TYPE) {
+        kms_error_set(err, "ValidationException", "%s must be %s", field,
+                      json_member_type_name(json_type_object));
+        return -1;
+    }
     return encryption_context_serialize(v, field, out, out_len, err);
 }
 

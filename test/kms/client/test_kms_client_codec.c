@@ -35,12 +35,13 @@ static void test_arn_parse(void)
     CU_ASSERT_FALSE(kms_arn_parse("arn:aws:kms:US-EAST-1:111122223333:key/k", &arn));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:key/"));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:grant/x"));
-    /* At most 63 characters: what the client takes as its region. */
-    char region[65];
-    memset(region, 'a', 64);
-    region[64] = '\0';
+    /* At most 63 characters (a DNS label): what the client takes as its region. */
+    CU_ASSERT_EQUAL(KMS_REGION_NAME_MAX, 63);
+    char region[KMS_REGION_NAME_MAX + 2];
+    memset(region, 'a', KMS_REGION_NAME_MAX + 1);
+    region[KMS_REGION_NAME_MAX + 1] = '\0';
     CU_ASSERT_FALSE(kms_region_name_ok(region));
-    region[63] = '\0';
+    region[KMS_REGION_NAME_MAX] = '\0';
     CU_ASSERT_TRUE(kms_region_name_ok(region));
 }
 
@@ -114,6 +115,7 @@ static void test_response_rejects(void)
         "{\"KeyId\":\"" KEY_ARN "\",\"Plaintext\":\"AAEC\"} x",
         "{\"KeyId\":\"alias/app\",\"Plaintext\":\"AAEC\"}",
         "{\"KeyId\":7,\"Plaintext\":\"AAEC\"}",
+        "{\"KeyId\":null,\"Plaintext\":\"AAEC\"}",
         "{\"Plaintext\":\"AAEC\"}",
         "{\"KeyId\":\"" KEY_ARN "\",\"Plaintext\":\"AAE\"}",
         "{\"KeyId\":\"" KEY_ARN "\",\"Plaintext\":123}",
@@ -148,6 +150,17 @@ static void test_response_describe_key(void)
                                                      sizeof(reason)),
                     KMS_CLIENT_ERR_BAD_RESPONSE);
     CU_ASSERT_PTR_NOT_NULL(strstr(reason, "Enabled"));
+    const char *null_state =
+        "{\"KeyMetadata\":{\"Arn\":\"" KEY_ARN "\",\"KeyState\":null,\"Enabled\":true}}";
+    CU_ASSERT_EQUAL(response_json_parse_describe_key(null_state, strlen(null_state), &info, reason,
+                                                     sizeof(reason)),
+                    KMS_CLIENT_ERR_BAD_RESPONSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(reason, "KeyState"));
+    const char *null_meta = "{\"KeyMetadata\":null}";
+    CU_ASSERT_EQUAL(response_json_parse_describe_key(null_meta, strlen(null_meta), &info, reason,
+                                                     sizeof(reason)),
+                    KMS_CLIENT_ERR_BAD_RESPONSE);
+    CU_ASSERT_STRING_EQUAL(reason, "member KeyMetadata missing or not an object");
 }
 
 static void test_response_error(void)

@@ -2,6 +2,7 @@
  * ciphertext blob, encryption context, SigV4 policy (scope, skew, token),
  * fault rules, the secret-safe JSON layer (base64: test/kms/base64). */
 #include "cunit_run.h"
+#include "kms/json/json_member.h"
 #include "kms/json/json_secret.h"
 #include "kms/server/ciphertext_blob.h"
 #include "kms/server/control_api.h"
@@ -94,6 +95,24 @@ static void test_config_errors(void)
          "\"secret_access_key\":\"b\",\"expired\":\"yes\"}]}",
          "\"expired\" must be true or false"},
         {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"creation_date\":\"x\"}]}", "seconds"},
+        /* A member of the wrong type, null included, is named, never read
+         * as absent (a mistyped material would derive one from the seed, a
+         * mistyped session_token would accept requests without a token). */
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"material\":5}]}",
+         "key k: \"material\" must be a string"},
+        {"{\"seed\":\"s\",\"keys\":[{\"id\":\"k\",\"description\":null}]}",
+         "key k: \"description\" must be a string"},
+        {"{\"seed\":7,\"keys\":[]}", "config: \"seed\" must be a string"},
+        {"{\"region\":[],\"keys\":[]}", "config: \"region\" must be a string"},
+        {"{\"account\":111122223333,\"keys\":[]}", "config: \"account\" must be a string"},
+        {"{\"seed\":\"s\",\"keys\":[],\"credentials\":[{\"access_key_id\":\"a\","
+         "\"secret_access_key\":\"b\",\"session_token\":1}]}",
+         "credentials[0]: \"session_token\" must be a string"},
+        {"{\"seed\":\"s\",\"keys\":[],\"credentials\":[{\"access_key_id\":\"a\","
+         "\"secret_access_key\":\"b\",\"expired\":null}]}",
+         "credentials[0]: \"expired\" must be true or false"},
+        {"{\"seed\":\"s\",\"keys\":[],\"credentials\":null}", "\"credentials\" must be an array"},
+        {"{\"seed\":\"s\",\"keys\":[],\"aliases\":null}", "\"aliases\" must be an object"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         keystore k;
@@ -350,7 +369,12 @@ static void test_fault_rule_parsing(void)
                                 "{\"action\":null}",
                                 "{\"action\":7}",
                                 "{\"operation\":null}",
-                                "{\"error_type\":null}"};
+                                "{\"error_type\":null}",
+                                "{\"rate\":null}",
+                                "{\"rate\":\"0.5\"}",
+                                "{\"count\":null}",
+                                "{\"count\":1.5}",
+                                "{\"latency_ms\":\"5\"}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CU_ASSERT_EQUAL(control_parse_fault(bad[i], strlen(bad[i]), &r, detail, sizeof(detail)),
                         -1);
@@ -427,10 +451,76 @@ static void test_json_secret(void)
         CU_ASSERT_PTR_NULL(json_secret_parse(bad[i], strlen(bad[i]), 8, NULL));
     CU_ASSERT_PTR_NULL(json_secret_parse("{}\0{}", 5, 8, NULL));
     /* The NUL rule is the parser's, for client and server alike. */
-    const char *why = NULL;
+    json_secret_error error = {JSON_SECRET_MALFORMED, NULL};
     static const char escaped[] = "{\"KeyId\":\"a\\u0000b\"}";
-    CU_ASSERT_PTR_NULL(json_secret_parse(escaped, strlen(escaped), 8, &why));
-    CU_ASSERT_PTR_EQUAL(why, json_secret_nul_reason);
+    CU_ASSERT_PTR_NULL(json_secret_parse(escaped, strlen(escaped), 8, &error));
+    CU_ASSERT_EQUAL(error.kind, JSON_SECRET_HAS_NUL);
+    CU_ASSERT_STRING_EQUAL(error.why, "a NUL character");
+    CU_ASSERT_PTR_NULL(json_secret_parse("{\"a\":", 5, 8, &error));
+    CU_ASSERT_EQUAL(error.kind, JSON_SECRET_MALFORMED);
+}
+
+static void test_json_member(void)
+{
+    static const char text[] = "{\"s\":\"text\",\"i\":3,\"d\":0.5,\"b\":true,\"n\":null}";
+    json_object *o = json_secret_parse(text, strlen(text), 8, NULL), *v;
+    const char *str;
+    size_t len = 99;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    CU_ASSERT_EQUAL(json_member_string(o, "s", JSON_MEMBER_NULL_IS_WRONG_TYPE, &str, &len),
+                    JSON_MEMBER_FOUND);
+    CU_ASSERT_STRING_EQUAL(str, "text");
+    CU_ASSERT_EQUAL(len, 4);
+    CU_ASSERT_EQUAL(json_member_string(o, "i", JSON_MEMBER_NULL_IS_ABSENT, &str, &len),
+                    JSON_MEMBER_WRONG_TYPE);
+    CU_ASSERT_PTR_NULL(str);
+    CU_ASSERT_EQUAL(len, 0);
+    CU_ASSERT_EQUAL(json_member_get(o, "x", json_type_int, JSON_MEMBER_NULL_IS_WRONG_TYPE, &v),
+                    JSON_MEMBER_ABSENT);
+    CU_ASSERT_PTR_NULL(v);
+    /* null: left out in AWS's protocol, a mistake in our own formats */
+    CU_ASSERT_EQUAL(json_member_get(o, "n", json_type_int, JSON_MEMBER_NULL_IS_ABSENT, &v),
+                    JSON_MEMBER_ABSENT);
+    CU_ASSERT_EQUAL(json_member_get(o, "n", json_type_int, JSON_MEMBER_NULL_IS_WRONG_TYPE, &v),
+                    JSON_MEMBER_WRONG_TYPE);
+    /* json_type_double is any number; json_type_int only an integer */
+    CU_ASSERT_EQUAL(json_member_get(o, "i", json_type_double, JSON_MEMBER_NULL_IS_ABSENT, &v),
+                    JSON_MEMBER_FOUND);
+    CU_ASSERT_EQUAL(json_object_get_int(v), 3);
+    CU_ASSERT_EQUAL(json_member_get(o, "d", json_type_int, JSON_MEMBER_NULL_IS_ABSENT, &v),
+                    JSON_MEMBER_WRONG_TYPE);
+    CU_ASSERT_EQUAL(json_member_get(o, "b", json_type_boolean, JSON_MEMBER_NULL_IS_ABSENT, &v),
+                    JSON_MEMBER_FOUND);
+    /* A value that is not an object has no members. */
+    CU_ASSERT_EQUAL(json_member_get(v, "b", json_type_boolean, JSON_MEMBER_NULL_IS_ABSENT, &v),
+                    JSON_MEMBER_ABSENT);
+    CU_ASSERT_STRING_EQUAL(json_member_type_name(json_type_object), "an object");
+    CU_ASSERT_STRING_EQUAL(json_member_type_name(json_type_boolean), "true or false");
+    json_secret_release(o);
+}
+
+/* AWS's JSON protocol: a member set to null is one left out. */
+static void test_request_null_members_absent(void)
+{
+    kms_error err;
+    const char *gdk = "{\"KeyId\":\"alias/test-one\",\"KeySpec\":\"AES_128\","
+                      "\"NumberOfBytes\":null,\"EncryptionContext\":null,\"GrantTokens\":null}";
+    char *resp = kms_operation_run(&ks, KMS_SERVER_OP_GENERATE_DATA_KEY, gdk, strlen(gdk), &err);
+    CU_ASSERT_PTR_NOT_NULL(resp);
+    free(resp);
+    const char *no_key = "{\"KeyId\":null,\"KeySpec\":\"AES_128\"}";
+    CU_ASSERT_PTR_NULL(
+        kms_operation_run(&ks, KMS_SERVER_OP_GENERATE_DATA_KEY, no_key, strlen(no_key), &err));
+    CU_ASSERT_STRING_EQUAL(err.message, "KeyId is required");
+    const char *bad_context = "{\"KeyId\":\"alias/test-one\",\"KeySpec\":\"AES_128\","
+                              "\"EncryptionContext\":\"x\"}";
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_SERVER_OP_GENERATE_DATA_KEY, bad_context,
+                                         strlen(bad_context), &err));
+    CU_ASSERT_STRING_EQUAL(err.message, "EncryptionContext must be an object");
+    const char *bad_bytes = "{\"KeyId\":\"alias/test-one\",\"NumberOfBytes\":\"8\"}";
+    CU_ASSERT_PTR_NULL(kms_operation_run(&ks, KMS_SERVER_OP_GENERATE_DATA_KEY, bad_bytes,
+                                         strlen(bad_bytes), &err));
+    CU_ASSERT_STRING_EQUAL(err.message, "NumberOfBytes must be an integer in 1..1024");
 }
 
 int main(void)
@@ -452,6 +542,8 @@ int main(void)
         {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
         {"request_refuses_nul", test_request_refuses_nul},
         {"json_secret parse and cleansing release", test_json_secret},
+        {"json_member typed look-ups", test_json_member},
+        {"request members set to null count as absent", test_request_null_members_absent},
         {NULL, NULL}};
     dekcache_add_suite("kms_server_units", load_test_config, free_keystore, tests);
     return dekcache_run_tests();
