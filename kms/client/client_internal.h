@@ -2,6 +2,7 @@
 #define DEKCACHE_KMS_CLIENT_INTERNAL_H
 
 #include "kms/client/credentials_holder.h"
+#include "kms/client/kms_arn.h"
 #include "kms/client/kms_client.h"
 #include "kms/client/secure_buffer.h"
 #include "kms/client/transport.h"
@@ -13,8 +14,9 @@ struct kms_client {
     credentials_holder creds;
     int creds_configured; /* explicit credentials: nothing to renew them from */
     char *profile;        /* the configured profile (NULL: AWS_PROFILE, default) */
-    char region[64];      /* "" : take it from each call's key ARN */
-    char *endpoint;       /* NULL: derived from the region */
+    /* "" : take it from each call's key ARN */
+    char region[KMS_REGION_NAME_MAX + 1];
+    char *endpoint; /* NULL: derived from the region */
     transport *transport;
     long attempt_timeout_ms;
     long deadline_ms;

@@ -23,6 +23,7 @@ int credentials_holder_init(credentials_holder *h, credentials *initial)
         return 0;
     }
     pthread_mutex_init(&h->lock, NULL);
+    pthread_mutex_init(&h->renew_lock, NULL);
     return 1;
 }
 
@@ -42,6 +43,7 @@ void credentials_holder_clear(credentials_holder *h)
     credentials_snapshot_release(h->current);
     h->current = NULL;
     pthread_mutex_destroy(&h->lock);
+    pthread_mutex_destroy(&h->renew_lock);
 }
 
 credentials_snapshot *credentials_holder_acquire(credentials_holder *h)
@@ -69,28 +71,48 @@ static int same_credentials(const credentials *a, const credentials *b)
            same_text(a->session_token, b->session_token);
 }
 
-int credentials_holder_renew(credentials_holder *h, const credentials_snapshot *used,
-                             credentials *fresh)
+/* used is held by the caller, so its address cannot be reused by a newer
+ * snapshot while we compare. */
+static int still_current(credentials_holder *h, const credentials_snapshot *used)
 {
-    credentials_snapshot *replacement = NULL, *old = NULL;
-    int renewed;
-    if (!same_credentials(fresh, &used->creds) && (replacement = snapshot_new(fresh)) == NULL) {
+    pthread_mutex_lock(&h->lock);
+    int same = h->current == used;
+    pthread_mutex_unlock(&h->lock);
+    return same;
+}
+
+/* Called with renew_lock held, so current is still used throughout. */
+static int install_from_source(credentials_holder *h, const credentials_snapshot *used,
+                               credentials_reader read, void *arg)
+{
+    credentials fresh;
+    credentials_snapshot *replacement = NULL, *old;
+    memset(&fresh, 0, sizeof(fresh));
+    if (!read(arg, &fresh)) {
+        credentials_clear(&fresh);
         return 0;
     }
-    credentials_clear(fresh);
-    pthread_mutex_lock(&h->lock);
-    if (h->current != used) {
-        renewed = 1; /* another thread renewed them first: retry with its */
-    } else if (replacement != NULL) {
-        old = h->current;
-        h->current = replacement;
-        replacement = NULL;
-        renewed = 1;
-    } else {
-        renewed = 0; /* the source still gives the expired credentials */
+    if (same_credentials(&fresh, &used->creds)) {
+        credentials_clear(&fresh);
+        return 0; /* the source still gives the expired credentials */
     }
+    if ((replacement = snapshot_new(&fresh)) == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&h->lock);
+    old = h->current;
+    h->current = replacement;
     pthread_mutex_unlock(&h->lock);
-    credentials_snapshot_release(replacement);
     credentials_snapshot_release(old);
+    return 1;
+}
+
+int credentials_holder_renew(credentials_holder *h, const credentials_snapshot *used,
+                             credentials_reader read, void *arg)
+{
+    pthread_mutex_lock(&h->renew_lock);
+    /* Another thread renewed them first: retry with its, without reading. */
+    int renewed = !still_current(h, used) || install_from_source(h, used, read, arg);
+    pthread_mutex_unlock(&h->renew_lock);
     return renewed;
 }

@@ -15,8 +15,11 @@ typedef struct {
 } credentials_snapshot;
 
 typedef struct {
-    pthread_mutex_t lock; /* held only to take a reference or to swap */
+    pthread_mutex_t lock; /* held only to take a reference, or to compare or swap current */
     credentials_snapshot *current;
+    /* One renewal at a time, so threads whose credentials expired together
+     * read the source once: the others wait, then find current replaced. */
+    pthread_mutex_t renew_lock;
 } credentials_holder;
 
 /* Takes over initial's strings (initial is left empty). 0 when out of memory
@@ -29,11 +32,15 @@ void credentials_holder_clear(credentials_holder *h);
 credentials_snapshot *credentials_holder_acquire(credentials_holder *h);
 void credentials_snapshot_release(credentials_snapshot *s);
 
-/* After a call signed with `used` was told its credentials expired: installs
- * fresh (taking over its strings) unless they equal used's, or another
- * thread already replaced used. Returns 1 when the current credentials now
- * differ from used's, so a retry is worth it. fresh is left empty. */
+/* Reads the credentials' source again into *fresh; 0 when that fails. */
+typedef int (*credentials_reader)(void *arg, credentials *fresh);
+
+/* After a call signed with `used` (a snapshot the caller still holds) was told
+ * its credentials expired: unless another thread already replaced used, reads
+ * the source with read(arg, ...) and installs what it gives unless that
+ * equals used's. Returns 1 when the current credentials now differ from
+ * used's, so a retry is worth it. */
 int credentials_holder_renew(credentials_holder *h, const credentials_snapshot *used,
-                             credentials *fresh);
+                             credentials_reader read, void *arg);
 
 #endif

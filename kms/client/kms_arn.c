@@ -40,7 +40,8 @@ static int split_resource(const char *resource, kms_arn *out)
 int kms_region_name_ok(const char *text)
 {
     size_t len = strlen(text);
-    return len < 64 && strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+    return len <= KMS_REGION_NAME_MAX &&
+           strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
 }
 
 int kms_arn_parse(const char *text, kms_arn *out)

@@ -3,17 +3,23 @@
 
 #include <stddef.h>
 
+/* The longest region name accepted. A region becomes one label of the
+ * endpoint's host name (kms.<region>.amazonaws.com), and a DNS label holds at
+ * most 63 characters; AWS's own names are far shorter (ap-southeast-2 is 14),
+ * so the bound only stops parsing and copying unbounded text. */
+#define KMS_REGION_NAME_MAX 63
+
 /* The parts of arn:<partition>:kms:<region>:<account>:<type>/<id>. */
 typedef struct {
     char partition[32];
-    char region[64];
+    char region[KMS_REGION_NAME_MAX + 1];
     char account[32];
     char resource_type[16]; /* "key" or "alias" */
     char resource_id[256];
 } kms_arn;
 
-/* 1 if text can be a region: at most 63 lowercase letters, digits and
- * hyphens (what kms_client_config.region accepts). A
+/* 1 if text can be a region: at most KMS_REGION_NAME_MAX lowercase letters,
+ * digits and hyphens (what kms_client_config.region accepts). A
  * region becomes part of the endpoint's host name, so nothing else may pass
  * (a region "evil.example#" would send a signed request to evil.example). */
 int kms_region_name_ok(const char *text);

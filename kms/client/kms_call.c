@@ -17,7 +17,7 @@
 typedef struct {
     const char *operation;
     const char *key_id;
-    char region[64];
+    char region[KMS_REGION_NAME_MAX + 1];
     char url[1024];
     char host[512];
     char target[64];
@@ -188,6 +188,16 @@ static int wait_for_retry(const kms_client *c, call_outcome *o, long long deadli
     return 1;
 }
 
+/* The environment, else the shared files for the client's profile: where
+ * credentials that were not configured explicitly came from. */
+static int read_credentials_source(void *client, credentials *fresh)
+{
+    const kms_client *c = client;
+    kms_client_config source = {.profile = c->profile};
+    char detail[512];
+    return credentials_resolve(&source, fresh, detail, sizeof(detail)) == KMS_CLIENT_OK;
+}
+
 /* Temporary credentials expire; where they came from (a shared credentials
  * file a tool rewrites, say) may hold new ones by now. 1 when the client now
  * has other credentials than `used`, so one more attempt is worth it. */
@@ -197,13 +207,7 @@ static int renew_expired(kms_client *c, const credentials_snapshot *used, const 
         c->creds_configured) {
         return 0;
     }
-    kms_client_config source = {.profile = c->profile};
-    credentials fresh;
-    char detail[512];
-    if (credentials_resolve(&source, &fresh, detail, sizeof(detail)) != KMS_CLIENT_OK) {
-        return 0;
-    }
-    return credentials_holder_renew(&c->creds, used, &fresh);
+    return credentials_holder_renew(&c->creds, used, read_credentials_source, c);
 }
 
 static const char *const operation_names[KMS_OP_COUNT] = {"GenerateDataKey", "Encrypt", "Decrypt",
