@@ -72,8 +72,11 @@ static int asym_init(void *vctx, void *keydata, const OSSL_PARAM params[])
     dekcache_keyref_free(ctx->key);
     ctx->key = dekcache_keyref_up_ref(keydata);
     esdk_ec_clear(&ctx->ec);
-    if (esdk_ec_copy(&ctx->ec, &ctx->key->ec) != ESDK_OK)
+    esdk_status status = esdk_ec_copy(&ctx->ec, &ctx->key->ec);
+    if (status != ESDK_OK) {
+        dekcache_raise_esdk(ctx->prov->handle, status, "copying the key's encryption context", "");
         return 0;
+    }
     return set_ctx_params(ctx, params);
 }
 

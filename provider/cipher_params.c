@@ -7,6 +7,7 @@
 #include "include/dekcache.h"
 #include "provider/cipher.h"
 #include "provider/cipher_ctx.h"
+#include "provider/errors.h"
 #include "provider/message_params.h"
 
 static const OSSL_PARAM cipher_known_gettable_params[] = {
@@ -76,12 +77,14 @@ const OSSL_PARAM *dekcache_cipher_gettable_ctx_params(void *cctx, void *provctx)
 
 static int set_key_id(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
-    const char *value = NULL;
-    if (!OSSL_PARAM_get_utf8_string_ptr(p, &value))
-        return dekcache_param_refuse(ctx->prov->handle, p, "must be a UTF-8 string");
-    char *copy = OPENSSL_strdup(value);
-    if (copy == NULL)
+    const char *value;
+    if (!dekcache_param_text(ctx->prov->handle, p, &value))
         return 0;
+    char *copy = OPENSSL_strdup(value);
+    if (copy == NULL) {
+        DEKCACHE_RAISE(ctx->prov->handle, DEKCACHE_R_MALLOC_FAILURE, "copying %s", p->key);
+        return 0;
+    }
     OPENSSL_free(ctx->key_id);
     ctx->key_id = copy;
     return 1;

@@ -58,6 +58,19 @@ static const OSSL_PARAM *keymgmt_gettable_params(void *provctx)
     return keymgmt_gettable;
 }
 
+/* The ARN asks KMS (DescribeKey), so only when requested. */
+static int get_key_arn(dekcache_keyref *key, const char *id, OSSL_PARAM *p)
+{
+    char arn[2048];
+    if (id[0] == '\0' || !dekcache_kms_configured(key->prov)) {
+        DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_NO_KEY_CONFIGURED,
+                       "%s: this key reference names no KMS key", DEKCACHE_PARAM_KEY_ARN);
+        return 0;
+    }
+    return dekcache_kms_key_arn(key->prov, id, arn, sizeof(arn)) &&
+           OSSL_PARAM_set_utf8_string(p, arn);
+}
+
 static int keymgmt_get_params(void *keydata, OSSL_PARAM params[])
 {
     dekcache_keyref *key = keydata;
@@ -76,14 +89,8 @@ static int keymgmt_get_params(void *keydata, OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ID)) != NULL &&
         !OSSL_PARAM_set_utf8_string(p, id))
         return 0;
-    /* The ARN asks KMS (DescribeKey), so only when requested. */
-    if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN)) != NULL) {
-        char arn[2048];
-        if (id[0] == '\0' || !dekcache_kms_configured(key->prov) ||
-            !dekcache_kms_key_arn(key->prov, id, arn, sizeof(arn)) ||
-            !OSSL_PARAM_set_utf8_string(p, arn))
-            return 0;
-    }
+    if ((p = OSSL_PARAM_locate(params, DEKCACHE_PARAM_KEY_ARN)) != NULL)
+        return get_key_arn(key, id, p);
     return 1;
 }
 
@@ -106,7 +113,9 @@ static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
     int invalidate = 0;
     if (p == NULL)
         return 1;
-    if (!OSSL_PARAM_get_int(p, &invalidate) || (invalidate != 0 && invalidate != 1)) {
+    /* OpenSSL 3.0's OSSL_PARAM_get_int reads through a NULL data pointer. */
+    if (p->data == NULL || !OSSL_PARAM_get_int(p, &invalidate) ||
+        (invalidate != 0 && invalidate != 1)) {
         DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s must be 0 or 1",
                        DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
         return 0;

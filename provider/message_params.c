@@ -14,12 +14,20 @@ int dekcache_param_refuse(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, c
     return 0;
 }
 
+int dekcache_param_text(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char **text)
+{
+    *text = NULL;
+    if (!OSSL_PARAM_get_utf8_string_ptr(p, text) || *text == NULL)
+        return dekcache_param_refuse(handle, p, "must be a UTF-8 string");
+    return 1;
+}
+
 int dekcache_param_context(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
                            esdk_enc_context *ec)
 {
-    const char *text = NULL;
-    if (!OSSL_PARAM_get_utf8_string_ptr(p, &text))
-        return dekcache_param_refuse(handle, p, "must be a UTF-8 string");
+    const char *text;
+    if (!dekcache_param_text(handle, p, &text))
+        return 0;
     esdk_enc_context parsed = {0};
     char detail[256] = "";
     if (!dekcache_parse_context_param(text, &parsed, detail, sizeof(detail))) {

@@ -15,6 +15,11 @@
 /* Raises DEKCACHE_R_INVALID_PARAMETER as "<p->key>: <why>"; returns 0. */
 int dekcache_param_refuse(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char *why);
 
+/* A UTF-8 string parameter's text, never NULL: OSSL_PARAM_get_utf8_string_ptr
+ * accepts a string parameter without data (or a pointer parameter holding
+ * NULL) and hands back NULL. */
+int dekcache_param_text(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char **text);
+
 /* "encryption-context" (context_param.h's encoding): replaces *ec. */
 int dekcache_param_context(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
                            esdk_enc_context *ec);

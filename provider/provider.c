@@ -106,8 +106,10 @@ static int set_instance_property(dekcache_provctx *ctx)
         name = DEKCACHE_PROVIDER_NAME;
     size_t len = strlen("provider=") + strlen(name) + 1;
     ctx->property = OPENSSL_malloc(len);
-    if (ctx->property == NULL)
+    if (ctx->property == NULL) {
+        DEKCACHE_RAISE(ctx->handle, DEKCACHE_R_MALLOC_FAILURE, "naming the provider instance");
         return 0;
+    }
     snprintf(ctx->property, len, "provider=%s", name);
     return 1;
 }

@@ -5,12 +5,14 @@
 #include <CUnit/CUnit.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cunit_run.h"
+#include "include/dekcache.h"
 #include "provider_fixture.h"
 
 static provider_fixture fx;
@@ -141,6 +143,35 @@ static void test_size_query_result_only_for_its_message(void)
     OPENSSL_free(second);
 }
 
+/* A string parameter without data, and a pointer parameter holding NULL,
+ * are refused with an error (they crashed the context parser); so is an
+ * integer parameter without data on the key, and a key ARN with no KMS. */
+static void test_params_without_data_refused(void)
+{
+    char err[2048];
+    EVP_PKEY_CTX *ctx = decrypt_ctx();
+    OSSL_PARAM no_text[] = {OSSL_PARAM_utf8_string(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, NULL, 0),
+                            OSSL_PARAM_END};
+    CU_ASSERT_EQUAL(EVP_PKEY_CTX_set_params(ctx, no_text), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+    char *null_ptr = NULL;
+    OSSL_PARAM null_pointer[] = {
+        OSSL_PARAM_utf8_ptr(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, &null_ptr, 0), OSSL_PARAM_END};
+    CU_ASSERT_EQUAL(EVP_PKEY_CTX_set_params(ctx, null_pointer), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+    EVP_PKEY_CTX_free(ctx);
+
+    OSSL_PARAM no_int[] = {OSSL_PARAM_int(DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE, NULL),
+                           OSSL_PARAM_END};
+    CU_ASSERT_EQUAL(EVP_PKEY_set_params(key, no_int), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "must be 0 or 1"));
+    char arn[256];
+    OSSL_PARAM get_arn[] = {OSSL_PARAM_utf8_string(DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn)),
+                            OSSL_PARAM_END};
+    CU_ASSERT_EQUAL(EVP_PKEY_get_params(key, get_arn), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "names no KMS key"));
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -149,6 +180,7 @@ int main(void)
         {"a too small buffer fails, the retry works", test_small_buffer_fails_then_retry_works},
         {"a size query's plaintext serves only its own message",
          test_size_query_result_only_for_its_message},
+        {"parameters without data are refused", test_params_without_data_refused},
         {NULL, NULL},
     };
     dekcache_add_suite("DEKCACHE asymmetric cipher", suite_init, suite_cleanup, tests);

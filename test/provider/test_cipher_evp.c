@@ -235,6 +235,28 @@ static void test_context_rules(void)
     EVP_CIPHER_CTX_free(ctx);
 }
 
+/* A string parameter without data, or a pointer parameter holding NULL, is
+ * refused with an error: the context parser crashed on one, and key-id
+ * failed with nothing on the error queue. */
+static void test_string_params_without_data_refused(void)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    char err[2048], *null_ptr = NULL;
+    CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
+    const char *names[] = {DEKCACHE_PARAM_ENCRYPTION_CONTEXT, DEKCACHE_PARAM_KEY_ID};
+    for (size_t i = 0; i < 2; i++) {
+        OSSL_PARAM no_text[] = {OSSL_PARAM_utf8_string(names[i], NULL, 0), OSSL_PARAM_END};
+        CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, no_text));
+        CU_ASSERT_PTR_NOT_NULL(
+            strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+        OSSL_PARAM null_pointer[] = {OSSL_PARAM_utf8_ptr(names[i], &null_ptr, 0), OSSL_PARAM_END};
+        CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, null_pointer));
+        CU_ASSERT_PTR_NOT_NULL(
+            strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+    }
+    EVP_CIPHER_CTX_free(ctx);
+}
+
 /* The largest frame we write is the largest our decryption reads. */
 static void test_frame_length_bounds(void)
 {
@@ -317,6 +339,7 @@ int main(void)
         {"declared plaintext length is enforced", test_plaintext_length_enforced},
         {"tampered and truncated messages fail", test_tampered_and_truncated_fail},
         {"context parameters, copying and length checks", test_context_rules},
+        {"string parameters without data are refused", test_string_params_without_data_refused},
         {"16 threads x 50 messages use exactly 80 data keys", test_cache_limits_under_threads},
         {"cached data keys live in the secure heap when enabled", test_cache_uses_secure_heap},
         {NULL, NULL},
