@@ -1,5 +1,6 @@
 #include "provider/config.h"
 
+#include "cache/dek_cache.h"
 #include "kms/client/kms_arn.h"
 #include "kms/client/kms_client.h"
 
@@ -109,7 +110,7 @@ static const config_key config_keys[] = {
     UINT(cache_max_messages, 1000, 1, UINT64_C(4294967296)),
     UINT(cache_max_bytes, INT64_MAX, 1, INT64_MAX),
     STR(cache_partition),
-    UINT(cache_stripes, 0, 0, 4096),
+    UINT(cache_stripes, 0, 0, DEK_CACHE_MAX_STRIPES),
     UINT(kms_timeout_ms, 10000, 1, 600000),
     UINT(kms_max_attempts, 3, 1, 10),
     CHECKED(ca_file, is_readable_file, "a readable file"),
@@ -139,13 +140,16 @@ static int bad_value(const OSSL_CORE_HANDLE *handle, const config_key *key, cons
     return 0;
 }
 
+/* Decimal, or hexadecimal after "0x" (suite IDs are written that way); never
+ * octal, so "010" is ten as a reader expects. */
 static int parse_uint(const config_key *key, const char *value, uint64_t *out)
 {
     if (value[0] < '0' || value[0] > '9')
         return 0;
+    int hex = value[0] == '0' && (value[1] == 'x' || value[1] == 'X');
     char *end = NULL;
     errno = 0;
-    unsigned long long parsed = strtoull(value, &end, 0);
+    unsigned long long parsed = strtoull(value, &end, hex ? 16 : 10);
     if (errno != 0 || end == value || *end != '\0')
         return 0;
     if (parsed < key->min || parsed > key->max)
@@ -288,8 +292,8 @@ static int check_consistency(const dekcache_config *config, const OSSL_CORE_HAND
     if (config->cache_stripes != 0 && (config->cache_stripes & (config->cache_stripes - 1)) != 0) {
         DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
                        "invalid configuration value: cache_stripes = %llu: allowed 0 (automatic) "
-                       "or a power of two up to 4096",
-                       (unsigned long long)config->cache_stripes);
+                       "or a power of two up to %d",
+                       (unsigned long long)config->cache_stripes, DEK_CACHE_MAX_STRIPES);
         return 0;
     }
     return 1;

@@ -128,6 +128,10 @@ static void test_good_config_loads(void)
     CU_ASSERT(load_config_with("cache_max_messages = 10\ncache_stripes = 8\n"
                                "commitment_policy = require-encrypt-allow-decrypt",
                                error, sizeof(error)));
+    /* The largest stripe count the cache takes is accepted at load. */
+    CU_ASSERT(load_config_with("cache_stripes = 1024", error, sizeof(error)));
+    /* Numbers are decimal (a leading zero is not octal), or hex after 0x. */
+    CU_ASSERT(load_config_with("frame_length = 08\ncache_max_age = 0x12c", error, sizeof(error)));
 }
 
 static void expect_refused(const char *line, const char *expected_detail)
@@ -147,6 +151,9 @@ static void test_bad_config_values_refused(void)
     expect_refused("cache_max_messages = 4294967297", "cache_max_messages = \"4294967297\"");
     expect_refused("frame_length = ten", "frame_length = \"ten\"");
     expect_refused("cache_stripes = 3", "cache_stripes = 3");
+    /* Beyond what the cache takes: refused here, naming the range, not by the cache. */
+    expect_refused("cache_stripes = 2048", "cache_stripes = \"2048\": allowed an integer from 0 "
+                                           "to 1024");
     expect_refused("algorithm_suite = 0x0500", "algorithm_suite = 0x0500");
     expect_refused("discovery = maybe", "discovery = \"maybe\": allowed yes/no");
     expect_refused("commitment_policy = anything", "one of require-encrypt-require-decrypt");
