@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provider/errors.h"
 #include "provider/materials_setup.h"
@@ -24,6 +25,7 @@ struct dekcache_build {
     char error[512];
     unsigned refs; /* the builder and each waiter */
     pthread_cond_t finished;
+    pid_t pid; /* the builder's process: a forked child inherits no builder */
 };
 
 typedef esdk_cmm *(*cmm_builder)(dekcache_provctx *ctx, const char *key_id, char **key_arn);
@@ -53,8 +55,24 @@ static int same_target(const char *a, const char *b)
     return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
 }
 
+/* In a forked child, builds inherited from the parent have no thread to
+ * finish them: waiting on one would never end, and each would hold a table
+ * slot. They are unlinked and deliberately never freed (destroying a
+ * condition variable the parent's threads were waiting on may block). */
+static void drop_inherited_builds_locked(dekcache_provctx *ctx)
+{
+    pid_t self = getpid();
+    for (dekcache_build **link = &ctx->builds; *link != NULL;) {
+        if ((*link)->pid == self)
+            link = &(*link)->next;
+        else
+            *link = (*link)->next;
+    }
+}
+
 static dekcache_build *find_build_locked(dekcache_provctx *ctx, const char *key_id)
 {
+    drop_inherited_builds_locked(ctx);
     for (dekcache_build *b = ctx->builds; b != NULL; b = b->next) {
         if (same_target(b->key_id, key_id))
             return b;
@@ -104,6 +122,7 @@ static dekcache_build *start_build_locked(dekcache_provctx *ctx, const char *key
     }
     pthread_cond_init(&b->finished, NULL);
     b->refs = 1;
+    b->pid = getpid();
     b->next = ctx->builds;
     ctx->builds = b;
     return b;
@@ -120,8 +139,8 @@ static void remember_error(dekcache_build *b)
              code != 0 && data != NULL && (flags & ERR_TXT_STRING) ? data : "setup failed");
 }
 
-/* Waits (ctx->lock held) for another thread's build; bounded by that
- * thread's KMS deadline, or ended by its cancellation (build_cancelled). */
+/* Waits (ctx->lock held) for another thread's build in this process; bounded
+ * by that thread's KMS deadline, or ended by its cancellation (build_cancelled). */
 static esdk_cmm *wait_for_build_locked(dekcache_provctx *ctx, dekcache_build *b)
 {
     int cancel_state;

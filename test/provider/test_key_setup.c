@@ -6,10 +6,13 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cunit_run.h"
 #include "include/dekcache.h"
@@ -200,6 +203,52 @@ static void test_cancelled_setup_releases_waiters(void)
     provider_fixture_stop(&fx);
 }
 
+/* The child's result: 0 encrypted, 1 failed, 2 still waiting after the bound. */
+static int child_exit_code(pid_t child, int bound_ms)
+{
+    int status = 0;
+    for (int waited = 0; waited < bound_ms; waited += 50) {
+        if (waitpid(child, &status, WNOHANG) == child)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        sleep_ms(50);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+    return 2;
+}
+
+/* fork() while another thread sets a key up: the child has no such thread,
+ * so it must set the key up itself rather than wait forever for a setup
+ * that only the parent will finish. ThreadSanitizer skips it (it does not
+ * support a multi-threaded fork whose child goes on to do real work). */
+static void test_fork_during_setup(void)
+{
+    if (UNDER_TSAN)
+        return;
+    provider_fixture fx;
+    CU_ASSERT_FATAL(start_provider(&fx));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    kms_fixture_fault slow = {
+        .operation = "DescribeKey", .action = "none", .latency_ms = 2000, .count = 1};
+    CU_ASSERT_FATAL(kms_fixture_add_fault(&server, &slow) == 0);
+    pthread_t builder;
+    encrypt_job building = {.fx = &fx, .key_id = ALIAS};
+    CU_ASSERT_FATAL(pthread_create(&builder, NULL, encrypt_worker, &building) == 0);
+    sleep_ms(300); /* the builder is in its DescribeKey */
+    pid_t child = fork();
+    if (child == 0) {
+        encrypt_job own = {.fx = &fx, .key_id = ALIAS};
+        encrypt_worker(&own);
+        _exit(own.ok ? 0 : 1);
+    }
+    CU_ASSERT(child > 0);
+    if (child > 0)
+        CU_ASSERT_EQUAL(child_exit_code(child, 10000), 0);
+    pthread_join(builder, NULL);
+    CU_ASSERT(building.ok);
+    provider_fixture_stop(&fx);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -207,6 +256,7 @@ int main(void)
          test_slow_key_holds_up_no_other},
         {"a failed key setup is shared by the threads waiting on it", test_failed_setup_is_shared},
         {"a cancelled key setup releases its waiters", test_cancelled_setup_releases_waiters},
+        {"a child forked during a key's setup sets the key up itself", test_fork_during_setup},
         {NULL, NULL},
     };
     dekcache_add_suite("key setup under concurrency", suite_init, suite_cleanup, tests);
