@@ -9,6 +9,7 @@
 #include "message/aes_gcm_frames.h"
 #include "message/byte_queue.h"
 #include "message/decrypt.h"
+#include "message/header_internal.h"
 
 typedef enum {
     STAGE_HEADER,    /* reading the header */
@@ -39,9 +40,10 @@ struct esdk_decryptor {
     esdk_enc_context reproduced; /* own copy of opt.reproduced_ec */
     esdk_cmm *cmm;
     dec_stage stage;
-    esdk_byte_queue input;  /* received bytes of an incomplete unit */
-    esdk_byte_queue output; /* verified plaintext not yet handed out */
-    size_t header_need;     /* buffered header bytes needed before measuring again */
+    esdk_byte_queue input;            /* received bytes of an incomplete unit */
+    esdk_byte_queue output;           /* verified plaintext not yet handed out */
+    size_t header_need;               /* buffered header bytes needed before measuring again */
+    esdk_header_resume header_resume; /* where measuring the EDK list goes on */
     esdk_header header;
     uint8_t *header_bytes; /* the header as received (authenticated verbatim) */
     int header_authenticated;

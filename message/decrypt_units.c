@@ -54,8 +54,8 @@ esdk_status esdk_dec_unit_len(esdk_decryptor *d, const uint8_t *in, size_t avail
         /* Pieces may be tiny: re-measure only once the next field can be read. */
         if (avail < d->header_need)
             return ESDK_ERR_TRUNCATED;
-        esdk_status st = esdk_header_measure(in, avail, &d->opt.header_limits, len, d->detail,
-                                             sizeof(d->detail));
+        esdk_status st = esdk_header_measure(in, avail, &d->opt.header_limits, &d->header_resume,
+                                             len, d->detail, sizeof(d->detail));
         if (st == ESDK_ERR_TRUNCATED)
             d->header_need = *len;
         else if (st != ESDK_OK)

@@ -103,8 +103,9 @@ static esdk_status load_verification_key(const esdk_crypto *crypto, esdk_dec_mat
     esdk_status st =
         esdk_public_key_decode(crypto, suite->id, pk->value, pk->value_len, &mat->verification_key);
     if (st != ESDK_OK)
-        return esdk_fail(detail, detail_len, ESDK_ERR_PUBLIC_KEY, "%s is not a valid %s point",
-                         ESDK_EC_PUBLIC_KEY, suite->sig_curve);
+        return esdk_fail(detail, detail_len, ESDK_ERR_PUBLIC_KEY,
+                         "%s is not the base64 of a compressed %s point", ESDK_EC_PUBLIC_KEY,
+                         suite->sig_curve);
     return ESDK_OK;
 }
 

@@ -34,12 +34,17 @@ typedef struct {
 
 /* Hostile-input limits applied while parsing. 0 in a field means its default. */
 typedef struct {
-    size_t max_edks;       /* default ESDK_DEFAULT_MAX_EDKS */
+    /* 0: only the format's own limit (65535), as in the official ESDKs, which
+     * read any count unless the caller sets a maximum: our encrypt sets none,
+     * so a default cap could refuse messages we wrote. Parsing stays linear
+     * and within max_header_len plus about 150 bytes per EDK (10 MiB at
+     * 65535), but keyrings try EDKs one by one: set a cap where each try may
+     * cost a KMS call or an RSA decryption. */
+    size_t max_edks;
     size_t max_header_len; /* default ESDK_DEFAULT_MAX_HEADER_LEN (whole header) */
     size_t max_ec_len;     /* serialised stored EC; default 65535 (the format's own limit) */
 } esdk_header_limits;
 
-#define ESDK_DEFAULT_MAX_EDKS       256
 #define ESDK_DEFAULT_MAX_HEADER_LEN (1024 * 1024)
 
 /* Parses a header from the start of `in`. On success fills *out (clear it with

@@ -12,7 +12,8 @@ typedef struct {
     esdk_reader r;
     const esdk_header_limits *limits;
     esdk_header *out;
-    size_t need; /* on truncation: the length that would let the scan go further */
+    esdk_header_resume *resume; /* measuring only; may be NULL */
+    size_t need;                /* on truncation: the length that would let the scan go further */
     char *detail;
     size_t detail_len;
 } scan_state;
@@ -106,8 +107,16 @@ static esdk_status scan_edks(scan_state *s)
     if (count > s->limits->max_edks)
         return FAIL(s, ESDK_ERR_TOO_MANY_EDKS, "%zu encrypted data keys exceed the limit of %zu",
                     count, s->limits->max_edks);
-    for (size_t i = 0; i < count && st == ESDK_OK; i++)
+    size_t i = 0;
+    if (s->resume != NULL && s->resume->edks > 0) {
+        s->r.pos = s->resume->pos;
+        i = s->resume->edks;
+    }
+    for (; i < count && st == ESDK_OK; i++) {
         st = scan_edk(s, i);
+        if (st == ESDK_OK && s->resume != NULL)
+            *s->resume = (esdk_header_resume){s->r.pos, i + 1};
+    }
     return st;
 }
 
@@ -187,8 +196,8 @@ static esdk_status scan(scan_state *s)
 static esdk_header_limits effective_limits(const esdk_header_limits *limits)
 {
     esdk_header_limits l = limits ? *limits : (esdk_header_limits){0, 0, 0};
-    if (l.max_edks == 0)
-        l.max_edks = ESDK_DEFAULT_MAX_EDKS;
+    if (l.max_edks == 0 || l.max_edks > 0xFFFF)
+        l.max_edks = 0xFFFF;
     if (l.max_header_len == 0)
         l.max_header_len = ESDK_DEFAULT_MAX_HEADER_LEN;
     if (l.max_ec_len == 0 || l.max_ec_len > 0xFFFF)
@@ -197,10 +206,11 @@ static esdk_header_limits effective_limits(const esdk_header_limits *limits)
 }
 
 esdk_status esdk_header_measure(const uint8_t *in, size_t len, const esdk_header_limits *limits,
-                                size_t *total_len, char *detail, size_t detail_len)
+                                esdk_header_resume *resume, size_t *total_len, char *detail,
+                                size_t detail_len)
 {
     esdk_header_limits l = effective_limits(limits);
-    scan_state s = {{in, len, 0}, &l, NULL, 0, detail, detail_len};
+    scan_state s = {{in, len, 0}, &l, NULL, resume, 0, detail, detail_len};
     esdk_status st = scan(&s);
     *total_len = st == ESDK_OK ? s.r.pos : st == ESDK_ERR_TRUNCATED ? s.need : 0;
     return st;
@@ -212,7 +222,7 @@ esdk_status esdk_header_parse(const uint8_t *in, size_t len, const esdk_header_l
     esdk_header_limits l = effective_limits(limits);
     memset(out, 0, sizeof(*out));
     *consumed = 0;
-    scan_state s = {{in, len, 0}, &l, out, 0, detail, detail_len};
+    scan_state s = {{in, len, 0}, &l, out, NULL, 0, detail, detail_len};
     esdk_status st = scan(&s);
     if (st != ESDK_OK) {
         esdk_header_clear(out);

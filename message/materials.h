@@ -178,7 +178,8 @@ esdk_status esdk_public_key_encode(const EVP_PKEY *key, char **out_b64, size_t *
 esdk_status esdk_ec_key_from_parts(OSSL_LIB_CTX *libctx, const char *propq, const char *curve,
                                    const uint8_t *point, size_t point_len, const uint8_t *scalar,
                                    size_t scalar_len, EVP_PKEY **out);
-/* Decodes the EC value back into a public key on the suite's curve. */
+/* Decodes the EC value back into a public key on the suite's curve: only the
+ * canonical base64 of a SEC1 compressed point (33 or 49 bytes, 02 or 03 first). */
 esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id, const uint8_t *b64,
                                    size_t b64_len, EVP_PKEY **out);
 

@@ -86,6 +86,12 @@ esdk_status esdk_ec_key_from_parts(OSSL_LIB_CTX *libctx, const char *propq, cons
     return *out != NULL ? ESDK_OK : ESDK_ERR_PUBLIC_KEY;
 }
 
+/* Length of the SEC1 compressed point (02 or 03, then X) on the suite's curve. */
+static size_t compressed_point_len(const esdk_suite *suite)
+{
+    return strcmp(suite->sig_curve, "P-256") == 0 ? 1 + 32 : 1 + 48;
+}
+
 esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id, const uint8_t *b64,
                                    size_t b64_len, EVP_PKEY **out)
 {
@@ -96,6 +102,11 @@ esdk_status esdk_public_key_decode(const esdk_crypto *crypto, uint16_t suite_id,
     if (suite == NULL || suite->sig_curve == NULL)
         return ESDK_ERR_UNSUPPORTED_SUITE;
     if (!decode_base64(b64, b64_len, point, sizeof(point), &point_len))
+        return ESDK_ERR_PUBLIC_KEY;
+    /* Only the compressed form the format names: OpenSSL would also take an
+     * uncompressed (04) or hybrid (06, 07) point, which the other ESDKs refuse,
+     * so such a message must not decrypt here either. */
+    if (point_len != compressed_point_len(suite) || (point[0] != 0x02 && point[0] != 0x03))
         return ESDK_ERR_PUBLIC_KEY;
     crypto = esdk_crypto_or_default(crypto);
     return esdk_ec_key_from_parts(esdk_crypto_libctx(crypto), esdk_crypto_propq(crypto),

@@ -1,12 +1,16 @@
 /* Distinct errors for hostile input, policy and context violations, plus the
  * encryption context encoding and header inspection. */
 #include <CUnit/CUnit.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cunit_run.h"
 #include "message/header.h"
+#include "message/header_internal.h"
 #include "message/raw_aes_keyring.h"
 #include "message/raw_rsa_keyring.h"
 #include "message_test_util.h"
@@ -89,6 +93,78 @@ static void test_limits(void)
     esdk_keyring_free(b);
     esdk_ec_clear(&ec);
     esdk_cmm_free(cmm);
+}
+
+/* A CMM over a multi-keyring of n raw AES keyrings "k0".."k<n-1>" (one key),
+ * so encrypt writes n EDKs; only_last: a CMM holding only the last one. */
+static esdk_cmm *many_edk_cmm(size_t n, int only_last)
+{
+    static const uint8_t key[32] = {7};
+    esdk_keyring **rings = OPENSSL_zalloc(n * sizeof(*rings)), *multi = NULL;
+    esdk_cmm *cmm = NULL;
+    for (size_t i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "k%zu", i);
+        if (!only_last || i == n - 1)
+            esdk_raw_aes_keyring_new(NULL, "many", name, key, sizeof(key), &rings[i]);
+    }
+    if (only_last)
+        esdk_default_cmm_new(NULL, rings[n - 1], &cmm);
+    else if (esdk_multi_keyring_new(rings[0], rings + 1, n - 1, &multi) == ESDK_OK)
+        esdk_default_cmm_new(NULL, multi, &cmm);
+    for (size_t i = 0; i < n; i++)
+        esdk_keyring_free(rings[i]);
+    esdk_keyring_free(multi);
+    OPENSSL_free(rings);
+    return cmm;
+}
+
+/* No EDK cap by default (the official ESDKs have none, and our encrypt writes
+ * any count); an explicit max_edks still refuses a header above it. */
+static void test_many_edks(void)
+{
+    esdk_cmm *enc = many_edk_cmm(300, 0), *dec = many_edk_cmm(300, 1);
+    CU_ASSERT_FATAL(enc != NULL && dec != NULL);
+    size_t len = 0;
+    uint8_t *ct = encrypt_sample(enc, 0x0578, 0, 10, NULL, &len);
+    esdk_decrypt_options o = {.cmm = dec};
+    CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_OK);
+    o.header_limits.max_edks = 299;
+    CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_ERR_TOO_MANY_EDKS);
+    o.header_limits.max_edks = 300;
+    CU_ASSERT(decrypt_with(&o, ct, len) == ESDK_OK);
+    OPENSSL_free(ct);
+    esdk_cmm_free(enc);
+    esdk_cmm_free(dec);
+}
+
+/* A header of 65535 (minimal) EDKs arriving a byte at a time: measuring it
+ * again from the start after every EDK took minutes; it resumes instead. */
+static void test_edks_trickle(void)
+{
+    esdk_enc_materials *mat = esdk_enc_materials_new(0x0478);
+    for (size_t i = 0; i < 0xFFFF; i++)
+        esdk_edk_list_add(&mat->edks, "p", 1, "", 0, "", 0);
+    uint8_t id[32] = {0}, commit[32] = {0}, *hdr = NULL, out[1];
+    size_t body_len = 0, n = 0;
+    CU_ASSERT_FATAL(esdk_header_write_v2(mat, id, 4096, commit, &hdr, &body_len, NULL, 0) ==
+                    ESDK_OK);
+    memset(hdr + body_len, 0, ESDK_TAG_LEN);
+    esdk_decryptor *d = NULL;
+    esdk_decrypt_options o = {0}; /* header inspection: no CMM */
+    CU_ASSERT_FATAL(esdk_decrypt_new(&o, &d) == ESDK_OK);
+    clock_t start = clock();
+    esdk_status st = ESDK_OK;
+    for (size_t i = 0; st == ESDK_OK && i < body_len + ESDK_TAG_LEN; i++)
+        st = esdk_decrypt_update(d, hdr + i, 1, out, sizeof(out), &n);
+    double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+    CU_ASSERT(st == ESDK_OK);
+    CU_ASSERT(esdk_decrypt_header(d) != NULL && esdk_decrypt_header(d)->edks.count == 0xFFFF);
+    CU_ASSERT(seconds < 10); /* about 0.1 s; the quadratic rescan took over 100 s */
+    printf("\n  65535 EDKs, %zu header bytes one at a time: %.2f s CPU\n", body_len + 16, seconds);
+    esdk_decrypt_free(d);
+    OPENSSL_free(hdr);
+    esdk_enc_materials_free(mat);
 }
 
 static void test_context_rules(void)
@@ -358,11 +434,35 @@ static void test_damage_codes(void)
 }
 
 /* A CMM that breaks the aws-crypto-public-key rule on purpose: it adds a key
- * to unsigned suites' materials, or drops it from signed ones. */
+ * to unsigned suites' materials, or drops it from signed ones; or, with
+ * point_form 0x04 (uncompressed) or 0x06 (hybrid), stores the real signing
+ * key in that form, so only the encoding is wrong. */
 typedef struct {
     esdk_cmm base;
     esdk_cmm *inner;
+    uint8_t point_form;
+    esdk_keyring *keyring; /* the inner CMM's, to wrap again under the changed EC */
 } rule_breaker;
+
+/* Replaces aws-crypto-public-key with the signing key in another SEC1 form,
+ * and wraps the data key again: the raw AES wrap authenticates the EC. */
+static esdk_status set_point_form(esdk_enc_materials *mat, uint8_t form, esdk_keyring *keyring)
+{
+    uint8_t point[97];
+    unsigned char b64[4 * 33 + 1];
+    size_t len = 0;
+    if (!EVP_PKEY_get_octet_string_param(mat->signing_key, OSSL_PKEY_PARAM_PUB_KEY, point,
+                                         sizeof(point), &len) ||
+        point[0] != 0x04)
+        return ESDK_ERR_CRYPTO;
+    if (form == 0x06)
+        point[0] = (uint8_t)(0x06 | (point[len - 1] & 1)); /* hybrid: Y's parity too */
+    int n = EVP_EncodeBlock(b64, point, (int)len);
+    esdk_status st =
+        esdk_ec_set(&mat->ec, ESDK_EC_PUBLIC_KEY, strlen(ESDK_EC_PUBLIC_KEY), b64, (size_t)n);
+    esdk_edk_list_clear(&mat->edks);
+    return st == ESDK_OK ? esdk_keyring_on_encrypt(keyring, mat, NULL, 0) : st;
+}
 
 static esdk_status breaker_get(esdk_cmm *cmm, const esdk_enc_request *req, esdk_enc_materials **out,
                                char *detail, size_t detail_len)
@@ -372,6 +472,8 @@ static esdk_status breaker_get(esdk_cmm *cmm, const esdk_enc_request *req, esdk_
     if (st != ESDK_OK)
         return st;
     const char *name = ESDK_EC_PUBLIC_KEY;
+    if (b->point_form != 0)
+        return set_point_form(*out, b->point_form, b->keyring);
     if ((*out)->signing_key != NULL)
         esdk_ec_remove(&(*out)->ec, name, strlen(name));
     else
@@ -389,6 +491,7 @@ static esdk_status breaker_decrypt(esdk_cmm *cmm, const esdk_dec_request *req,
 static void breaker_destroy(esdk_cmm *cmm)
 {
     esdk_cmm_free(((rule_breaker *)cmm)->inner);
+    esdk_keyring_free(((rule_breaker *)cmm)->keyring);
     OPENSSL_free(cmm);
 }
 
@@ -410,10 +513,41 @@ static void test_public_key_rule(void)
     esdk_cmm_free(&b->base);
 }
 
+/* The key must be the compressed point the format names (as the other ESDKs
+ * require), although OpenSSL would read the uncompressed and hybrid forms of
+ * the same key, and the signature over the message verifies with it. */
+static void test_public_key_compressed_only(void)
+{
+    rule_breaker *b = OPENSSL_zalloc(sizeof(*b));
+    esdk_cmm_init(&b->base, &breaker_vtable);
+    static const uint8_t key[32] = {5};
+    CU_ASSERT_FATAL(esdk_raw_aes_keyring_new(NULL, "ns", "point-form", key, 32, &b->keyring) ==
+                    ESDK_OK);
+    CU_ASSERT_FATAL(esdk_default_cmm_new(NULL, b->keyring, &b->inner) == ESDK_OK);
+    esdk_decrypt_options o = {.cmm = b->inner};
+    static const uint8_t forms[] = {0x04, 0x06};
+    for (size_t i = 0; i < sizeof(forms); i++) {
+        b->point_form = forms[i];
+        size_t len = 0, pt_len = 0;
+        uint8_t *ct = encrypt_sample(&b->base, 0x0578, 0, 10, NULL, &len), *pt = NULL;
+        char detail[256] = "";
+        esdk_status st = esdk_decrypt_oneshot(&o, ct, len, &pt, &pt_len, detail, sizeof(detail));
+        CU_ASSERT(st == ESDK_ERR_PUBLIC_KEY);
+        CU_ASSERT(strstr(detail, "compressed P-384 point") != NULL);
+        if (st != ESDK_ERR_PUBLIC_KEY)
+            printf("\n  form 0x%02x: %s\n", forms[i], esdk_status_string(st));
+        OPENSSL_free(pt);
+        OPENSSL_free(ct);
+    }
+    esdk_cmm_free(&b->base);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"hostile-input limits, each with its own error", test_limits},
+        {"300 EDKs decrypt unless max_edks is lower", test_many_edks},
+        {"65535 EDKs a byte at a time, in linear time", test_edks_trickle},
         {"reproduced EC mismatch, reserved keys", test_context_rules},
         {"commitment policy, declared length, wrong keys", test_policy_and_keys},
         {"header inspection before materials", test_header_inspection},
@@ -423,6 +557,7 @@ int main(void)
         {"encryption context above 65535 bytes", test_context_too_large},
         {"damage in each part gives that part's error", test_damage_codes},
         {"aws-crypto-public-key: required when signed, forbidden otherwise", test_public_key_rule},
+        {"aws-crypto-public-key: compressed points only", test_public_key_compressed_only},
         {NULL, NULL}};
     dekcache_add_suite("message errors", NULL, NULL, tests);
     return dekcache_run_tests();
