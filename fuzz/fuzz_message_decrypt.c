@@ -3,7 +3,10 @@
  * budget of the streaming calls; the rest is the message. The keyring holds
  * the public test key of the shared ESDK vectors (aws-raw-vectors-persistant /
  * aes-256), and the seeds in corpus/ were encrypted under it, so mutations reach
- * the authenticated parts too. */
+ * the authenticated parts too: the seed-0478 and seed-0578 ones by our encrypt
+ * (v2, framed), the seed-v1 and seed-v2-nonframed ones, which our encrypt
+ * cannot write, by test/message/make_fuzz_seeds.c (to reach the non-framed
+ * body and the v1 paths). */
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdint.h>

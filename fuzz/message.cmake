@@ -12,3 +12,9 @@ if(TARGET dekcache_message)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_message_rsa_private_key.c
     LIBS dekcache_message)
 endif()
+
+if(TARGET dekcache_message)
+  dekcache_add_fuzzer(fuzz_message_raw_rsa_unwrap
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_message_raw_rsa_unwrap.c
+    LIBS dekcache_message)
+endif()
