@@ -103,6 +103,7 @@ static const config_key config_keys[] = {
     CHECKED(discovery_partition, is_partition, "an AWS partition such as aws or aws-cn"),
     UINT(algorithm_suite, 0x0478, 0x0478, 0x0578),
     UINT(frame_length, 4096, 1, 4096),
+    UINT(max_encrypted_data_keys, 0, 0, 65535),
     {"commitment_policy", KEY_CHOICE, offsetof(dekcache_config, commitment_policy), 0, 0, 2,
      commitment_policies, NULL, NULL},
     UINT(cache_capacity, 1000, 1, 10000000),

@@ -36,7 +36,8 @@ typedef struct {
     char *discovery_partition;
     uint64_t algorithm_suite;
     uint64_t frame_length;
-    uint64_t commitment_policy; /* dekcache_commitment_policy */
+    uint64_t max_encrypted_data_keys; /* 0 = no limit, as in the ESDKs */
+    uint64_t commitment_policy;       /* dekcache_commitment_policy */
     uint64_t cache_capacity;
     uint64_t cache_max_age; /* seconds */
     uint64_t cache_max_messages;

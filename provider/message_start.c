@@ -32,6 +32,7 @@ esdk_encryptor *dekcache_start_encryption(dekcache_provctx *prov,
         .plaintext_len = settings->plaintext_length,
         .plaintext_len_known = settings->plaintext_length != ESDK_LENGTH_UNKNOWN,
         .policy = esdk_policy_of(prov->config.commitment_policy),
+        .max_edks = (size_t)prov->config.max_encrypted_data_keys,
         .crypto = prov->crypto,
     };
     char detail[512] = "";
@@ -54,6 +55,7 @@ int dekcache_decrypt_options(dekcache_provctx *prov, const esdk_enc_context *rep
         .policy = esdk_policy_of(prov->config.commitment_policy),
         .reproduced_ec = reproduced != NULL && reproduced->count > 0 ? reproduced : NULL,
         .max_body_len = max_body_len,
+        .header_limits = {.max_edks = (size_t)prov->config.max_encrypted_data_keys},
         .crypto = prov->crypto,
     };
     return 1;

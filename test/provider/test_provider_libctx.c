@@ -179,12 +179,46 @@ static void test_raw_keys_cipher_and_pkey(void)
     provider_fixture_stop(&fx);
 }
 
+static int start_two_raw_keys(provider_fixture *fx, const char *extra)
+{
+    char lines[1024];
+    snprintf(lines, sizeof(lines),
+             "raw_aes_key_file = %s\nraw_aes_key_name = aes\nraw_rsa_key_file = %s\n"
+             "raw_rsa_key_name = rsa\n%s",
+             aes_key_path, rsa_key_path, extra);
+    return start_provider(fx, lines);
+}
+
+/* max_encrypted_data_keys: a message with both raw keys' EDKs (two) is
+ * neither written nor read by an instance limited to one. */
+static void test_max_encrypted_data_keys(void)
+{
+    provider_fixture open_fx, limited;
+    CU_ASSERT_FATAL(start_two_raw_keys(&open_fx, ""));
+    CU_ASSERT_FATAL(start_two_raw_keys(&limited, "max_encrypted_data_keys = 1\n"));
+    static const unsigned char text[] = "two wrapping keys";
+    unsigned char *ct = NULL, *back = NULL;
+    size_t ct_len = 0, back_len = 0;
+    char err[2048];
+    CU_ASSERT_FATAL(fixture_cipher(&open_fx, 1, NULL, text, sizeof(text), NULL, 0, &ct, &ct_len));
+    CU_ASSERT(fixture_decrypts_to(&open_fx, ct, ct_len, text, sizeof(text)));
+    CU_ASSERT_FALSE(fixture_cipher(&limited, 0, NULL, ct, ct_len, NULL, 0, &back, &back_len));
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "exceed the limit of 1"));
+    CU_ASSERT_FALSE(
+        fixture_cipher(&limited, 1, NULL, text, sizeof(text), NULL, 0, &back, &back_len));
+    CU_ASSERT_STRING_NOT_EQUAL(fixture_last_error(err, sizeof(err)), "");
+    OPENSSL_free(ct);
+    provider_fixture_stop(&limited);
+    provider_fixture_stop(&open_fx);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"the default context can fetch nothing", test_default_context_has_no_crypto},
         {"KMS, signed suite, cached both ways", test_kms_signed_suite_through_cache},
         {"raw AES and RSA keys, cipher and pkey", test_raw_keys_cipher_and_pkey},
+        {"max_encrypted_data_keys limits both directions", test_max_encrypted_data_keys},
         {NULL, NULL},
     };
     dekcache_add_suite("provider crypto in the application's library context", suite_init,

@@ -151,6 +151,8 @@ static void test_bad_config_values_refused(void)
     expect_refused("cache_max_messages = 4294967297", "cache_max_messages = \"4294967297\"");
     expect_refused("frame_length = ten", "frame_length = \"ten\"");
     expect_refused("cache_stripes = 3", "cache_stripes = 3");
+    expect_refused("max_encrypted_data_keys = 65536",
+                   "max_encrypted_data_keys = \"65536\": allowed an integer from 0 to 65535");
     /* Beyond what the cache takes: refused here, naming the range, not by the cache. */
     expect_refused("cache_stripes = 2048", "cache_stripes = \"2048\": allowed an integer from 0 "
                                            "to 1024");
