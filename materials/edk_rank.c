@@ -40,7 +40,7 @@ static int compare_edk_pointers(const void *a, const void *b)
 
 /* Sorted by content, the first EDK of each run of equal ones sits at its
  * rank; n log n, since this runs on every decryption cache hit and the
- * header may list up to 256 EDKs. */
+ * header may list up to 65535 EDKs. */
 long edk_index_of_rank(const esdk_edk *edks, size_t count, long wanted)
 {
     if (wanted < 0 || (size_t)wanted >= count)
