@@ -25,6 +25,25 @@ static int list_has(const char *list, const char *name)
     return 0;
 }
 
+/* Every header the server acts on must be signed: the operation comes from
+ * X-Amz-Target, so an unsigned one would let a captured request be replayed
+ * as another operation (GenerateDataKeyWithoutPlaintext as GenerateDataKey,
+ * answered with the plaintext key). */
+static int check_signed_headers(const sigv4_parsed_authorization *a, kms_error *err)
+{
+    static const char *const required[] = {"host", "x-amz-date", "x-amz-target", "content-type"};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        if (!list_has(a->signed_headers, required[i])) {
+            kms_error_set(err, "IncompleteSignatureException",
+                          "SignedHeaders must include host, x-amz-date, x-amz-target and "
+                          "content-type (%s is missing)",
+                          required[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_scope(const keystore *ks, const sigv4_parsed_authorization *a,
                        const char *amz_date, time_t now, long max_skew_s, kms_error *err)
 {
@@ -49,19 +68,19 @@ static int check_scope(const keystore *ks, const sigv4_parsed_authorization *a,
                       max_skew_s);
         return -1;
     }
-    if (!list_has(a->signed_headers, "host") || !list_has(a->signed_headers, "x-amz-date")) {
-        kms_error_set(err, "IncompleteSignatureException",
-                      "SignedHeaders must include host and x-amz-date");
-        return -1;
-    }
-    return 0;
+    return check_signed_headers(a, err);
 }
 
 static int check_session_token(const kms_credential *cred, const http_request_view *r,
-                               kms_error *err)
+                               const sigv4_parsed_authorization *a, kms_error *err)
 {
     const char *token = http_request_header(r, "X-Amz-Security-Token");
     int ok;
+    if (token != NULL && !list_has(a->signed_headers, "x-amz-security-token")) {
+        kms_error_set(err, "IncompleteSignatureException",
+                      "SignedHeaders must include x-amz-security-token when it is sent");
+        return -1;
+    }
     if (cred->session_token == NULL)
         ok = token == NULL;
     else
@@ -118,7 +137,8 @@ int request_auth_verify(const keystore *ks, const http_request_view *r, time_t n
         return -1;
     }
     if (check_scope(ks, &a, amz_date, now, max_skew_s, err) != 0 ||
-        check_session_token(cred, r, err) != 0 || check_signature(cred, r, &a, amz_date, err) != 0)
+        check_session_token(cred, r, &a, err) != 0 ||
+        check_signature(cred, r, &a, amz_date, err) != 0)
         return -1;
     if (cred->expired) {
         kms_error_set(err, "ExpiredTokenException",

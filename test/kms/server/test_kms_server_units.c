@@ -298,9 +298,10 @@ static void test_operations_directly(void)
     CU_ASSERT_EQUAL(kms_operation_from_target(NULL), KMS_SERVER_OP_UNKNOWN);
 }
 
-/* A request signed at signed_at, checked at now. */
-static int auth_at(const sigv4_credentials *creds, time_t signed_at, time_t now,
-                   const char *token_header, kms_error *err)
+/* A request signed at signed_at with its first n_signed headers (all: every
+ * header it sends), checked at now. */
+static int auth_signing(const sigv4_credentials *creds, time_t signed_at, time_t now,
+                        const char *token_header, size_t n_signed, kms_error *err)
 {
     char date[SIGV4_AMZ_DATE_LEN + 1], auth[1024];
     const char *body = "{}";
@@ -311,8 +312,10 @@ static int auth_at(const sigv4_credentials *creds, time_t signed_at, time_t now,
                          {"X-Amz-Target", "TrentService.Decrypt"},
                          {"X-Amz-Security-Token", token_header}};
     size_t n = token_header ? 5 : 4;
-    if (sigv4_authorization(NULL, creds, "POST", "/", "", h, n, (const unsigned char *)body, 2,
-                            date, auth, sizeof(auth)) != SIGV4_OK)
+    if (n_signed > n)
+        n_signed = n;
+    if (sigv4_authorization(NULL, creds, "POST", "/", "", h, n_signed, (const unsigned char *)body,
+                            2, date, auth, sizeof(auth)) != SIGV4_OK)
         return -2;
     sigv4_header all[6];
     memcpy(all, h, sizeof(h));
@@ -320,6 +323,34 @@ static int auth_at(const sigv4_credentials *creds, time_t signed_at, time_t now,
     all[n].value = auth;
     http_request_view r = {"POST", "/", "", all, n + 1, (const unsigned char *)body, 2};
     return request_auth_verify(&ks, &r, now, 900, err);
+}
+
+static int auth_at(const sigv4_credentials *creds, time_t signed_at, time_t now,
+                   const char *token_header, kms_error *err)
+{
+    return auth_signing(creds, signed_at, now, token_header, 5, err);
+}
+
+/* A header the server acts on but the signature leaves out is refused: an
+ * unsigned X-Amz-Target would let a captured request run as another
+ * operation. */
+static void test_request_auth_requires_signed_target(void)
+{
+    sigv4_credentials plain = {"AKIDTESTPLAIN", "plain-secret", NULL, "eu-west-1", "kms"};
+    sigv4_credentials session = {"ASIATESTSESSION", "session-secret",
+                                 "test-session-token/with+chars==", "eu-west-1", "kms"};
+    time_t now = 1700000000;
+    kms_error err;
+    for (size_t n_signed = 2; n_signed < 4; n_signed++) {
+        CU_ASSERT_EQUAL(auth_signing(&plain, now, now, NULL, n_signed, &err), -1);
+        CU_ASSERT_STRING_EQUAL(err.type, "IncompleteSignatureException");
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "x-amz-target"));
+    }
+    CU_ASSERT_EQUAL(auth_signing(&plain, now, now, NULL, 4, &err), 0);
+    CU_ASSERT_EQUAL(auth_signing(&session, now, now, session.session_token, 4, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.type, "IncompleteSignatureException");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "x-amz-security-token"));
+    CU_ASSERT_EQUAL(auth_signing(&session, now, now, session.session_token, 5, &err), 0);
 }
 
 static void test_request_auth_policy(void)
@@ -538,6 +569,7 @@ int main(void)
         {"blob_roundtrip_and_tamper", test_blob_roundtrip_and_tamper},
         {"operations_directly", test_operations_directly},
         {"request_auth_policy", test_request_auth_policy},
+        {"request_auth_requires_signed_target", test_request_auth_requires_signed_target},
         {"fault_rule_parsing", test_fault_rule_parsing},
         {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
         {"request_refuses_nul", test_request_refuses_nul},
