@@ -1,5 +1,7 @@
 #include "kms/json/json_secret.h"
 
+#include "kms/json/json_duplicate_keys.h"
+
 #include <json-c/printbuf.h>
 #include <limits.h>
 #include <openssl/crypto.h>
@@ -80,6 +82,11 @@ json_object *json_secret_parse(const char *text, size_t len, int max_depth,
         return fail(error, JSON_SECRET_MALFORMED, len == 0 ? "empty" : "too large");
     if (has_nul(text, len))
         return fail(error, JSON_SECRET_HAS_NUL, "a NUL character");
+    json_keys_verdict keys = json_duplicate_keys_scan(text, len, max_depth);
+    if (keys == JSON_KEYS_NO_MEMORY)
+        return fail(error, JSON_SECRET_NO_MEMORY, "out of memory");
+    if (keys == JSON_KEYS_REPEATED)
+        return fail(error, JSON_SECRET_MALFORMED, "an object names a member twice");
     json_tokener *tok = tokener_for(len, max_depth);
     if (tok == NULL)
         return fail(error, JSON_SECRET_NO_MEMORY, "out of memory");

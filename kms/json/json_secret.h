@@ -13,7 +13,8 @@
 /* Why json_secret_parse refused a text: callers answer a NUL differently
  * (the server calls it a validation error, not a serialisation one). */
 typedef enum {
-    JSON_SECRET_MALFORMED, /* empty, too large, not strict JSON, too deep, or trailing bytes */
+    JSON_SECRET_MALFORMED, /* empty, too large, not strict JSON, too deep, a member named
+                            * twice in one object, or trailing bytes */
     JSON_SECRET_HAS_NUL,
     JSON_SECRET_NO_MEMORY,
 } json_secret_failure;
@@ -24,8 +25,9 @@ typedef struct {
 } json_secret_error;
 
 /* The one JSON value text[0..len) holds, in json-c's strict mode, at most
- * max_depth deep, with nothing but whitespace after it, and no NUL character
- * (raw or \u0000) anywhere. Otherwise NULL, with *error (if error != NULL)
+ * max_depth deep, with nothing but whitespace after it, no NUL character
+ * (raw or \u0000) anywhere, and no object naming a member twice (json-c would
+ * drop the first value uncleansed). Otherwise NULL, with *error (if error != NULL)
  * saying what was wrong. */
 json_object *json_secret_parse(const char *text, size_t len, int max_depth,
                                json_secret_error *error);

@@ -124,6 +124,28 @@ static void test_encrypt_then_decrypt_leave_no_copy(void)
     OPENSSL_cleanse(b64, sizeof(b64));
 }
 
+/* A request naming "Plaintext" twice is refused before json-c, which would
+ * keep the second value and free the first one's string uncleansed. */
+static void test_repeated_member_leaves_no_copy(void)
+{
+    char b64[(sizeof(secret) + 2) / 3 * 4 + 1];
+    kms_base64_encode(secret, sizeof(secret), b64);
+    char request[1024];
+    snprintf(request, sizeof(request),
+             "{\"KeyId\":\"alias/test-one\",\"Plaintext\":\"%s\",\"Plaintext\":\"eA==\"}", b64);
+    kms_error err = {0};
+    freed_probe_reset();
+    CU_ASSERT_EQUAL(freed_probe_watch(b64, strlen(b64)), 0);
+    char *resp = kms_operation_run(&ks, KMS_SERVER_OP_ENCRYPT, request, strlen(request), &err);
+    CU_ASSERT_PTR_NULL(resp);
+    release(resp);
+    CU_ASSERT_STRING_EQUAL(err.type, "SerializationException");
+    CU_ASSERT_EQUAL(freed_probe_hits(), 0);
+    freed_probe_reset();
+    OPENSSL_cleanse(request, sizeof(request));
+    OPENSSL_cleanse(b64, sizeof(b64));
+}
+
 /* Whether the loaded keystore holds this credential with this secret access
  * key / this key with this material. Compared in place: no copy of a watched
  * secret is made on the heap, where the probe would find it once freed. */
@@ -174,6 +196,7 @@ int main(void)
     static const dekcache_test_case tests[] = {
         {"probe sees a forgotten copy", test_probe_sees_a_forgotten_copy},
         {"encrypt then decrypt leave no copy", test_encrypt_then_decrypt_leave_no_copy},
+        {"a repeated member leaves no copy", test_repeated_member_leaves_no_copy},
         {"config secrets leave no copy", test_config_secrets_leave_no_copy},
         {NULL, NULL}};
     dekcache_add_suite("kms_server_secret_copies", load_config, free_config, tests);

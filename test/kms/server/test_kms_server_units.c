@@ -491,6 +491,40 @@ static void test_json_secret(void)
     CU_ASSERT_EQUAL(error.kind, JSON_SECRET_MALFORMED);
 }
 
+/* A member named twice in one object is refused, however it is spelt (json-c
+ * compares names unescaped); the same name in different objects, in values,
+ * or past the depth json-c reads is not a repetition. */
+static void test_json_repeated_member(void)
+{
+    static const char *repeated[] = {
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":1,\"\\u0061\":2}",
+        "{\"x\":{\"p\":\"s\",\"q\":[1,{}],\"p\":\"t\"}}",
+        "[{\"k\":1},{\"k\":1,\"k\":2}]",
+        "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}",
+        "{\"\\\"\":1,\"\\\"\":2}",
+        "{\"\":1,\"\":2}",
+    };
+    json_secret_error error;
+    for (size_t i = 0; i < sizeof(repeated) / sizeof(repeated[0]); i++) {
+        error.why = NULL;
+        CU_ASSERT_PTR_NULL(json_secret_parse(repeated[i], strlen(repeated[i]), 8, &error));
+        CU_ASSERT_PTR_NOT_NULL(error.why);
+        if (error.why != NULL)
+            CU_ASSERT_STRING_EQUAL(error.why, "an object names a member twice");
+    }
+    static const char *distinct[] = {
+        "{\"a\":{\"a\":1},\"b\":{\"a\":2}}",           "[{\"k\":1},{\"k\":2}]",
+        "{\"a\":\"a\",\"b\":[\"a\",\"a\"]}",           "{\"a\\\"\":1,\"a\":2}",
+        "{\"\\ud83d\\ude00\":1,\"\\ud83d\\ude01\":2}",
+    };
+    for (size_t i = 0; i < sizeof(distinct) / sizeof(distinct[0]); i++) {
+        json_object *o = json_secret_parse(distinct[i], strlen(distinct[i]), 8, NULL);
+        CU_ASSERT_PTR_NOT_NULL(o);
+        json_secret_release(o);
+    }
+}
+
 static void test_json_member(void)
 {
     static const char text[] = "{\"s\":\"text\",\"i\":3,\"d\":0.5,\"b\":true,\"n\":null}";
@@ -570,6 +604,7 @@ int main(void)
         {"operations_directly", test_operations_directly},
         {"request_auth_policy", test_request_auth_policy},
         {"request_auth_requires_signed_target", test_request_auth_requires_signed_target},
+        {"json_repeated_member", test_json_repeated_member},
         {"fault_rule_parsing", test_fault_rule_parsing},
         {"fault_pick_count_and_operation", test_fault_pick_count_and_operation},
         {"request_refuses_nul", test_request_refuses_nul},
