@@ -55,7 +55,18 @@ static kms_client_status take(const char *key_id, const char *secret, const char
     return KMS_CLIENT_OK;
 }
 
-/* A half-given pair is a mistake worth naming rather than skipping silently. */
+/* Control characters (CR and LF above all) would end the header line that
+ * carries the value and start another one of the sender's choosing. */
+static int printable(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; p != NULL && *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* A half-given pair is a mistake worth naming rather than skipping silently;
+ * so is a value that cannot go into an HTTP header (named, never shown). */
 static kms_client_status from_pair(const char *key_id, const char *secret, const char *token,
                                    const char *source, credentials *out, char *detail,
                                    size_t detail_cap, int *found)
@@ -67,6 +78,10 @@ static kms_client_status from_pair(const char *key_id, const char *secret, const
     if (!non_empty(key_id) || !non_empty(secret)) {
         snprintf(detail, detail_cap, "incomplete credentials in %s: %s missing", source,
                  non_empty(key_id) ? "secret access key" : "access key id");
+        return KMS_CLIENT_ERR_NO_CREDENTIALS;
+    }
+    if (!printable(key_id) || !printable(secret) || !printable(token)) {
+        snprintf(detail, detail_cap, "credentials in %s hold a control character", source);
         return KMS_CLIENT_ERR_NO_CREDENTIALS;
     }
     return take(key_id, secret, token, source, out);

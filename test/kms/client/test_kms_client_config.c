@@ -111,6 +111,33 @@ static void test_half_environment_is_an_error(void)
     CU_ASSERT_PTR_NULL(strstr(detail, "ENVKEY"));
 }
 
+/* A CR or LF in a value would inject header lines into every request. */
+static void test_control_characters_refused(void)
+{
+    static const char *const names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                        "AWS_SESSION_TOKEN"};
+    for (size_t i = 0; i < 3; i++) {
+        clear_env();
+        setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+        setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+        setenv(names[i], "tok\r\nX-Injected: 1", 1);
+        kms_client_config config = {0};
+        credentials creds;
+        char detail[256] = "";
+        CU_ASSERT_EQUAL(credentials_resolve(&config, &creds, detail, sizeof(detail)),
+                        KMS_CLIENT_ERR_NO_CREDENTIALS);
+        CU_ASSERT_PTR_NOT_NULL(strstr(detail, "the environment hold a control character"));
+        CU_ASSERT_PTR_NULL(strstr(detail, "Injected"));
+    }
+    clear_env();
+    kms_client_config explicit = {.access_key_id = "K", .secret_access_key = "S\tS"};
+    credentials creds;
+    char detail[256] = "";
+    CU_ASSERT_EQUAL(credentials_resolve(&explicit, &creds, detail, sizeof(detail)),
+                    KMS_CLIENT_ERR_NO_CREDENTIALS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(detail, "explicit configuration"));
+}
+
 static void test_shared_files_and_profiles(void)
 {
     clear_env();
@@ -439,6 +466,7 @@ int main(void)
         {"explicit credentials win", test_explicit_wins},
         {"environment before shared files", test_environment_before_files},
         {"half-set environment is named", test_half_environment_is_an_error},
+        {"control characters in credentials are refused", test_control_characters_refused},
         {"shared files and profiles", test_shared_files_and_profiles},
         {"no credentials: clear message", test_no_credentials_message},
         {"shared profile sections", test_shared_profile_sections},
