@@ -269,6 +269,13 @@ static void test_bad_requests(void)
                  "InvalidCiphertextException");
     assert_error(kms_test_call(&srv, &plain, &st, "CreateKey", "{}"), st, 400,
                  "UnknownOperationException");
+    /* KMS takes no query: one is refused before anything else is looked at
+     * (libmicrohttpd decodes it, so its signature could not be checked). */
+    kms_fixture_response r = {0};
+    CU_ASSERT_EQUAL(kms_fixture_http(&srv, "POST", "/?a=x%26y", "{}", &r), 0);
+    CU_ASSERT_EQUAL(r.status, 400);
+    CU_ASSERT_PTR_NOT_NULL(r.body != NULL ? strstr(r.body, "with no query") : NULL);
+    kms_fixture_response_free(&r);
     assert_error(kms_test_call(&srv, &plain, &st, "Encrypt",
                                "{\"KeyId\":\"" KEY1 "\",\"Plaintext\":\"AA==\","
                                "\"EncryptionContext\":{\"n\":1}}"),
