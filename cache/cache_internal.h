@@ -30,6 +30,7 @@ typedef struct cache_entry {
     entry_kind kind;
     bool in_table;
     bool referenced; /* second-chance bit, set on use */
+    bool purge_seen; /* collected by a forked child's purge */
     unsigned refs;   /* the table's and flights' references */
     uint64_t messages;
     uint64_t bytes;
@@ -39,6 +40,7 @@ typedef struct cache_entry {
     struct cache_entry *lru_prev;
     struct cache_entry *lru_next;
     dek_cache_value value;
+    struct cache_entry *purge_next; /* a forked child's purge list */
 } cache_entry;
 
 typedef enum { FLIGHT_RUNNING, FLIGHT_SUCCEEDED, FLIGHT_FAILED } flight_state;

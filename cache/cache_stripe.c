@@ -106,9 +106,65 @@ static void evict_least_recently_used(cache_stripe *stripe, cache_entry **gravey
 
 void cache_entry_unref(cache_entry *e, cache_entry **graveyard)
 {
+    /* Cleansed before the count drops: no moment where a fork could catch
+     * an entry that nothing reaches with its key still in it. */
+    if (e->refs == 1 && e->value.blob != NULL) {
+        OPENSSL_cleanse(e->value.blob, e->value.blob_len != 0 ? e->value.blob_len : 1);
+    }
     if (--e->refs == 0) {
         e->hash_next = *graveyard;
         *graveyard = e;
+    }
+}
+
+static void purge_collect(cache_entry *e, cache_entry **found)
+{
+    if (!e->purge_seen) {
+        e->purge_seen = true;
+        e->purge_next = *found;
+        *found = e;
+    }
+}
+
+/* A fork in the middle of an insert, a removal or a second-chance move may
+ * leave an entry on a bucket chain but not on the LRU list, or on the list
+ * in one direction only; each of these walks still ends, and together they
+ * reach every entry. */
+static cache_entry *purge_collect_all(cache_stripe *stripe)
+{
+    cache_entry *found = NULL;
+    size_t bound = stripe->capacity + 2; /* at most one entry in flux beyond capacity */
+    for (size_t b = 0; b <= stripe->bucket_mask; b++) {
+        size_t steps = 0;
+        for (cache_entry *e = stripe->buckets[b]; e != NULL && steps++ <= bound; e = e->hash_next)
+            purge_collect(e, &found);
+    }
+    size_t steps = 0;
+    for (cache_entry *e = stripe->lru.lru_next; e != &stripe->lru && steps++ <= bound;
+         e = e->lru_next)
+        purge_collect(e, &found);
+    steps = 0;
+    for (cache_entry *e = stripe->lru.lru_prev; e != &stripe->lru && steps++ <= bound;
+         e = e->lru_prev)
+        purge_collect(e, &found);
+    return found;
+}
+
+void cache_stripe_purge_inherited(cache_stripe *stripe, cache_entry **graveyard)
+{
+    cache_entry *found = purge_collect_all(stripe);
+    memset(stripe->buckets, 0, (stripe->bucket_mask + 1) * sizeof(*stripe->buckets));
+    stripe->lru.lru_next = &stripe->lru;
+    stripe->lru.lru_prev = &stripe->lru;
+    stripe->count = 0;
+    atomic_store_explicit(&stripe->stats[STAT_ENTRIES], 0, memory_order_relaxed);
+    while (found != NULL) {
+        cache_entry *e = found;
+        found = e->purge_next;
+        e->in_table = false;
+        e->refs = 1; /* references of the flights dropped before are gone */
+        stat_bump_locked(stripe, STAT_EVICTED_FORK, 1);
+        cache_entry_unref(e, graveyard);
     }
 }
 

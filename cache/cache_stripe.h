@@ -31,6 +31,12 @@ static inline void cache_stripe_touch(cache_entry *e)
     }
 }
 
+/* In a forked child: moves every entry the stripe holds to the graveyard
+ * (counted as fork evictions) without trusting the table to be consistent,
+ * since the parent may have forked while a thread was half-way through
+ * changing it; the stripe must have no flights left. */
+void cache_stripe_purge_inherited(cache_stripe *stripe, cache_entry **graveyard);
+
 /* Unlinks e from the table (counted under cause) and drops the table's reference. */
 void cache_stripe_remove(cache_stripe *stripe, cache_entry *e, stat_index cause,
                          cache_entry **graveyard);
@@ -46,7 +52,9 @@ size_t cache_stripe_remove_matching(cache_stripe *stripe,
                                     int (*match)(const cache_entry *e, const void *arg),
                                     const void *arg, stat_index cause, cache_entry **graveyard);
 
-/* Drops one reference; an unreferenced entry goes to the graveyard. */
+/* Drops one reference; an unreferenced entry goes to the graveyard, its key
+ * already cleansed (under the stripe lock, so a fork before the graveyard is
+ * freed hands the child no key it cannot reach). */
 void cache_entry_unref(cache_entry *e, cache_entry **graveyard);
 
 /* A new entry owning *value (left empty), holding one reference; its expiry

@@ -330,11 +330,7 @@ static void purge_inherited(dek_cache *cache)
         cache_entry *graveyard = NULL;
         cache_stripe_lock_init(stripe);
         cache_flight_drop_inherited(stripe, &graveyard);
-        while (stripe->lru.lru_prev != &stripe->lru) {
-            cache_entry *e = stripe->lru.lru_prev;
-            e->refs = 1; /* references of flights dropped above are gone */
-            cache_stripe_remove(stripe, e, STAT_EVICTED_FORK, &graveyard);
-        }
+        cache_stripe_purge_inherited(stripe, &graveyard);
         cache_graveyard_free(graveyard);
     }
 }
