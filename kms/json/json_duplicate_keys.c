@@ -17,6 +17,10 @@ typedef struct {
     int expect_name; /* in an object, the next string is a member name */
     member_name *names;
     size_t n, cap;
+    /* Open addressing over names (index + 1; 0 = empty), so an object with
+     * many members costs linear time, not quadratic. */
+    size_t *slots;
+    size_t slot_mask;
 } level;
 
 typedef struct {
@@ -179,12 +183,44 @@ static scan_step string(scanner *s, int keep)
     return SCAN_GO_ON;
 }
 
+static int same_name(const member_name *m, uint64_t hash, const char *bytes, size_t len)
+{
+    return m->hash == hash && m->len == len && (len == 0 || memcmp(m->bytes, bytes, len) == 0);
+}
+
+static void slot_put(level *l, size_t index)
+{
+    size_t i = (size_t)l->names[index].hash & l->slot_mask;
+    while (l->slots[i] != 0)
+        i = (i + 1) & l->slot_mask;
+    l->slots[i] = index + 1;
+}
+
+/* Keeps the table at most half full. */
+static int slots_make_room(level *l)
+{
+    size_t size = l->slots != NULL ? l->slot_mask + 1 : 0;
+    if ((l->n + 1) * 2 <= size)
+        return 1;
+    size_t grown = size != 0 ? size * 2 : 16;
+    size_t *slots = OPENSSL_zalloc(grown * sizeof(*slots));
+    if (slots == NULL)
+        return 0;
+    OPENSSL_free(l->slots);
+    l->slots = slots;
+    l->slot_mask = grown - 1;
+    for (size_t k = 0; k < l->n; k++)
+        slot_put(l, k);
+    return 1;
+}
+
 static scan_step add_name(scanner *s, level *l)
 {
     uint64_t hash = fnv1a(s->buf, s->buf_len);
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->names[i].hash == hash && l->names[i].len == s->buf_len &&
-            memcmp(l->names[i].bytes, s->buf, s->buf_len) == 0)
+    if (!slots_make_room(l))
+        return SCAN_NO_MEMORY;
+    for (size_t i = (size_t)hash & l->slot_mask; l->slots[i] != 0; i = (i + 1) & l->slot_mask) {
+        if (same_name(&l->names[l->slots[i] - 1], hash, s->buf, s->buf_len))
             return SCAN_REPEATED;
     }
     if (l->n == l->cap) {
@@ -198,7 +234,8 @@ static scan_step add_name(scanner *s, level *l)
     char *copy = OPENSSL_memdup(s->buf_len > 0 ? s->buf : "", s->buf_len > 0 ? s->buf_len : 1);
     if (copy == NULL)
         return SCAN_NO_MEMORY;
-    l->names[l->n++] = (member_name){hash, copy, s->buf_len};
+    l->names[l->n] = (member_name){hash, copy, s->buf_len};
+    slot_put(l, l->n++);
     return SCAN_GO_ON;
 }
 
@@ -207,6 +244,10 @@ static void clear_level(level *l)
     for (size_t i = 0; i < l->n; i++)
         OPENSSL_free(l->names[i].bytes);
     l->n = 0;
+    /* Freed, not zeroed: a sibling object must not pay for a large one. */
+    OPENSSL_free(l->slots);
+    l->slots = NULL;
+    l->slot_mask = 0;
 }
 
 /* Beyond max_depth json-c stops with an error before building anything
