@@ -110,9 +110,15 @@ static int install_from_source(credentials_holder *h, const credentials_snapshot
 int credentials_holder_renew(credentials_holder *h, const credentials_snapshot *used,
                              credentials_reader read, void *arg)
 {
+    /* Reading the source (fopen, read) holds renew_lock across cancellation
+     * points: a thread cancelled there would exit with it held and block
+     * every later renewal. Cancellation waits until the read is over. */
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     pthread_mutex_lock(&h->renew_lock);
     /* Another thread renewed them first: retry with its, without reading. */
     int renewed = !still_current(h, used) || install_from_source(h, used, read, arg);
     pthread_mutex_unlock(&h->renew_lock);
+    pthread_setcancelstate(cancel_state, NULL);
     return renewed;
 }
