@@ -12,6 +12,7 @@
 #include "provider/keyref.h"
 #include "provider/kms_setup.h"
 #include "provider/materials_setup.h"
+#include "provider/message_params.h"
 
 /* What EVP_PKEY_get_size reports. `openssl pkeyutl` reads at most ten times
  * this much input, so this bounds one pkeyutl message to 1 GiB. */
@@ -113,8 +114,7 @@ static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
     int invalidate = 0;
     if (p == NULL)
         return 1;
-    /* OpenSSL 3.0's OSSL_PARAM_get_int reads through a NULL data pointer. */
-    if (p->data == NULL || !OSSL_PARAM_get_int(p, &invalidate) ||
+    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_int(p, &invalidate) ||
         (invalidate != 0 && invalidate != 1)) {
         DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s must be 0 or 1",
                        DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);

@@ -42,7 +42,8 @@ int dekcache_param_context(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
 int dekcache_param_suite(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, uint16_t *suite_id)
 {
     unsigned int suite = 0;
-    if (!OSSL_PARAM_get_uint(p, &suite) || (suite != 0x0478 && suite != 0x0578))
+    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint(p, &suite) ||
+        (suite != 0x0478 && suite != 0x0578))
         return dekcache_param_refuse(handle, p, "allowed 0x0478 or 0x0578");
     *suite_id = (uint16_t)suite;
     return 1;
@@ -54,7 +55,8 @@ int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM
     unsigned int frame = 0;
     /* Not the format's limit: the largest frame our own decryption accepts, so
      * that we never write a message we would refuse to read. */
-    if (!OSSL_PARAM_get_uint(p, &frame) || frame == 0 || frame > ESDK_DEFAULT_MAX_FRAME_LEN) {
+    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint(p, &frame) || frame == 0 ||
+        frame > ESDK_DEFAULT_MAX_FRAME_LEN) {
         char allowed[64];
         snprintf(allowed, sizeof(allowed), "allowed 1 to %u (4096 or less for openssl enc)",
                  (unsigned)ESDK_DEFAULT_MAX_FRAME_LEN);

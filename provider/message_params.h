@@ -15,6 +15,13 @@
 /* Raises DEKCACHE_R_INVALID_PARAMETER as "<p->key>: <why>"; returns 0. */
 int dekcache_param_refuse(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char *why);
 
+/* Whether a number parameter can be read: OpenSSL 3.0's OSSL_PARAM_get_int,
+ * _uint, _uint64 and _size_t read through p->data without checking it. */
+static inline int dekcache_param_has_data(const OSSL_PARAM *p)
+{
+    return p->data != NULL;
+}
+
 /* A UTF-8 string parameter's text, never NULL: OSSL_PARAM_get_utf8_string_ptr
  * accepts a string parameter without data (or a pointer parameter holding
  * NULL) and hands back NULL. */

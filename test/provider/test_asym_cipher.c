@@ -159,6 +159,9 @@ static void test_params_without_data_refused(void)
         OSSL_PARAM_utf8_ptr(DEKCACHE_PARAM_ENCRYPTION_CONTEXT, &null_ptr, 0), OSSL_PARAM_END};
     CU_ASSERT_EQUAL(EVP_PKEY_CTX_set_params(ctx, null_pointer), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+    OSSL_PARAM no_number[] = {OSSL_PARAM_uint(DEKCACHE_PARAM_FRAME_LENGTH, NULL), OSSL_PARAM_END};
+    CU_ASSERT_EQUAL(EVP_PKEY_CTX_set_params(ctx, no_number), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "allowed 1 to"));
     EVP_PKEY_CTX_free(ctx);
 
     OSSL_PARAM no_int[] = {OSSL_PARAM_int(DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE, NULL),

@@ -2,6 +2,7 @@
  * key from the configuration: round trips, parameters, enforced plaintext
  * length, tampering, and the data key cache under 16 threads. */
 #include <CUnit/CUnit.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -237,7 +238,7 @@ static void test_context_rules(void)
 
 /* A string parameter without data, or a pointer parameter holding NULL, is
  * refused with an error: the context parser crashed on one, and key-id
- * failed with nothing on the error queue. */
+ * failed with nothing on the error queue. So is a number without data. */
 static void test_string_params_without_data_refused(void)
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -253,6 +254,17 @@ static void test_string_params_without_data_refused(void)
         CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, null_pointer));
         CU_ASSERT_PTR_NOT_NULL(
             strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+    }
+    /* Number parameters without data: OpenSSL 3.0 would read through NULL. */
+    OSSL_PARAM numbers[][2] = {
+        {OSSL_PARAM_uint(DEKCACHE_PARAM_FRAME_LENGTH, NULL), OSSL_PARAM_END},
+        {OSSL_PARAM_uint(DEKCACHE_PARAM_ALGORITHM_SUITE, NULL), OSSL_PARAM_END},
+        {OSSL_PARAM_uint64(DEKCACHE_PARAM_PLAINTEXT_LENGTH, NULL), OSSL_PARAM_END},
+        {OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL), OSSL_PARAM_END},
+    };
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, numbers[i]));
+        CU_ASSERT_STRING_NOT_EQUAL(fixture_last_error(err, sizeof(err)), "");
     }
     EVP_CIPHER_CTX_free(ctx);
 }
@@ -339,7 +351,7 @@ int main(void)
         {"declared plaintext length is enforced", test_plaintext_length_enforced},
         {"tampered and truncated messages fail", test_tampered_and_truncated_fail},
         {"context parameters, copying and length checks", test_context_rules},
-        {"string parameters without data are refused", test_string_params_without_data_refused},
+        {"parameters without data are refused", test_string_params_without_data_refused},
         {"16 threads x 50 messages use exactly 80 data keys", test_cache_limits_under_threads},
         {"cached data keys live in the secure heap when enabled", test_cache_uses_secure_heap},
         {NULL, NULL},
