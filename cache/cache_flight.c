@@ -179,8 +179,13 @@ static void drop_list(cache_flight **list, cache_entry **graveyard)
     while (*list != NULL) {
         cache_flight *f = *list;
         *list = f->next;
-        if (f->entry != NULL && !f->entry->in_table) {
-            f->entry->refs = 1; /* the references of threads that are not here are gone */
+        if (f->entry != NULL && f->entry->purge_seen) {
+            f->entry = NULL; /* the table's purge took it, and its key */
+        } else if (f->entry != NULL) {
+            /* Held by this flight alone now, even one whose removal from the
+             * table was cut short by the fork: the references of threads
+             * that are not here are gone. */
+            f->entry->refs = 1;
         }
         flight_free(f, graveyard);
     }

@@ -42,7 +42,8 @@ void cache_flight_release(cache_stripe *stripe, cache_flight *f, cache_entry **g
 
 /* Frees every flight of the stripe, running or finished, without waking or
  * destroying anything: used only in a forked child, where no thread waits on
- * them. An entry only they held goes to the graveyard, to be cleansed. */
+ * them, after cache_stripe_purge_inherited. An entry the purge did not take
+ * goes to the graveyard, cleansed, whatever its count said. */
 void cache_flight_drop_inherited(cache_stripe *stripe, cache_entry **graveyard);
 
 #endif

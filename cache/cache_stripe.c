@@ -162,7 +162,7 @@ void cache_stripe_purge_inherited(cache_stripe *stripe, cache_entry **graveyard)
         cache_entry *e = found;
         found = e->purge_next;
         e->in_table = false;
-        e->refs = 1; /* references of the flights dropped before are gone */
+        e->refs = 1; /* flights' references are dropped next, without counting */
         stat_bump_locked(stripe, STAT_EVICTED_FORK, 1);
         cache_entry_unref(e, graveyard);
     }

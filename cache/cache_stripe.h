@@ -34,7 +34,8 @@ static inline void cache_stripe_touch(cache_entry *e)
 /* In a forked child: moves every entry the stripe holds to the graveyard
  * (counted as fork evictions) without trusting the table to be consistent,
  * since the parent may have forked while a thread was half-way through
- * changing it; the stripe must have no flights left. */
+ * changing it. Run before cache_flight_drop_inherited, which leaves the
+ * entries taken here (marked purge_seen) alone. */
 void cache_stripe_purge_inherited(cache_stripe *stripe, cache_entry **graveyard);
 
 /* Unlinks e from the table (counted under cause) and drops the table's reference. */

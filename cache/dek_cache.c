@@ -329,8 +329,8 @@ static void purge_inherited(dek_cache *cache)
         cache_stripe *stripe = &cache->stripes[i];
         cache_entry *graveyard = NULL;
         cache_stripe_lock_init(stripe);
-        cache_flight_drop_inherited(stripe, &graveyard);
         cache_stripe_purge_inherited(stripe, &graveyard);
+        cache_flight_drop_inherited(stripe, &graveyard);
         cache_graveyard_free(graveyard);
     }
 }

@@ -85,8 +85,8 @@
  * lacks it). The first call in the child re-creates the stripe locks, cleanses
  * and frees every inherited entry and drops inherited flights, then proceeds as
  * on a cold cache. A fork while another thread was changing a stripe leaves
- * it torn in the child; the purge finds every entry through the bucket chains
- * and both directions of the LRU list, and a removed entry's key is cleansed
+ * it torn in the child; the purge finds every entry through the bucket chains,
+ * both directions of the LRU list and the flights, and a removed entry's key is cleansed
  * under the stripe lock, before its memory is freed outside it, so no key
  * escapes the purge either way. As with any fork of a threaded process, fork while another
  * thread is inside the secure heap leaves that heap's lock held in the child.

@@ -4,6 +4,7 @@
  * reach every entry however the table was torn, and no removed entry may
  * wait for its cleanse outside the lock. Torn states are built by hand: the
  * few instructions of each window cannot be held open through the API. */
+#include "cache/cache_flight.h"
 #include "cache/cache_stripe.h"
 #include "cache/cache_value.h"
 #include "cache_test_support.h"
@@ -102,6 +103,64 @@ static void test_entry_half_removed(void)
     expect_purged(&stripe);
 }
 
+/* A finished flight whose waiter (a thread the child lacks) has not copied
+ * its entry yet: the entry holds the flight's reference too. */
+static void hold_by_finished_flight(cache_stripe *stripe, cache_entry *e)
+{
+    dek_cache_limits limits = {1000000000ull, 10, 1000};
+    cache_flight *f = cache_flight_start(stripe, ENTRY_DECRYPT, &e->id, 0, &limits);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    f->refs++; /* the waiter's */
+    e->refs++; /* the flight's */
+    f->entry = e;
+    cache_flight_finish(stripe, f, FLIGHT_SUCCEEDED);
+    cache_entry *graveyard = NULL;
+    cache_flight_release(stripe, f, &graveyard); /* the leader's */
+    CU_ASSERT_PTR_NULL(graveyard);
+}
+
+/* What the child does: the table, then the flights. */
+static void child_purge(cache_stripe *stripe)
+{
+    cache_entry *graveyard = NULL;
+    cache_stripe_purge_inherited(stripe, &graveyard);
+    cache_flight_drop_inherited(stripe, &graveyard);
+    cache_graveyard_free(graveyard);
+    CU_ASSERT_PTR_NULL(stripe->finished);
+    CU_ASSERT_EQUAL(atomic_load(&alloc_state.live), 0);
+    CU_ASSERT_EQUAL(atomic_load(&alloc_state.dirty_frees), 0);
+    cache_stripe_destroy(stripe, STAT_EVICTED_INVALIDATED, &graveyard);
+    pthread_mutex_destroy(&stripe->lock);
+}
+
+/* An entry both in the table and held by a flight is freed once. */
+static void test_entry_in_table_and_flight_freed_once(void)
+{
+    cache_stripe stripe;
+    cache_entry *entries[N_ENTRIES];
+    fill_stripe(&stripe, entries);
+    hold_by_finished_flight(&stripe, entries[3]);
+    child_purge(&stripe);
+    CU_ASSERT_EQUAL(atomic_load(&alloc_state.frees), N_ENTRIES);
+}
+
+/* Forked inside cache_stripe_remove after both unlinks, before the table's
+ * reference was dropped, while a flight also held the entry: only the
+ * flight reaches it, and its count still names the table. Dropping the
+ * flight's reference alone left the key in memory, uncleansed. */
+static void test_entry_cut_from_table_held_by_flight(void)
+{
+    cache_stripe stripe;
+    cache_entry *entries[N_ENTRIES];
+    fill_stripe(&stripe, entries);
+    cache_entry *torn = entries[0];
+    hold_by_finished_flight(&stripe, torn);
+    unlink_from_chain(&stripe, torn);
+    torn->lru_prev->lru_next = torn->lru_next;
+    torn->lru_next->lru_prev = torn->lru_prev;
+    child_purge(&stripe);
+}
+
 /* The last reference dropped under the lock cleanses the key at once: the
  * graveyard is freed after the lock is let go, and a fork in between would
  * hand the child a key that nothing it can see points to. */
@@ -128,6 +187,10 @@ int main(void)
     static const dekcache_test_case tests[] = {
         {"a child purges an entry on a bucket chain only", test_entry_on_chain_only},
         {"a child purges a half-removed entry", test_entry_half_removed},
+        {"an entry in the table and a flight is freed once",
+         test_entry_in_table_and_flight_freed_once},
+        {"an entry cut from the table but held by a flight is purged",
+         test_entry_cut_from_table_held_by_flight},
         {"a removed entry's key is cleansed before its graveyard is freed",
          test_key_cleansed_before_graveyard_is_freed},
         {NULL, NULL}};
