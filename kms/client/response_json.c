@@ -209,8 +209,10 @@ int response_json_parse_error(const char *body, size_t len, char *type, size_t t
     }
     const char *text = member_string(root, "__type", &text_len, reason, sizeof(reason));
     if (text != NULL) {
-        const char *hash = memchr(text, '#', text_len);
-        size_t skip = hash != NULL ? (size_t)(hash - text) + 1 : 0;
+        size_t skip = 0; /* past "namespace#", when there is one */
+        while (skip < text_len && text[skip] != '#')
+            skip++;
+        skip = skip < text_len ? skip + 1 : 0;
         copy_printable(text + skip, text_len - skip, type, type_cap);
     }
     const char *msg = member_string(root, "message", &text_len, reason, sizeof(reason));
