@@ -63,7 +63,7 @@ static const OSSL_PARAM *keymgmt_gettable_params(void *provctx)
 static int get_key_arn(dekcache_keyref *key, const char *id, OSSL_PARAM *p)
 {
     char arn[2048];
-    if (id[0] == '\0' || !dekcache_kms_configured(key->prov)) {
+    if (dekcache_names_raw_key(key->prov, id) || !dekcache_kms_configured(key->prov)) {
         DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_NO_KEY_CONFIGURED,
                        "%s: this key reference names no KMS key", DEKCACHE_PARAM_KEY_ARN);
         return 0;

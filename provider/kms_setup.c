@@ -9,11 +9,20 @@
 #include "provider/config.h"
 #include "provider/errors.h"
 #include "provider/invalidate.h"
+#include "provider/materials_setup.h"
+
+/* key_id may name one of the raw keys instead: then it is no KMS key, and
+ * neither decryption nor the key's ARN may ask KMS about it. */
+static int key_id_is_kms(const dekcache_provctx *ctx)
+{
+    const char *key_id = ctx->config.key_id;
+    return key_id != NULL && !dekcache_names_raw_key(ctx, key_id);
+}
 
 int dekcache_kms_configured(const dekcache_provctx *ctx)
 {
     const dekcache_config *cfg = &ctx->config;
-    return cfg->key_id != NULL || cfg->decrypt_keys.n > 0 || cfg->discovery;
+    return key_id_is_kms(ctx) || cfg->decrypt_keys.n > 0 || cfg->discovery;
 }
 
 /* The instance's one KMS client: credentials and region resolve here, on
@@ -109,7 +118,7 @@ static esdk_keyring *allow_list_keyring(dekcache_provctx *ctx, kms_client *clien
     const char *keys[DEKCACHE_MAX_LIST_ITEMS + 1];
     size_t n = cfg->decrypt_keys.n;
     memcpy(keys, cfg->decrypt_keys.items, n * sizeof(keys[0]));
-    if (cfg->key_id != NULL)
+    if (key_id_is_kms(ctx))
         keys[n++] = cfg->key_id;
     esdk_keyring *keyring = NULL;
     char detail[512] = "";

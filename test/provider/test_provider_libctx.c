@@ -189,6 +189,30 @@ static int start_two_raw_keys(provider_fixture *fx, const char *extra)
     return start_provider(fx, lines);
 }
 
+/* key_id naming the raw AES key: messages are written under it and read
+ * back without asking KMS (decryption took key_id for a KMS key). */
+static void test_key_id_naming_raw_key(void)
+{
+    provider_fixture fx;
+    char lines[1024];
+    snprintf(lines, sizeof(lines), "raw_aes_key_file = %s\nraw_aes_key_name = aes\nkey_id = aes\n",
+             aes_key_path);
+    CU_ASSERT_FATAL(start_provider(&fx, lines));
+    CU_ASSERT_FATAL(kms_fixture_reset(&server) == 0);
+    CU_ASSERT(round_trip(&fx, NULL, 5000));
+    EVP_PKEY *key = fixture_load_key(&fx, "dekcache:aes");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(key);
+    char arn[256], err[2048];
+    OSSL_PARAM get_arn[] = {OSSL_PARAM_utf8_string(DEKCACHE_PARAM_KEY_ARN, arn, sizeof(arn)),
+                            OSSL_PARAM_END};
+    CU_ASSERT_EQUAL(EVP_PKEY_get_params(key, get_arn), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "names no KMS key"));
+    EVP_PKEY_free(key);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "DescribeKey"), 0);
+    CU_ASSERT_EQUAL(kms_fixture_op_calls(&server, "Decrypt"), 0);
+    provider_fixture_stop(&fx);
+}
+
 /* max_encrypted_data_keys: a message with both raw keys' EDKs (two) is
  * neither written nor read by an instance limited to one. */
 static void test_max_encrypted_data_keys(void)
@@ -219,6 +243,7 @@ int main(void)
         {"KMS, signed suite, cached both ways", test_kms_signed_suite_through_cache},
         {"raw AES and RSA keys, cipher and pkey", test_raw_keys_cipher_and_pkey},
         {"max_encrypted_data_keys limits both directions", test_max_encrypted_data_keys},
+        {"key_id naming a raw key reads back without KMS", test_key_id_naming_raw_key},
         {NULL, NULL},
     };
     dekcache_add_suite("provider crypto in the application's library context", suite_init,
