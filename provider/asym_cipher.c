@@ -232,7 +232,7 @@ static int set_ctx_params(void *vctx, const OSSL_PARAM params[])
         !dekcache_param_suite(handle, p, &ctx->suite_id))
         return 0;
     if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_FRAME_LENGTH)) != NULL &&
-        !dekcache_param_frame_length(handle, p, &ctx->frame_len))
+        !dekcache_param_frame_length(handle, p, 1, ESDK_DEFAULT_MAX_FRAME_LEN, &ctx->frame_len))
         return 0;
     drop_results(ctx);
     return 1;

@@ -102,7 +102,8 @@ static int set_suite(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 
 static int set_frame_length(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
-    return dekcache_param_frame_length(ctx->prov->handle, p, &ctx->frame_len);
+    return dekcache_param_frame_length(ctx->prov->handle, p, DEKCACHE_CIPHER_FRAME_MIN,
+                                       DEKCACHE_CIPHER_FRAME_MAX, &ctx->frame_len);
 }
 
 static int set_plaintext_length(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)

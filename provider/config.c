@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "provider/errors.h"
+#include "provider/message_params.h"
 
 typedef enum { KEY_STRING, KEY_LIST, KEY_UINT, KEY_BOOL, KEY_CHOICE } key_kind;
 
@@ -102,7 +103,8 @@ static const config_key config_keys[] = {
     LIST(discovery_accounts, is_account_id, "1 to 64 comma-separated 12-digit AWS account IDs"),
     CHECKED(discovery_partition, is_partition, "an AWS partition such as aws or aws-cn"),
     UINT(algorithm_suite, 0x0478, 0x0478, 0x0578),
-    UINT(frame_length, 4096, 1, 4096),
+    UINT(frame_length, DEKCACHE_CIPHER_FRAME_MAX, DEKCACHE_CIPHER_FRAME_MIN,
+         DEKCACHE_CIPHER_FRAME_MAX),
     UINT(max_encrypted_data_keys, 0, 0, 65535),
     {"commitment_policy", KEY_CHOICE, offsetof(dekcache_config, commitment_policy), 0, 0, 2,
      commitment_policies, NULL, NULL},

@@ -49,17 +49,14 @@ int dekcache_param_suite(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, ui
     return 1;
 }
 
-int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
-                                uint32_t *frame_len)
+int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, uint32_t min,
+                                uint32_t max, uint32_t *frame_len)
 {
     unsigned int frame = 0;
-    /* Not the format's limit: the largest frame our own decryption accepts, so
-     * that we never write a message we would refuse to read. */
-    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint(p, &frame) || frame == 0 ||
-        frame > ESDK_DEFAULT_MAX_FRAME_LEN) {
+    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint(p, &frame) || frame < min ||
+        frame > max) {
         char allowed[64];
-        snprintf(allowed, sizeof(allowed), "allowed 1 to %u (4096 or less for openssl enc)",
-                 (unsigned)ESDK_DEFAULT_MAX_FRAME_LEN);
+        snprintf(allowed, sizeof(allowed), "allowed %u to %u", (unsigned)min, (unsigned)max);
         return dekcache_param_refuse(handle, p, allowed);
     }
     *frame_len = frame;

@@ -34,8 +34,13 @@ int dekcache_param_context(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
 /* "algorithm-suite": 0x0478 or 0x0578. */
 int dekcache_param_suite(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, uint16_t *suite_id);
 
-/* "frame-length": 1 to ESDK_MAX_FRAME_LEN. */
-int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
-                                uint32_t *frame_len);
+/* "frame-length", min to max: the cipher can carry 512 to 4096 within the
+ * output each EVP call allows (DEKCACHE_CIPHER_FRAME_*); pkeyutl takes up to
+ * the largest frame our own decryption accepts (ESDK_DEFAULT_MAX_FRAME_LEN),
+ * so that we never write a message we would refuse to read. */
+#define DEKCACHE_CIPHER_FRAME_MIN 512
+#define DEKCACHE_CIPHER_FRAME_MAX 4096
+int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, uint32_t min,
+                                uint32_t max, uint32_t *frame_len);
 
 #endif

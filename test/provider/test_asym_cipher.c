@@ -175,6 +175,35 @@ static void test_params_without_data_refused(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "names no KMS key"));
 }
 
+/* pkeyutl carries any frame our decryption reads, up to 16 MiB. */
+static void test_frame_length_range(void)
+{
+    static unsigned char plain[5000];
+    unsigned char *ct = NULL, *back = NULL;
+    size_t ct_len = 0, back_len = 0;
+    char err[2048];
+    memset(plain, 'f', sizeof(plain));
+    static const unsigned int good[] = {1, 100, 16u * 1024 * 1024};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        unsigned int frame = good[i];
+        OSSL_PARAM params[] = {OSSL_PARAM_uint(DEKCACHE_PARAM_FRAME_LENGTH, &frame),
+                               OSSL_PARAM_END};
+        CU_ASSERT(fixture_pkey_cipher(&fx, key, 1, params, plain, sizeof(plain), &ct, &ct_len));
+        CU_ASSERT(fixture_pkey_cipher(&fx, key, 0, NULL, ct, ct_len, &back, &back_len));
+        CU_ASSERT(back_len == sizeof(plain) && back != NULL &&
+                  memcmp(back, plain, sizeof(plain)) == 0);
+        OPENSSL_free(ct);
+        OPENSSL_free(back);
+        ct = back = NULL;
+    }
+    unsigned int too_large = 16u * 1024 * 1024 + 1;
+    OSSL_PARAM params[] = {OSSL_PARAM_uint(DEKCACHE_PARAM_FRAME_LENGTH, &too_large),
+                           OSSL_PARAM_END};
+    CU_ASSERT_FALSE(fixture_pkey_cipher(&fx, key, 1, params, plain, sizeof(plain), &ct, &ct_len));
+    CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "allowed 1 to 16777216"));
+    OPENSSL_free(ct);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
@@ -184,6 +213,7 @@ int main(void)
         {"a size query's plaintext serves only its own message",
          test_size_query_result_only_for_its_message},
         {"parameters without data are refused", test_params_without_data_refused},
+        {"frame lengths pkeyutl carries", test_frame_length_range},
         {NULL, NULL},
     };
     dekcache_add_suite("DEKCACHE asymmetric cipher", suite_init, suite_cleanup, tests);

@@ -131,7 +131,7 @@ static void test_good_config_loads(void)
     /* The largest stripe count the cache takes is accepted at load. */
     CU_ASSERT(load_config_with("cache_stripes = 1024", error, sizeof(error)));
     /* Numbers are decimal (a leading zero is not octal), or hex after 0x. */
-    CU_ASSERT(load_config_with("frame_length = 08\ncache_max_age = 0x12c", error, sizeof(error)));
+    CU_ASSERT(load_config_with("frame_length = 0999\ncache_max_age = 0x12c", error, sizeof(error)));
 }
 
 static void expect_refused(const char *line, const char *expected_detail)
@@ -150,6 +150,9 @@ static void test_bad_config_values_refused(void)
                    "cache_max_messages = \"0\": allowed an integer from 1 to 4294967296");
     expect_refused("cache_max_messages = 4294967297", "cache_max_messages = \"4294967297\"");
     expect_refused("frame_length = ten", "frame_length = \"ten\"");
+    /* Frames the cipher cannot carry within each call's output. */
+    expect_refused("frame_length = 511",
+                   "frame_length = \"511\": allowed an integer from 512 to 4096");
     expect_refused("cache_stripes = 3", "cache_stripes = 3");
     expect_refused("max_encrypted_data_keys = 65536",
                    "max_encrypted_data_keys = \"65536\": allowed an integer from 0 to 65535");
