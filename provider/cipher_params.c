@@ -190,7 +190,11 @@ static int get_message_id(const dekcache_cipher_ctx *ctx, OSSL_PARAM *p)
         id = esdk_decrypt_header(ctx->dec)->message_id;
         len = esdk_decrypt_header(ctx->dec)->message_id_len;
     }
-    return OSSL_PARAM_set_octet_string(p, id, id == NULL ? 0 : len);
+    if (id == NULL) { /* no header yet: empty, as key-arn is then */
+        p->return_size = 0;
+        return 1;
+    }
+    return OSSL_PARAM_set_octet_string(p, id, len);
 }
 
 int dekcache_cipher_get_ctx_params(void *vctx, OSSL_PARAM params[])

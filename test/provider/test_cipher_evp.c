@@ -233,6 +233,14 @@ static void test_context_rules(void)
     CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_key_length(ctx, 32));
     fixture_last_error(err, sizeof(err));
     EVP_CIPHER_CTX_free(copy);
+    /* Before a decryption has read its header, both read empty (this failed
+     * with nothing on the error queue). */
+    CU_ASSERT_FATAL(EVP_DecryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
+    arn[0] = 'x';
+    get[0].return_size = get[1].return_size = 99;
+    CU_ASSERT(EVP_CIPHER_CTX_get_params(ctx, get));
+    CU_ASSERT_EQUAL(get[0].return_size, 0);
+    CU_ASSERT_STRING_EQUAL(arn, "");
     EVP_CIPHER_CTX_free(ctx);
 }
 
