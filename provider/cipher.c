@@ -145,7 +145,9 @@ static size_t update_budget(size_t inl, size_t outsize)
     size_t claimed = outsize > 0 ? outsize - 1 : 0;
     if (inl <= DEKCACHE_BIO_CHUNK && claimed > DEKCACHE_BLOCK_SIZE)
         return DEKCACHE_BLOCK_SIZE;
-    return claimed;
+    /* EVP refuses a call that reports more than INT_MAX bytes written, after
+     * the input is consumed: the excess waits in the queue instead. */
+    return claimed < INT_MAX ? claimed : INT_MAX;
 }
 
 static int cipher_update(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
