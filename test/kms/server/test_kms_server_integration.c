@@ -5,12 +5,16 @@
 #include "cunit_run.h"
 #include "kms_fixture.h"
 #include "kms_test_calls.h"
+#include "test/support/sleep_ms.h"
 
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define KEY1      "11111111-1111-4111-8111-111111111111"
 #define KEY2      "22222222-2222-4222-8222-222222222222"
@@ -519,6 +523,54 @@ static void test_no_signature_mode(void)
     json_object_put(o);
 }
 
+/* Whether pid is gone or a zombie waiting for its new parent to reap it. */
+static int process_ended(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 1;
+    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *state = strrchr(stat, ')');
+    return state == NULL || state[1] == '\0' || state[2] == 'Z' || state[2] == 'X';
+}
+
+/* A test process that dies without stopping its server (a sanitizer's
+ * abort, a timeout's kill) takes the server with it: an orphaned server ran
+ * forever, holding its port and temporary folder. */
+static void test_server_ends_with_its_test_process(void)
+{
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    pid_t test_process = fork();
+    CU_ASSERT_FATAL(test_process >= 0);
+    if (test_process == 0) {
+        kms_fixture_server orphan;
+        close(fds[0]);
+        if (kms_fixture_start(NULL, &orphan) == 0 &&
+            write(fds[1], &orphan, sizeof(orphan)) == (ssize_t)sizeof(orphan))
+            kill(getpid(), SIGKILL); /* dies without stopping it */
+        _exit(1);
+    }
+    close(fds[1]);
+    kms_fixture_server orphan = {0};
+    ssize_t got = read(fds[0], &orphan, sizeof(orphan));
+    close(fds[0]);
+    waitpid(test_process, NULL, 0);
+    CU_ASSERT_EQUAL_FATAL(got, (ssize_t)sizeof(orphan));
+    int ended = 0;
+    for (int i = 0; i < 500 && !(ended = process_ended(orphan.pid)); i++) /* 5 s */
+        sleep_ms(10);
+    CU_ASSERT(ended);
+    if (!ended)
+        kill(orphan.pid, SIGKILL);
+    orphan.pid = 0; /* not ours to reap: only its folder is left to remove */
+    kms_fixture_stop(&orphan);
+}
+
 int main(void)
 {
     static const dekcache_test_case config_tests[] = {
@@ -545,7 +597,9 @@ int main(void)
     static const dekcache_test_case default_tests[] = {
         {"default_key_and_credentials", test_default_key_and_credentials}, {NULL, NULL}};
     static const dekcache_test_case unsigned_tests[] = {
-        {"no_signature_mode", test_no_signature_mode}, {NULL, NULL}};
+        {"no_signature_mode", test_no_signature_mode},
+        {"server_ends_with_its_test_process", test_server_ends_with_its_test_process},
+        {NULL, NULL}};
     dekcache_add_suite("kms_server_config_file", start_config_server, stop_server, config_tests);
     dekcache_add_suite("kms_server_defaults", start_default_server, stop_server, default_tests);
     dekcache_add_suite("kms_server_no_signature", start_unsigned_server, stop_server,

@@ -5,10 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +60,22 @@ static int read_port(const char *path)
     return port > 0 && port < 65536 ? port : 0;
 }
 
+/* In the forked child, async-signal-safe calls only. The server gets SIGTERM
+ * when the test process dies, however it dies (a sanitizer's abort, a
+ * timeout's kill): an orphaned server would run forever, since it exits only
+ * on a signal. */
+static void exec_server(const char *const *argv, const char *log_path, pid_t parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+        _exit(127);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (log < 0 || dup2(log, 1) < 0)
+        _exit(127);
+    close(log);
+    execve(argv[0], (char *const *)argv, environ);
+    _exit(127);
+}
+
 static int spawn_server(const kms_fixture_options *opts, kms_fixture_server *srv,
                         const char *port_file)
 {
@@ -80,16 +96,16 @@ static int spawn_server(const kms_fixture_options *opts, kms_fixture_server *srv
     for (size_t i = 0; opts && opts->extra_args && opts->extra_args[i] && n < MAX_ARGS; i++)
         argv[n++] = opts->extra_args[i];
     argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
     snprintf(log_path, sizeof(log_path), "%s/stdout", srv->workdir);
-    posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int rc = posix_spawn(&srv->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        fprintf(stderr, "kms_fixture: cannot start %s: %s\n", argv[0], strerror(rc));
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_server(argv, log_path, parent); /* does not return */
+    if (pid < 0) {
+        fprintf(stderr, "kms_fixture: cannot start %s: %s\n", argv[0], strerror(errno));
         return -1;
     }
+    srv->pid = pid;
     return 0;
 }
 
