@@ -299,6 +299,15 @@ static int check_consistency(const dekcache_config *config, const OSSL_CORE_HAND
                        (unsigned long long)config->cache_stripes, DEK_CACHE_MAX_STRIPES);
         return 0;
     }
+    /* discovery replaces the allow-list: both set would silently widen what
+     * decrypts, so the mistake is named instead. */
+    if (config->discovery && config->decrypt_keys.n > 0) {
+        DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
+                       "invalid configuration value: decrypt_keys with discovery = yes: allowed "
+                       "one or the other (discovery accepts any key; use discovery_accounts to "
+                       "limit it)");
+        return 0;
+    }
     return 1;
 }
 

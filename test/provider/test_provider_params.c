@@ -161,6 +161,8 @@ static void test_bad_config_values_refused(void)
                                            "to 1024");
     expect_refused("algorithm_suite = 0x0500", "algorithm_suite = 0x0500");
     expect_refused("discovery = maybe", "discovery = \"maybe\": allowed yes/no");
+    expect_refused("discovery = yes\ndecrypt_keys = alias/a",
+                   "decrypt_keys with discovery = yes: allowed one or the other");
     expect_refused("commitment_policy = anything", "one of require-encrypt-require-decrypt");
     expect_refused("kms_timeout_ms = -5", "kms_timeout_ms = \"-5\"");
     expect_refused("cache_capacity = 0", "cache_capacity = \"0\": allowed an integer from 1");
