@@ -11,13 +11,6 @@ static esdk_status add_edk(esdk_edk_list *list, const kms_client_result *r)
                              r->key_arn, strlen(r->key_arn), r->ciphertext, r->ciphertext_len);
 }
 
-static void trim_edks(esdk_edk_list *list, size_t count)
-{
-    while (list->count > count) {
-        esdk_edk_clear(&list->items[--list->count]);
-    }
-}
-
 /* Adds the new EDKs and (when generated) the data key to the materials, all
  * or nothing. */
 static esdk_status commit(esdk_enc_materials *mat, const esdk_edk_list *fresh,
@@ -34,7 +27,7 @@ static esdk_status commit(esdk_enc_materials *mat, const esdk_edk_list *fresh,
         st = esdk_enc_materials_set_data_key(mat, generated->plaintext, generated->plaintext_len);
     }
     if (st != ESDK_OK) {
-        trim_edks(&mat->edks, before);
+        esdk_edk_list_truncate(&mat->edks, before);
     }
     return st;
 }

@@ -93,6 +93,12 @@ esdk_status esdk_edk_list_copy(esdk_edk_list *dst, const esdk_edk_list *src)
     return ESDK_OK;
 }
 
+void esdk_edk_list_truncate(esdk_edk_list *list, size_t count)
+{
+    while (list->count > count)
+        esdk_edk_clear(&list->items[--list->count]);
+}
+
 void esdk_edk_list_clear(esdk_edk_list *list)
 {
     for (size_t i = 0; i < list->count; i++)

@@ -47,6 +47,8 @@ esdk_status esdk_edk_list_add(esdk_edk_list *list, const void *provider_id, size
                               const void *ciphertext, size_t ciphertext_len);
 esdk_status esdk_edk_list_copy(esdk_edk_list *dst, const esdk_edk_list *src);
 void esdk_edk_list_clear(esdk_edk_list *list);
+/* Drops the EDKs after the first count (a keyring undoing its own). */
+void esdk_edk_list_truncate(esdk_edk_list *list, size_t count);
 
 /* ---------------------------------------------------------------------------
  * Encryption context (EC): a map of UTF-8 byte strings, always kept sorted by

@@ -11,6 +11,7 @@
 #include "cunit_run.h"
 #include "message/header.h"
 #include "message/header_internal.h"
+#include "message/keyring.h"
 #include "message/raw_aes_keyring.h"
 #include "message/raw_rsa_keyring.h"
 #include "message_test_util.h"
@@ -542,11 +543,50 @@ static void test_public_key_compressed_only(void)
     esdk_cmm_free(&b->base);
 }
 
+static esdk_status refuse_encrypt(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
+                                  size_t detail_len)
+{
+    (void)keyring;
+    (void)mat;
+    return esdk_fail(detail, detail_len, ESDK_ERR_KEYRING, "this keyring always fails");
+}
+
+static void destroy_nothing(esdk_keyring *keyring)
+{
+    (void)keyring;
+}
+
+/* A multi-keyring whose child fails leaves the materials as they were, as
+ * every keyring must: it kept the generator's EDK and data key. */
+static void test_multi_keyring_all_or_nothing(void)
+{
+    static const esdk_keyring_vtable failing_vtable = {"failing", refuse_encrypt, NULL,
+                                                       destroy_nothing};
+    static esdk_keyring failing = {&failing_vtable, 1};
+    static const uint8_t key[32] = {3};
+    esdk_keyring *generator = NULL, *multi = NULL, *children[] = {&failing};
+    CU_ASSERT_FATAL(esdk_raw_aes_keyring_new(NULL, "ns", "g", key, sizeof(key), &generator) ==
+                    ESDK_OK);
+    CU_ASSERT_FATAL(esdk_multi_keyring_new(generator, children, 1, &multi) == ESDK_OK);
+    esdk_enc_materials *mat = esdk_enc_materials_new(0x0478);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mat);
+    char detail[256] = "";
+    CU_ASSERT_EQUAL(esdk_keyring_on_encrypt(multi, mat, detail, sizeof(detail)), ESDK_ERR_KEYRING);
+    CU_ASSERT_EQUAL(mat->edks.count, 0);
+    CU_ASSERT_PTR_NULL(mat->data_key);
+    CU_ASSERT_EQUAL(mat->data_key_len, 0);
+    esdk_enc_materials_free(mat);
+    esdk_keyring_free(multi);
+    esdk_keyring_free(generator);
+}
+
 int main(void)
 {
     static const dekcache_test_case tests[] = {
         {"hostile-input limits, each with its own error", test_limits},
         {"300 EDKs decrypt unless max_edks is lower", test_many_edks},
+        {"a multi-keyring whose child fails leaves the materials",
+         test_multi_keyring_all_or_nothing},
         {"65535 EDKs a byte at a time, in linear time", test_edks_trickle},
         {"reproduced EC mismatch, reserved keys", test_context_rules},
         {"commitment policy, declared length, wrong keys", test_policy_and_keys},
