@@ -4,8 +4,9 @@
 # dekcache_add_script_test(NAME COMMAND ... [THREADS] [TIMEOUT s])
 #   Any other CTest test (shell scripts driving the openssl binary, servers).
 # Every test gets DEKCACHE_SHARED_DIR (../shared), DEKCACHE_BUILD_DIR, the
-# module directory, OPENSSL_PROGRAM and DEKCACHE_SANITIZE (the sanitizers this
-# build instruments with; empty in a plain build) in its environment.
+# module directory, OPENSSL_PROGRAM, DEKCACHE_SANITIZE (the sanitizers this
+# build instruments with; empty in a plain build) and NO_PROXY for 127.0.0.1
+# in its environment.
 set(DEKCACHE_SHARED_DIR "${PROJECT_SOURCE_DIR}/../shared" CACHE PATH "Shared specs and vectors")
 
 function(_dekcache_test_properties name threads timeout)
@@ -26,7 +27,10 @@ function(_dekcache_test_properties name threads timeout)
       "OPENSSL_PROGRAM=${OPENSSL_PROGRAM}"
       "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1"
       "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
-      "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1")
+      "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1"
+      # The local servers are on 127.0.0.1: never through a proxy the host sets.
+      "NO_PROXY=127.0.0.1,localhost"
+      "no_proxy=127.0.0.1,localhost")
   set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${timeout} ENVIRONMENT "${env}")
 endfunction()
 
