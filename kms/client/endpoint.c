@@ -46,30 +46,13 @@ int endpoint_region_for_key(const char *client_region, const char *key_id, char 
     return kms_arn_parse(key_id, &arn) && copy_if_set(arn.region, out, cap);
 }
 
-/* The DNS suffix of the region's partition (regions outside aws proper do not
- * live under amazonaws.com). */
-static const char *partition_dns_suffix(const char *region)
-{
-    static const struct {
-        const char *prefix, *suffix;
-    } partitions[] = {
-        {"cn-", "amazonaws.com.cn"},
-        {"us-isob-", "sc2s.sgov.gov"},
-        {"us-iso-", "c2s.ic.gov"},
-    };
-    for (size_t i = 0; i < sizeof(partitions) / sizeof(partitions[0]); i++)
-        if (strncmp(region, partitions[i].prefix, strlen(partitions[i].prefix)) == 0)
-            return partitions[i].suffix;
-    return "amazonaws.com";
-}
-
 int endpoint_url(const char *override, const char *region, char *out, size_t cap)
 {
     int own = override != NULL && override[0] != '\0';
     if (!own && !kms_region_name_ok(region))
         return 0;
     int n = own ? snprintf(out, cap, "%s", override)
-                : snprintf(out, cap, "https://kms.%s.%s/", region, partition_dns_suffix(region));
+                : snprintf(out, cap, "https://kms.%s.%s/", region, kms_region_dns_suffix(region));
     return n > 0 && (size_t)n < cap;
 }
 

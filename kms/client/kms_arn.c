@@ -37,6 +37,59 @@ static int split_resource(const char *resource, kms_arn *out)
     return strcmp(out->resource_type, "key") == 0 || strcmp(out->resource_type, "alias") == 0;
 }
 
+/* Regions outside the aws partition, by prefix: an ARN naming one of these
+ * partitions must name one of its regions and the other way round, and the
+ * endpoint's DNS suffix follows from the region. Partitions not listed here
+ * are not checked. */
+static const struct {
+    const char *region_prefix, *partition, *dns_suffix;
+} partitions[] = {
+    {"cn-", "aws-cn", "amazonaws.com.cn"},
+    {"us-gov-", "aws-us-gov", "amazonaws.com"},
+    {"us-isob-", "aws-iso-b", "sc2s.sgov.gov"},
+    {"us-iso-", "aws-iso", "c2s.ic.gov"},
+};
+#define N_PARTITIONS (sizeof(partitions) / sizeof(partitions[0]))
+
+static int has_prefix(const char *text, const char *prefix)
+{
+    return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+const char *kms_region_dns_suffix(const char *region)
+{
+    for (size_t i = 0; i < N_PARTITIONS; i++)
+        if (has_prefix(region, partitions[i].region_prefix))
+            return partitions[i].dns_suffix;
+    return "amazonaws.com";
+}
+
+static int partition_matches_region(const char *partition, const char *region)
+{
+    for (size_t i = 0; i < N_PARTITIONS; i++) {
+        int in_region = has_prefix(region, partitions[i].region_prefix);
+        int in_partition = strcmp(partition, partitions[i].partition) == 0;
+        if (in_region != in_partition)
+            return 0;
+        if (in_region)
+            return 1;
+    }
+    return 1; /* aws, or a partition not listed: not ours to judge */
+}
+
+static int is_account_id(const char *text)
+{
+    return strlen(text) == 12 && strspn(text, "0123456789") == 12;
+}
+
+/* Key IDs are UUIDs or mrk- IDs; alias names may hold '/', never ':'. */
+static int resource_id_ok(const kms_arn *arn)
+{
+    if (strchr(arn->resource_id, ':') != NULL)
+        return 0;
+    return strcmp(arn->resource_type, "alias") == 0 || strchr(arn->resource_id, '/') == NULL;
+}
+
 int kms_region_name_ok(const char *text)
 {
     size_t len = strlen(text);
@@ -61,7 +114,8 @@ int kms_arn_parse(const char *text, kms_arn *out)
         return 0;
     }
     return strcmp(service, "kms") == 0 && kms_region_name_ok(out->region) &&
-           split_resource(resource, out);
+           is_account_id(out->account) && partition_matches_region(out->partition, out->region) &&
+           split_resource(resource, out) && resource_id_ok(out);
 }
 
 int kms_arn_is_key_arn(const char *text)

@@ -24,8 +24,15 @@ typedef struct {
  * (a region "evil.example#" would send a signed request to evil.example). */
 int kms_region_name_ok(const char *text);
 
-/* 1 if text is a well-formed KMS ARN (resource type "key" or "alias") whose
- * region passes kms_region_name_ok. */
+/* The DNS suffix of the region's partition: regions outside aws proper do not
+ * live under amazonaws.com. */
+const char *kms_region_dns_suffix(const char *region);
+
+/* 1 if text is a well-formed KMS ARN: resource type "key" or "alias", a
+ * region that passes kms_region_name_ok and belongs to the partition named
+ * (for the partitions kms_arn.c lists), a 12-digit account, and a resource ID
+ * without ':' ('/' only in alias names). Discovery takes ARNs from messages,
+ * so nothing looser may reach KMS. */
 int kms_arn_parse(const char *text, kms_arn *out);
 
 /* 1 if text is a KMS ARN naming a key (not an alias). */

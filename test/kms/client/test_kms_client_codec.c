@@ -35,6 +35,27 @@ static void test_arn_parse(void)
     CU_ASSERT_FALSE(kms_arn_parse("arn:aws:kms:US-EAST-1:111122223333:key/k", &arn));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:key/"));
     CU_ASSERT_FALSE(kms_arn_is_key_arn("arn:aws:kms:us-west-2:111122223333:grant/x"));
+    /* Discovery takes ARNs from messages: nothing looser than KMS's own reaches it. */
+    static const char *const loose[] = {
+        "arn:aws:kms:us-west-2:abc:key/k",                   /* account not 12 digits */
+        "arn:aws:kms:us-west-2:11112222333:key/k",           /* 11 digits */
+        "arn:aws:kms:us-west-2:111122223333:key/k:junk",     /* ':' in the key ID */
+        "arn:aws:kms:us-west-2:111122223333:key/k/../x",     /* '/' in a key ID */
+        "arn:aws-cn:kms:us-east-1:111122223333:key/k",       /* a region of another partition */
+        "arn:aws:kms:cn-north-1:111122223333:key/k",         /* the other way round */
+        "arn:aws-us-gov:kms:us-east-1:111122223333:key/k",   /* */
+        "arn:aws-iso:kms:us-isob-east-1:111122223333:key/k", /* */
+    };
+    for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++)
+        CU_ASSERT_FALSE(kms_arn_parse(loose[i], &arn));
+    static const char *const fine[] = {
+        "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/k",
+        "arn:aws-iso-b:kms:us-isob-east-1:111122223333:key/k",
+        "arn:aws:kms:us-west-2:111122223333:alias/team/app", /* alias names may hold '/' */
+        "arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+    };
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+        CU_ASSERT_TRUE(kms_arn_parse(fine[i], &arn));
     /* At most 63 characters (a DNS label): what the client takes as its region. */
     CU_ASSERT_EQUAL(KMS_REGION_NAME_MAX, 63);
     char region[KMS_REGION_NAME_MAX + 2];
