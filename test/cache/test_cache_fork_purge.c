@@ -55,16 +55,21 @@ static void unlink_from_chain(cache_stripe *stripe, cache_entry *e)
     }
 }
 
-static void expect_purged(cache_stripe *stripe)
+/* What the child does, the table then the flights, and what must follow:
+ * every key cleansed and freed, the table empty, nothing left to find.
+ * fork_evictions: the entries the table's purge reached. */
+static void expect_child_purge(cache_stripe *stripe, int fork_evictions)
 {
     cache_entry *graveyard = NULL;
     cache_stripe_purge_inherited(stripe, &graveyard);
+    cache_flight_drop_inherited(stripe, &graveyard);
     cache_graveyard_free(graveyard);
     CU_ASSERT_EQUAL(atomic_load(&alloc_state.live), 0);
     CU_ASSERT_EQUAL(atomic_load(&alloc_state.dirty_frees), 0);
+    CU_ASSERT_PTR_NULL(stripe->finished);
     CU_ASSERT_EQUAL(stripe->count, 0);
     CU_ASSERT_PTR_EQUAL(stripe->lru.lru_next, &stripe->lru);
-    CU_ASSERT_EQUAL(atomic_load(&stripe->stats[STAT_EVICTED_FORK]), N_ENTRIES);
+    CU_ASSERT_EQUAL(atomic_load(&stripe->stats[STAT_EVICTED_FORK]), fork_evictions);
     CU_ASSERT_EQUAL(atomic_load(&stripe->stats[STAT_ENTRIES]), 0);
     for (int i = 0; i < N_ENTRIES; i++) {
         dek_cache_id id = test_id(i + 1);
@@ -86,7 +91,7 @@ static void test_entry_on_chain_only(void)
     cache_entry *torn = entries[2];
     torn->lru_prev->lru_next = torn->lru_next;
     torn->lru_next->lru_prev = torn->lru_prev;
-    expect_purged(&stripe);
+    expect_child_purge(&stripe, N_ENTRIES);
 }
 
 /* Forked inside a removal (cache_stripe_remove): unlinked from its chain and
@@ -100,7 +105,7 @@ static void test_entry_half_removed(void)
     cache_entry *torn = entries[1];
     unlink_from_chain(&stripe, torn);
     torn->lru_prev->lru_next = torn->lru_next; /* the backward link still reaches it */
-    expect_purged(&stripe);
+    expect_child_purge(&stripe, N_ENTRIES);
 }
 
 /* A finished flight whose waiter (a thread the child lacks) has not copied
@@ -119,20 +124,6 @@ static void hold_by_finished_flight(cache_stripe *stripe, cache_entry *e)
     CU_ASSERT_PTR_NULL(graveyard);
 }
 
-/* What the child does: the table, then the flights. */
-static void child_purge(cache_stripe *stripe)
-{
-    cache_entry *graveyard = NULL;
-    cache_stripe_purge_inherited(stripe, &graveyard);
-    cache_flight_drop_inherited(stripe, &graveyard);
-    cache_graveyard_free(graveyard);
-    CU_ASSERT_PTR_NULL(stripe->finished);
-    CU_ASSERT_EQUAL(atomic_load(&alloc_state.live), 0);
-    CU_ASSERT_EQUAL(atomic_load(&alloc_state.dirty_frees), 0);
-    cache_stripe_destroy(stripe, STAT_EVICTED_INVALIDATED, &graveyard);
-    pthread_mutex_destroy(&stripe->lock);
-}
-
 /* An entry both in the table and held by a flight is freed once. */
 static void test_entry_in_table_and_flight_freed_once(void)
 {
@@ -140,7 +131,7 @@ static void test_entry_in_table_and_flight_freed_once(void)
     cache_entry *entries[N_ENTRIES];
     fill_stripe(&stripe, entries);
     hold_by_finished_flight(&stripe, entries[3]);
-    child_purge(&stripe);
+    expect_child_purge(&stripe, N_ENTRIES);
     CU_ASSERT_EQUAL(atomic_load(&alloc_state.frees), N_ENTRIES);
 }
 
@@ -158,7 +149,7 @@ static void test_entry_cut_from_table_held_by_flight(void)
     unlink_from_chain(&stripe, torn);
     torn->lru_prev->lru_next = torn->lru_next;
     torn->lru_next->lru_prev = torn->lru_prev;
-    child_purge(&stripe);
+    expect_child_purge(&stripe, N_ENTRIES - 1); /* the flight frees the torn one */
 }
 
 /* The last reference dropped under the lock cleanses the key at once: the
