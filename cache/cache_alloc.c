@@ -32,12 +32,27 @@ void *cache_secret_alloc(const dek_cache_allocator *allocator, size_t size)
     return allocator->alloc(size != 0 ? size : 1, allocator->arg);
 }
 
+static size_t allocated_size(size_t size)
+{
+    return size != 0 ? size : 1; /* as cache_secret_alloc asked for */
+}
+
+void cache_secret_cleanse(void *ptr, size_t size)
+{
+    if (ptr != NULL) {
+        OPENSSL_cleanse(ptr, allocated_size(size));
+    }
+}
+
+void cache_secret_free_cleansed(const dek_cache_allocator *allocator, void *ptr, size_t size)
+{
+    if (ptr != NULL) {
+        allocator->free(ptr, allocated_size(size), allocator->arg);
+    }
+}
+
 void cache_secret_free(const dek_cache_allocator *allocator, void *ptr, size_t size)
 {
-    if (ptr == NULL) {
-        return;
-    }
-    size_t allocated = size != 0 ? size : 1;
-    OPENSSL_cleanse(ptr, allocated);
-    allocator->free(ptr, allocated, allocator->arg);
+    cache_secret_cleanse(ptr, size);
+    cache_secret_free_cleansed(allocator, ptr, size);
 }

@@ -63,20 +63,15 @@ static inline void report_usage(get_call *c, uint64_t messages, uint64_t bytes)
  * never both pass the last unit. */
 static inline use_outcome use_entry(get_call *c, cache_entry *e)
 {
-    if (e->value.blob_len > c->out_cap) {
-        *c->out_len = e->value.blob_len;
-        return USE_TOO_SMALL;
-    }
-    if (c->kind == ENTRY_ENCRYPT) {
+    /* A buffer too small charges nothing: checked before the charge. */
+    if (c->kind == ENTRY_ENCRYPT && e->value.blob_len <= c->out_cap) {
         if (!charge_message(&e->messages, &e->bytes, c->plaintext_size, c->limits.max_messages,
                             c->limits.max_bytes)) {
             return USE_EXHAUSTED;
         }
         report_usage(c, e->messages, e->bytes);
     }
-    memcpy(c->out, e->value.blob, e->value.blob_len);
-    *c->out_len = e->value.blob_len;
-    return USE_OK;
+    return copy_value(c, e);
 }
 
 /* `now` may predate the entry: a caller reads the clock before it waits for

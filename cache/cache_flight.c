@@ -61,13 +61,18 @@ static int flight_reserve(cache_flight *f, uint64_t size, const dek_cache_limits
 cache_flight *cache_flight_join(cache_stripe *stripe, entry_kind kind, const dek_cache_id *id,
                                 uint64_t size, const dek_cache_limits *limits, uint64_t abandon_ns)
 {
-    uint64_t now = cache_monotonic_ns();
+    uint64_t now = 0; /* read at the first flight of this ID: most misses have none */
     cache_flight **link = &stripe->flights;
     while (*link != NULL) {
         cache_flight *f = *link;
         if (!flight_matches(f, kind, id)) {
             link = &f->next;
-        } else if (now - f->started_ns >= abandon_ns) {
+            continue;
+        }
+        if (now == 0) {
+            now = cache_monotonic_ns();
+        }
+        if (now - f->started_ns >= abandon_ns) {
             *link = f->next;
             mark_stale(f);
         } else if (flight_reserve(f, size, limits)) {

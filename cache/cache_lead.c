@@ -94,29 +94,22 @@ static dek_cache_status call_upstream_as_leader(get_call *c, cache_flight *f,
     return status;
 }
 
-/* Whether `same`, an entry of the ID already stored (by a flight that ran
- * beside this one), should stay rather than e: it is live and has at least
- * as much room left. */
-static int keep_same(const get_call *c, const cache_entry *same, const cache_entry *e, uint64_t now)
-{
-    return !entry_expired(c, same, now) && same->messages <= e->messages && same->bytes <= e->bytes;
-}
-
 /* Stores an encrypt flight's key unless its callers spent it, or an entry of
- * the same ID with at least as much room left is already stored; a key not
- * stored is retired as exhausted. */
+ * the same ID (stored by a flight that ran beside this one) is live with at
+ * least as much room left; a key not stored is retired as exhausted, and a
+ * replaced entry as expired or exhausted. */
 static void store_encrypt_entry(get_call *c, cache_flight *f, cache_entry *e, uint64_t now)
 {
     cache_entry *same = cache_stripe_lookup(c->stripe, ENTRY_ENCRYPT, c->id);
-    if (e->messages >= f->limit_messages || (same != NULL && keep_same(c, same, e, now))) {
+    int same_expired = same != NULL && entry_expired(c, same, now);
+    if (e->messages >= f->limit_messages ||
+        (same != NULL && !same_expired && same->messages <= e->messages &&
+         same->bytes <= e->bytes)) {
         stat_bump_locked(c->stripe, STAT_EVICTED_EXHAUSTED, 1);
         return;
     }
-    if (same != NULL) {
-        stat_index cause = entry_expired(c, same, now) ? STAT_EVICTED_TTL : STAT_EVICTED_EXHAUSTED;
-        cache_stripe_remove(c->stripe, same, cause, &c->graveyard);
-    }
-    cache_stripe_insert(c->stripe, e, now, &c->graveyard);
+    cache_stripe_insert(c->stripe, e, now, same_expired ? STAT_EVICTED_TTL : STAT_EVICTED_EXHAUSTED,
+                        &c->graveyard);
     e->refs++; /* the table's */
 }
 
@@ -143,7 +136,7 @@ static dek_cache_status serve_leader(get_call *c, cache_flight *f, cache_entry *
             charge_flight_usage(c, f, e);
             store_encrypt_entry(c, f, e, now);
         } else {
-            cache_stripe_insert(c->stripe, e, now, &c->graveyard);
+            cache_stripe_insert(c->stripe, e, now, STAT_EVICTED_INVALIDATED, &c->graveyard);
             e->refs++; /* the table's */
         }
         e->refs++; /* the flight's, for its waiters to copy */

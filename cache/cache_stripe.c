@@ -1,6 +1,7 @@
 /* A stripe: chained hash table plus intrusive LRU list. */
 #include "cache/cache_stripe.h"
 
+#include "cache/cache_alloc.h"
 #include "cache/cache_value.h"
 
 #include <openssl/crypto.h>
@@ -108,8 +109,8 @@ void cache_entry_unref(cache_entry *e, cache_entry **graveyard)
 {
     /* Cleansed before the count drops: no moment where a fork could catch
      * an entry that nothing reaches with its key still in it. */
-    if (e->refs == 1 && e->value.blob != NULL) {
-        OPENSSL_cleanse(e->value.blob, e->value.blob_len != 0 ? e->value.blob_len : 1);
+    if (e->refs == 1) {
+        cache_secret_cleanse(e->value.blob, e->value.blob_len);
     }
     if (--e->refs == 0) {
         e->hash_next = *graveyard;
@@ -196,11 +197,11 @@ static void prune_expired_tail(cache_stripe *stripe, uint64_t now, cache_entry *
 }
 
 void cache_stripe_insert(cache_stripe *stripe, cache_entry *e, uint64_t now,
-                         cache_entry **graveyard)
+                         stat_index replaced_cause, cache_entry **graveyard)
 {
     cache_entry *same = cache_stripe_lookup(stripe, e->kind, &e->id);
     if (same != NULL) {
-        cache_stripe_remove(stripe, same, STAT_EVICTED_INVALIDATED, graveyard);
+        cache_stripe_remove(stripe, same, replaced_cause, graveyard);
     }
     prune_expired_tail(stripe, now, graveyard);
     while (stripe->count >= stripe->capacity) {
@@ -251,7 +252,7 @@ void cache_graveyard_free(cache_entry *graveyard)
 {
     while (graveyard != NULL) {
         cache_entry *next = graveyard->hash_next;
-        cache_value_release(&graveyard->value);
+        cache_value_release_cleansed(&graveyard->value); /* cleansed by the last unref */
         OPENSSL_free(graveyard);
         graveyard = next;
     }

@@ -3,9 +3,10 @@
 
 /*
  * One stripe's hash table and LRU list. Every function here except
- * cache_graveyard_free expects the stripe lock held. Removed entries go to a
- * caller-held graveyard list and are cleansed and freed after the lock is
- * released, so the lock is never held across the (secure) heap.
+ * cache_graveyard_free expects the stripe lock held. Removed entries are
+ * cleansed when their last reference goes and wait on a caller-held graveyard
+ * list, freed after the lock is released, so the lock is never held across
+ * the (secure) heap.
  */
 
 #include "cache/cache_internal.h"
@@ -43,10 +44,10 @@ void cache_stripe_remove(cache_stripe *stripe, cache_entry *e, stat_index cause,
                          cache_entry **graveyard);
 
 /* Links e (holding one reference for the table) as most recently used, after
- * removing a same-ID entry, expired entries at the LRU tail and, while the
- * stripe is full, the least recently used entries. */
+ * removing a same-ID entry (counted under replaced_cause), expired entries at
+ * the LRU tail and, while the stripe is full, the least recently used entries. */
 void cache_stripe_insert(cache_stripe *stripe, cache_entry *e, uint64_t now,
-                         cache_entry **graveyard);
+                         stat_index replaced_cause, cache_entry **graveyard);
 
 /* Removes every entry for which match returns 1; returns how many. */
 size_t cache_stripe_remove_matching(cache_stripe *stripe,
@@ -62,7 +63,8 @@ void cache_entry_unref(cache_entry *e, cache_entry **graveyard);
  * is set when it is served. NULL on ENOMEM. */
 cache_entry *cache_entry_new(entry_kind kind, const dek_cache_id *id, dek_cache_value *value);
 
-/* Cleanses and frees every entry of a graveyard list. Call with no lock held. */
+/* Frees every entry of a graveyard list (each cleansed already). Call with no
+ * lock held. */
 void cache_graveyard_free(cache_entry *graveyard);
 
 #endif

@@ -14,14 +14,25 @@ void cache_value_init(dek_cache_value *value, const dek_cache_allocator *allocat
     value->allocator = allocator;
 }
 
-void cache_value_release(dek_cache_value *value)
+static void forget(dek_cache_value *value)
 {
-    cache_secret_free(value->allocator, value->blob, value->blob_len);
     OPENSSL_free(value->tags);
     value->blob = NULL;
     value->blob_len = 0;
     value->tags = NULL;
     value->tags_len = 0;
+}
+
+void cache_value_release(dek_cache_value *value)
+{
+    cache_secret_free(value->allocator, value->blob, value->blob_len);
+    forget(value);
+}
+
+void cache_value_release_cleansed(dek_cache_value *value)
+{
+    cache_secret_free_cleansed(value->allocator, value->blob, value->blob_len);
+    forget(value);
 }
 
 unsigned char *dek_cache_value_reserve(dek_cache_value *value, size_t len)

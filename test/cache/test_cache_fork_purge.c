@@ -38,7 +38,7 @@ static void fill_stripe(cache_stripe *stripe, cache_entry **entries)
     cache_entry *graveyard = NULL;
     for (int i = 0; i < N_ENTRIES; i++) {
         entries[i] = new_entry(i + 1);
-        cache_stripe_insert(stripe, entries[i], 0, &graveyard);
+        cache_stripe_insert(stripe, entries[i], 0, STAT_EVICTED_INVALIDATED, &graveyard);
     }
     CU_ASSERT_PTR_NULL(graveyard);
 }
