@@ -225,14 +225,15 @@ static int set_ctx_params(void *vctx, const OSSL_PARAM params[])
     const OSSL_PARAM *p;
     if (params == NULL)
         return 1;
-    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ENCRYPTION_CONTEXT)) != NULL &&
-        !dekcache_param_context(handle, p, &ctx->ec))
+    if (!dekcache_param_find(handle, params, DEKCACHE_PARAM_ENCRYPTION_CONTEXT, &p) ||
+        (p != NULL && !dekcache_param_context(handle, p, &ctx->ec)))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_ALGORITHM_SUITE)) != NULL &&
-        !dekcache_param_suite(handle, p, &ctx->suite_id))
+    if (!dekcache_param_find(handle, params, DEKCACHE_PARAM_ALGORITHM_SUITE, &p) ||
+        (p != NULL && !dekcache_param_suite(handle, p, &ctx->suite_id)))
         return 0;
-    if ((p = OSSL_PARAM_locate_const(params, DEKCACHE_PARAM_FRAME_LENGTH)) != NULL &&
-        !dekcache_param_frame_length(handle, p, 1, ESDK_DEFAULT_MAX_FRAME_LEN, &ctx->frame_len))
+    if (!dekcache_param_find(handle, params, DEKCACHE_PARAM_FRAME_LENGTH, &p) ||
+        (p != NULL &&
+         !dekcache_param_frame_length(handle, p, 1, ESDK_DEFAULT_MAX_FRAME_LEN, &ctx->frame_len)))
         return 0;
     drop_results(ctx);
     return 1;

@@ -109,8 +109,7 @@ static int set_frame_length(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 static int set_plaintext_length(dekcache_cipher_ctx *ctx, const OSSL_PARAM *p)
 {
     uint64_t length = 0;
-    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint64(p, &length) ||
-        length == ESDK_LENGTH_UNKNOWN)
+    if (!OSSL_PARAM_get_uint64(p, &length) || length == ESDK_LENGTH_UNKNOWN)
         return dekcache_param_refuse(ctx->prov->handle, p,
                                      "must be an unsigned 64-bit length below 2^64-1");
     ctx->plaintext_length = length;
@@ -131,14 +130,16 @@ int dekcache_cipher_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     if (params == NULL)
         return 1;
     size_t length = 0;
-    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_KEYLEN);
-    if (p != NULL &&
-        (!dekcache_param_has_data(p) || !OSSL_PARAM_get_size_t(p, &length) || length != 0))
+    const OSSL_PARAM *p;
+    if (!dekcache_param_find(ctx->prov->handle, params, OSSL_CIPHER_PARAM_KEYLEN, &p))
+        return 0;
+    if (p != NULL && (!OSSL_PARAM_get_size_t(p, &length) || length != 0))
         return dekcache_param_refuse(ctx->prov->handle, p,
                                      "DEKCACHE has no key bytes: name the key with key-id");
     /* Unknown names are ignored: `openssl enc -nopad` sends "padding". */
     for (size_t i = 0; i < sizeof(setters) / sizeof(setters[0]); i++) {
-        p = OSSL_PARAM_locate_const(params, setters[i].name);
+        if (!dekcache_param_find(ctx->prov->handle, params, setters[i].name, &p))
+            return 0;
         if (p == NULL)
             continue;
         if (dekcache_cipher_started(ctx))

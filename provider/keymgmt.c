@@ -110,12 +110,13 @@ static const OSSL_PARAM *keymgmt_settable_params(void *provctx)
 static int keymgmt_set_params(void *keydata, const OSSL_PARAM params[])
 {
     dekcache_keyref *key = keydata;
-    const OSSL_PARAM *p = OSSL_PARAM_locate_const(params, DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
+    const OSSL_PARAM *p;
     int invalidate = 0;
+    if (!dekcache_param_find(key->prov->handle, params, DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE, &p))
+        return 0;
     if (p == NULL)
         return 1;
-    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_int(p, &invalidate) ||
-        (invalidate != 0 && invalidate != 1)) {
+    if (!OSSL_PARAM_get_int(p, &invalidate) || (invalidate != 0 && invalidate != 1)) {
         DEKCACHE_RAISE(key->prov->handle, DEKCACHE_R_INVALID_PARAMETER, "%s must be 0 or 1",
                        DEKCACHE_PKEY_PARAM_INVALIDATE_CACHE);
         return 0;

@@ -14,6 +14,15 @@ int dekcache_param_refuse(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, c
     return 0;
 }
 
+int dekcache_param_find(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM params[], const char *name,
+                        const OSSL_PARAM **out)
+{
+    *out = params != NULL ? OSSL_PARAM_locate_const(params, name) : NULL;
+    if (*out != NULL && (*out)->data == NULL)
+        return dekcache_param_refuse(handle, *out, "has no data");
+    return 1;
+}
+
 int dekcache_param_text(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char **text)
 {
     *text = NULL;
@@ -42,8 +51,7 @@ int dekcache_param_context(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p,
 int dekcache_param_suite(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, uint16_t *suite_id)
 {
     unsigned int suite = 0;
-    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint(p, &suite) ||
-        (suite != 0x0478 && suite != 0x0578))
+    if (!OSSL_PARAM_get_uint(p, &suite) || (suite != 0x0478 && suite != 0x0578))
         return dekcache_param_refuse(handle, p, "allowed 0x0478 or 0x0578");
     *suite_id = (uint16_t)suite;
     return 1;
@@ -53,8 +61,7 @@ int dekcache_param_frame_length(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM
                                 uint32_t max, uint32_t *frame_len)
 {
     unsigned int frame = 0;
-    if (!dekcache_param_has_data(p) || !OSSL_PARAM_get_uint(p, &frame) || frame < min ||
-        frame > max) {
+    if (!OSSL_PARAM_get_uint(p, &frame) || frame < min || frame > max) {
         char allowed[64];
         snprintf(allowed, sizeof(allowed), "allowed %u to %u", (unsigned)min, (unsigned)max);
         return dekcache_param_refuse(handle, p, allowed);

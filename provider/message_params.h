@@ -15,16 +15,14 @@
 /* Raises DEKCACHE_R_INVALID_PARAMETER as "<p->key>: <why>"; returns 0. */
 int dekcache_param_refuse(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char *why);
 
-/* Whether a number parameter can be read: OpenSSL 3.0's OSSL_PARAM_get_int,
- * _uint, _uint64 and _size_t read through p->data without checking it. */
-static inline int dekcache_param_has_data(const OSSL_PARAM *p)
-{
-    return p->data != NULL;
-}
+/* params' parameter called name: 1 with *out set (NULL when absent), or 0
+ * after refusing one without data. Every parameter is looked up through
+ * this: OpenSSL 3.0's OSSL_PARAM_get_* read through p->data unchecked. */
+int dekcache_param_find(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM params[], const char *name,
+                        const OSSL_PARAM **out);
 
-/* A UTF-8 string parameter's text, never NULL: OSSL_PARAM_get_utf8_string_ptr
- * accepts a string parameter without data (or a pointer parameter holding
- * NULL) and hands back NULL. */
+/* A UTF-8 string parameter's text, never NULL: a pointer parameter may hold
+ * NULL, which OSSL_PARAM_get_utf8_string_ptr hands back. */
 int dekcache_param_text(const OSSL_CORE_HANDLE *handle, const OSSL_PARAM *p, const char **text);
 
 /* "encryption-context" (context_param.h's encoding): replaces *ec. */

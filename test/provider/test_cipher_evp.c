@@ -244,9 +244,9 @@ static void test_context_rules(void)
     EVP_CIPHER_CTX_free(ctx);
 }
 
-/* A string parameter without data, or a pointer parameter holding NULL, is
- * refused with an error: the context parser crashed on one, and key-id
- * failed with nothing on the error queue. So is a number without data. */
+/* A parameter without data (string, pointer or number; OpenSSL 3.0 would read
+ * through it) and a pointer parameter holding NULL are refused with an error:
+ * they crashed the provider, or failed with nothing on the error queue. */
 static void test_string_params_without_data_refused(void)
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -254,10 +254,12 @@ static void test_string_params_without_data_refused(void)
     CU_ASSERT_FATAL(EVP_EncryptInit_ex2(ctx, fx.cipher, (const unsigned char *)"", NULL, NULL));
     const char *names[] = {DEKCACHE_PARAM_ENCRYPTION_CONTEXT, DEKCACHE_PARAM_KEY_ID};
     for (size_t i = 0; i < 2; i++) {
-        OSSL_PARAM no_text[] = {OSSL_PARAM_utf8_string(names[i], NULL, 0), OSSL_PARAM_END};
-        CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, no_text));
-        CU_ASSERT_PTR_NOT_NULL(
-            strstr(fixture_last_error(err, sizeof(err)), "must be a UTF-8 string"));
+        OSSL_PARAM no_data[][2] = {{OSSL_PARAM_utf8_string(names[i], NULL, 0), OSSL_PARAM_END},
+                                   {OSSL_PARAM_utf8_ptr(names[i], NULL, 0), OSSL_PARAM_END}};
+        for (size_t j = 0; j < 2; j++) {
+            CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, no_data[j]));
+            CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "has no data"));
+        }
         OSSL_PARAM null_pointer[] = {OSSL_PARAM_utf8_ptr(names[i], &null_ptr, 0), OSSL_PARAM_END};
         CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, null_pointer));
         CU_ASSERT_PTR_NOT_NULL(
@@ -272,7 +274,7 @@ static void test_string_params_without_data_refused(void)
     };
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
         CU_ASSERT_FALSE(EVP_CIPHER_CTX_set_params(ctx, numbers[i]));
-        CU_ASSERT_STRING_NOT_EQUAL(fixture_last_error(err, sizeof(err)), "");
+        CU_ASSERT_PTR_NOT_NULL(strstr(fixture_last_error(err, sizeof(err)), "has no data"));
     }
     EVP_CIPHER_CTX_free(ctx);
 }
