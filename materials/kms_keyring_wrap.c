@@ -11,12 +11,11 @@ static esdk_status add_edk(esdk_edk_list *list, const kms_client_result *r)
                              r->key_arn, strlen(r->key_arn), r->ciphertext, r->ciphertext_len);
 }
 
-/* Adds the new EDKs and (when generated) the data key to the materials, all
- * or nothing. */
+/* Adds the new EDKs and (when generated) the data key to the materials; on a
+ * failure esdk_keyring_on_encrypt takes back what was added. */
 static esdk_status commit(esdk_enc_materials *mat, const esdk_edk_list *fresh,
                           const kms_client_result *generated)
 {
-    size_t before = mat->edks.count;
     esdk_status st = ESDK_OK;
     for (size_t i = 0; i < fresh->count && st == ESDK_OK; i++) {
         const esdk_edk *e = &fresh->items[i];
@@ -25,9 +24,6 @@ static esdk_status commit(esdk_enc_materials *mat, const esdk_edk_list *fresh,
     }
     if (st == ESDK_OK && generated->plaintext != NULL) {
         st = esdk_enc_materials_set_data_key(mat, generated->plaintext, generated->plaintext_len);
-    }
-    if (st != ESDK_OK) {
-        esdk_edk_list_truncate(&mat->edks, before);
     }
     return st;
 }

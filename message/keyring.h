@@ -24,8 +24,9 @@ typedef struct {
     const char *name; /* for error messages: "raw-aes", "aws-kms", ... */
     /* If mat->data_key is NULL: generate one of the suite's length (secure memory,
      * via esdk_enc_materials_set_data_key) and add an EDK for it. Otherwise wrap
-     * the existing data key and add an EDK. On failure the materials must be
-     * left as they were. The EC to bind is mat->ec (the full EC). */
+     * the existing data key and add an EDK. On failure, whatever it added is
+     * taken back by esdk_keyring_on_encrypt, the only caller. The EC to bind
+     * is mat->ec (the full EC). */
     esdk_status (*on_encrypt)(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
                               size_t detail_len);
     /* If mat->data_key is already set: return ESDK_OK without doing anything.

@@ -13,20 +13,6 @@ typedef struct {
     size_t child_count;
 } multi_keyring;
 
-/* All or nothing, like each member: a failed member undoes what the ones
- * before it added, the data key included when the generator made it. */
-static esdk_status undo_encrypt(esdk_enc_materials *mat, size_t edks_before, int had_key,
-                                esdk_status st)
-{
-    esdk_edk_list_truncate(&mat->edks, edks_before);
-    if (!had_key && mat->data_key != NULL) {
-        OPENSSL_secure_clear_free(mat->data_key, mat->data_key_len);
-        mat->data_key = NULL;
-        mat->data_key_len = 0;
-    }
-    return st;
-}
-
 static esdk_status multi_on_encrypt(esdk_keyring *keyring, esdk_enc_materials *mat, char *detail,
                                     size_t detail_len)
 {
@@ -34,15 +20,15 @@ static esdk_status multi_on_encrypt(esdk_keyring *keyring, esdk_enc_materials *m
     if (m->generator == NULL && mat->data_key == NULL)
         return esdk_fail(detail, detail_len, ESDK_ERR_KEYRING,
                          "multi-keyring has no generator and the materials no data key");
-    size_t edks_before = mat->edks.count;
-    int had_key = mat->data_key != NULL;
+    /* A member that fails fails the whole: esdk_keyring_on_encrypt, around
+     * this multi-keyring, undoes what the members before it added. */
     for (size_t i = 0; i <= m->child_count; i++) {
         esdk_keyring *member = i == 0 ? m->generator : m->children[i - 1];
         if (member == NULL)
             continue;
         esdk_status st = esdk_keyring_on_encrypt(member, mat, detail, detail_len);
         if (st != ESDK_OK)
-            return undo_encrypt(mat, edks_before, had_key, st);
+            return st;
     }
     return ESDK_OK;
 }
