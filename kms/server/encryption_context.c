@@ -51,10 +51,6 @@ int encryption_context_serialize(json_object *context, const char *field, unsign
 {
     context_pair pairs[MAX_PAIRS];
     size_t n = 0, bytes = 2;
-    if (context != NULL && !json_object_is_type(context, json_type_object)) {
-        kms_error_set(err, "ValidationException", "%s must be an object", field);
-        return -1;
-    }
     if (context != NULL && collect_pairs(context, field, pairs, &n, &bytes, err) != 0)
         return -1;
     qsort(pairs, n, sizeof(*pairs), compare_pairs);

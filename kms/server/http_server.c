@@ -104,15 +104,15 @@ static enum MHD_Result serve_kms(kms_http_server *s, struct MHD_Connection *c, c
     header_list headers = {.n = 0};
     kms_handler_result result;
     MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
-    /* KMS takes no query, and the handler refuses any: its text is never
-     * verified, so only its presence is passed on (libmicrohttpd hands the
-     * arguments over decoded, which SigV4 could not verify anyway). */
+    /* Only whether there is a query: the handler refuses any, unverified
+     * (libmicrohttpd hands the arguments over decoded, which SigV4 could not
+     * verify anyway). */
     int has_query = MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0;
     note_connection_used(s, c);
-    http_request_view view = {
-        method,          url,       has_query ? "(query)" : "",
-        headers.headers, headers.n, (const unsigned char *)(rb->body ? rb->body : ""),
-        rb->len};
+    http_request_view view = {method,    url,
+                              has_query, headers.headers,
+                              headers.n, (const unsigned char *)(rb->body ? rb->body : ""),
+                              rb->len};
     kms_handle_request(s->cfg, &view, rb->too_large || headers.overflow, &result);
     if (result.drop)
         return MHD_NO;

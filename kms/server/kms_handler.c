@@ -50,8 +50,7 @@ static int apply_fault(const fault_decision *f, kms_handler_result *out)
 static int check_protocol(const http_request_view *r, int body_too_large, kms_error *err)
 {
     const char *type = http_request_header(r, "Content-Type");
-    if (strcmp(r->method, "POST") != 0 || strcmp(r->path, "/") != 0 ||
-        (r->query != NULL && r->query[0] != '\0')) {
+    if (strcmp(r->method, "POST") != 0 || strcmp(r->path, "/") != 0 || r->has_query) {
         kms_error_set(err, "UnknownOperationException", "KMS requests are POST / with no query");
         return -1;
     }

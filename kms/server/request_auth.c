@@ -29,7 +29,8 @@ static int list_has(const char *list, const char *name)
  * X-Amz-Target, so an unsigned one would let a captured request be replayed
  * as another operation (GenerateDataKeyWithoutPlaintext as GenerateDataKey,
  * answered with the plaintext key). */
-static int check_signed_headers(const sigv4_parsed_authorization *a, kms_error *err)
+static int check_signed_headers(const http_request_view *r, const sigv4_parsed_authorization *a,
+                                kms_error *err)
 {
     static const char *const required[] = {"host", "x-amz-date", "x-amz-target", "content-type"};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
@@ -40,6 +41,12 @@ static int check_signed_headers(const sigv4_parsed_authorization *a, kms_error *
                           required[i]);
             return -1;
         }
+    }
+    if (http_request_header(r, "X-Amz-Security-Token") != NULL &&
+        !list_has(a->signed_headers, "x-amz-security-token")) {
+        kms_error_set(err, "IncompleteSignatureException",
+                      "SignedHeaders must include x-amz-security-token when it is sent");
+        return -1;
     }
     return 0;
 }
@@ -68,19 +75,14 @@ static int check_scope(const keystore *ks, const sigv4_parsed_authorization *a,
                       max_skew_s);
         return -1;
     }
-    return check_signed_headers(a, err);
+    return 0;
 }
 
 static int check_session_token(const kms_credential *cred, const http_request_view *r,
-                               const sigv4_parsed_authorization *a, kms_error *err)
+                               kms_error *err)
 {
     const char *token = http_request_header(r, "X-Amz-Security-Token");
     int ok;
-    if (token != NULL && !list_has(a->signed_headers, "x-amz-security-token")) {
-        kms_error_set(err, "IncompleteSignatureException",
-                      "SignedHeaders must include x-amz-security-token when it is sent");
-        return -1;
-    }
     if (cred->session_token == NULL)
         ok = token == NULL;
     else
@@ -101,7 +103,7 @@ static int check_signature(const kms_credential *cred, const http_request_view *
         kms_error_set(err, "KMSInternalException", "hashing failed");
         return -1;
     }
-    sigv4_request req = {r->method, r->path, r->query, r->headers, r->n_headers, hash};
+    sigv4_request req = {r->method, r->path, "", r->headers, r->n_headers, hash};
     int rc = sigv4_verify(NULL, &req, a, cred->secret_access_key, amz_date);
     if (rc == SIGV4_OK)
         return 0;
@@ -137,7 +139,7 @@ int request_auth_verify(const keystore *ks, const http_request_view *r, time_t n
         return -1;
     }
     if (check_scope(ks, &a, amz_date, now, max_skew_s, err) != 0 ||
-        check_session_token(cred, r, &a, err) != 0 ||
+        check_signed_headers(r, &a, err) != 0 || check_session_token(cred, r, err) != 0 ||
         check_signature(cred, r, &a, amz_date, err) != 0)
         return -1;
     if (cred->expired) {

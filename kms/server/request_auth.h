@@ -14,7 +14,7 @@
 typedef struct {
     const char *method;
     const char *path;
-    const char *query; /* without '?', "" when none */
+    int has_query; /* KMS takes none: a request with one is refused unverified */
     const sigv4_header *headers;
     size_t n_headers;
     const unsigned char *body;

@@ -331,7 +331,7 @@ static int auth_signing(const sigv4_credentials *creds, time_t signed_at, time_t
     memcpy(all, h, sizeof(h));
     all[n].name = "Authorization";
     all[n].value = auth;
-    http_request_view r = {"POST", "/", "", all, n + 1, (const unsigned char *)body, 2};
+    http_request_view r = {"POST", "/", 0, all, n + 1, (const unsigned char *)body, 2};
     return request_auth_verify(&ks, &r, now, 900, err);
 }
 
