@@ -34,6 +34,20 @@ json_member_status json_member_string(json_object *obj, const char *name, json_m
     return status;
 }
 
+int json_member_int_in(json_object *obj, const char *name, json_member_null null_is, int64_t min,
+                       int64_t max, int64_t *out)
+{
+    json_object *v;
+    json_member_status has = json_member_get(obj, name, json_type_int, null_is, &v);
+    if (has == JSON_MEMBER_ABSENT)
+        return 0;
+    int64_t n = json_object_get_int64(v);
+    if (has == JSON_MEMBER_WRONG_TYPE || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
 const char *json_member_type_name(json_type type)
 {
     switch (type) {

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     JSON_MEMBER_WRONG_TYPE = -1,
@@ -33,6 +34,11 @@ json_member_status json_member_get(json_object *obj, const char *name, json_type
  * its length; otherwise *out is NULL. */
 json_member_status json_member_string(json_object *obj, const char *name, json_member_null null_is,
                                       const char **out, size_t *len);
+
+/* An optional integer member in min..max: 0 with *out set when found (left
+ * alone when absent), -1 when of another type or out of range. */
+int json_member_int_in(json_object *obj, const char *name, json_member_null null_is, int64_t min,
+                       int64_t max, int64_t *out);
 
 /* "a string", "an integer", ...: the type a member needs, for messages. */
 const char *json_member_type_name(json_type type);

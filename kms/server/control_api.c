@@ -72,19 +72,10 @@ static int fault_fields(json_object *o, fault_rule *rule, char *detail, size_t c
     return 0;
 }
 
-/* An optional integer member in min..max: 0 with *out set when present (and
- * left alone when absent), -1 for anything else, null included. */
+/* An optional integer member in min..max; null is a mistake here too. */
 static int optional_int(json_object *o, const char *key, int64_t min, int64_t max, int64_t *out)
 {
-    json_object *v;
-    json_member_status has =
-        json_member_get(o, key, json_type_int, JSON_MEMBER_NULL_IS_WRONG_TYPE, &v);
-    int64_t n = json_object_get_int64(v); /* 0 for the NULL of an absent or wrong member */
-    if (has == JSON_MEMBER_WRONG_TYPE || (has == JSON_MEMBER_FOUND && (n < min || n > max)))
-        return -1;
-    if (has == JSON_MEMBER_FOUND)
-        *out = n;
-    return 0;
+    return json_member_int_in(o, key, JSON_MEMBER_NULL_IS_WRONG_TYPE, min, max, out);
 }
 
 static int fault_numbers(json_object *o, fault_rule *rule, char *detail, size_t cap)

@@ -132,13 +132,11 @@ static int material_from_json(const char *b64, const char *seed, kms_key *key, c
 static int creation_date_from_json(json_object *k, const char *where, kms_key *key, char *detail,
                                    size_t cap)
 {
-    json_object *v;
-    json_member_status has = member(k, "creation_date", json_type_int, &v);
-    key->creation_date = 1700000000LL;
-    if (has == JSON_MEMBER_WRONG_TYPE || (has == JSON_MEMBER_FOUND && json_object_get_int64(v) < 0))
+    int64_t date = 1700000000LL;
+    if (json_member_int_in(k, "creation_date", JSON_MEMBER_NULL_IS_WRONG_TYPE, 0, INT64_MAX,
+                           &date) != 0)
         return fail(detail, cap, "%s: \"creation_date\" must be seconds since 1970", where);
-    if (has == JSON_MEMBER_FOUND)
-        key->creation_date = (long long)json_object_get_int64(v);
+    key->creation_date = (long long)date;
     return 0;
 }
 
