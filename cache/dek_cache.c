@@ -62,12 +62,17 @@ static unsigned stripe_count_for(size_t capacity, unsigned requested)
     return stripes;
 }
 
+int dek_cache_stripes_ok(uint64_t stripes)
+{
+    return stripes <= DEK_CACHE_MAX_STRIPES && (stripes & (stripes - 1)) == 0;
+}
+
 static const char *config_problem(const dek_cache_config *cfg)
 {
     if (cfg->capacity == 0) {
         return "capacity must be at least 1";
     }
-    if (cfg->stripes > DEK_CACHE_MAX_STRIPES || (cfg->stripes & (cfg->stripes - 1)) != 0) {
+    if (!dek_cache_stripes_ok(cfg->stripes)) {
         return "stripes must be 0 or a power of two up to 1024";
     }
     const dek_cache_allocator *a = cfg->allocator;

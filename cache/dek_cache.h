@@ -122,7 +122,12 @@ extern "C" {
 #define DEK_CACHE_MAX_BYTES_LIMIT        ((UINT64_C(1) << 63) - 1)
 #define DEK_CACHE_MIN_ENTRIES_PER_STRIPE 16
 #define DEK_CACHE_MAX_STRIPES            1024
-#define DEK_CACHE_DETAIL_LEN             512
+
+#define DEK_CACHE_DETAIL_LEN 512
+
+/* 1 when stripes is a stripe count dek_cache_new takes: 0 (sized to the
+ * machine) or a power of two up to DEK_CACHE_MAX_STRIPES. */
+int dek_cache_stripes_ok(uint64_t stripes);
 
 typedef enum {
     DEK_CACHE_OK = 0,

@@ -292,7 +292,7 @@ static int check_consistency(const dekcache_config *config, const OSSL_CORE_HAND
             (unsigned long long)config->algorithm_suite);
         return 0;
     }
-    if (config->cache_stripes != 0 && (config->cache_stripes & (config->cache_stripes - 1)) != 0) {
+    if (!dek_cache_stripes_ok(config->cache_stripes)) {
         DEKCACHE_RAISE(handle, DEKCACHE_R_BAD_CONFIGURATION,
                        "invalid configuration value: cache_stripes = %llu: allowed 0 (automatic) "
                        "or a power of two up to %d",
