@@ -25,7 +25,6 @@ struct dekcache_build {
     char error[512];
     unsigned refs; /* the builder and each waiter */
     pthread_cond_t finished;
-    pid_t pid; /* the builder's process: a forked child inherits no builder */
 };
 
 typedef esdk_cmm *(*cmm_builder)(dekcache_provctx *ctx, const char *key_id, char **key_arn);
@@ -57,16 +56,16 @@ static int same_target(const char *a, const char *b)
 
 /* In a forked child, builds inherited from the parent have no thread to
  * finish them: waiting on one would never end, and each would hold a table
- * slot. They are unlinked and deliberately never freed (destroying a
- * condition variable the parent's threads were waiting on may block). */
+ * slot. The list is stamped with the process that last looked at it, so a
+ * child's first look drops them all; they are deliberately never freed
+ * (destroying a condition variable the parent's threads were waiting on may
+ * block). */
 static void drop_inherited_builds_locked(dekcache_provctx *ctx)
 {
     pid_t self = getpid();
-    for (dekcache_build **link = &ctx->builds; *link != NULL;) {
-        if ((*link)->pid == self)
-            link = &(*link)->next;
-        else
-            *link = (*link)->next;
+    if (ctx->builds_pid != self) {
+        ctx->builds = NULL;
+        ctx->builds_pid = self;
     }
 }
 
@@ -122,7 +121,6 @@ static dekcache_build *start_build_locked(dekcache_provctx *ctx, const char *key
     }
     pthread_cond_init(&b->finished, NULL);
     b->refs = 1;
-    b->pid = getpid();
     b->next = ctx->builds;
     ctx->builds = b;
     return b;

@@ -4,6 +4,7 @@
 #include <openssl/core.h>
 #include <openssl/types.h>
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "cache/dek_cache.h"
 #include "cache/dek_cache_id.h"
@@ -45,6 +46,7 @@ typedef struct dekcache_provctx {
      * builds themselves run without it (cmm_table.h). */
     pthread_mutex_t lock;
     dekcache_build *builds;
+    pid_t builds_pid;         /* the process that last looked at builds (cmm_table.c) */
     pthread_mutex_t kms_lock; /* creating the KMS client */
     int materials_ready;
     esdk_crypto *crypto; /* the message library's fetches from libctx */
