@@ -34,7 +34,10 @@ static int split_resource(const char *resource, kms_arn *out)
     memcpy(out->resource_type, resource, type_len);
     out->resource_type[type_len] = '\0';
     memcpy(out->resource_id, slash + 1, id_len + 1);
-    return strcmp(out->resource_type, "key") == 0 || strcmp(out->resource_type, "alias") == 0;
+    /* Key IDs are UUIDs or mrk- IDs; alias names may hold '/', never ':'. */
+    int is_key = strcmp(out->resource_type, "key") == 0;
+    return (is_key || strcmp(out->resource_type, "alias") == 0) &&
+           strchr(out->resource_id, ':') == NULL && (!is_key || strchr(slash + 1, '/') == NULL);
 }
 
 /* Regions outside the aws partition, by prefix: an ARN naming one of these
@@ -82,14 +85,6 @@ static int is_account_id(const char *text)
     return strlen(text) == 12 && strspn(text, "0123456789") == 12;
 }
 
-/* Key IDs are UUIDs or mrk- IDs; alias names may hold '/', never ':'. */
-static int resource_id_ok(const kms_arn *arn)
-{
-    if (strchr(arn->resource_id, ':') != NULL)
-        return 0;
-    return strcmp(arn->resource_type, "alias") == 0 || strchr(arn->resource_id, '/') == NULL;
-}
-
 int kms_region_name_ok(const char *text)
 {
     size_t len = strlen(text);
@@ -115,7 +110,7 @@ int kms_arn_parse(const char *text, kms_arn *out)
     }
     return strcmp(service, "kms") == 0 && kms_region_name_ok(out->region) &&
            is_account_id(out->account) && partition_matches_region(out->partition, out->region) &&
-           split_resource(resource, out) && resource_id_ok(out);
+           split_resource(resource, out);
 }
 
 int kms_arn_is_key_arn(const char *text)
