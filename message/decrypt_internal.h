@@ -42,7 +42,6 @@ struct esdk_decryptor {
     dec_stage stage;
     esdk_byte_queue input;            /* received bytes of an incomplete unit */
     esdk_byte_queue output;           /* verified plaintext not yet handed out */
-    size_t header_need;               /* buffered header bytes needed before measuring again */
     esdk_header_resume header_resume; /* where measuring the EDK list goes on */
     esdk_header header;
     uint8_t *header_bytes; /* the header as received (authenticated verbatim) */

@@ -51,14 +51,9 @@ esdk_status esdk_dec_unit_len(esdk_decryptor *d, const uint8_t *in, size_t avail
 {
     switch (d->stage) {
     case STAGE_HEADER: {
-        /* Pieces may be tiny: re-measure only once the next field can be read. */
-        if (avail < d->header_need)
-            return ESDK_ERR_TRUNCATED;
         esdk_status st = esdk_header_measure(in, avail, &d->opt.header_limits, &d->header_resume,
                                              len, d->detail, sizeof(d->detail));
-        if (st == ESDK_ERR_TRUNCATED)
-            d->header_need = *len;
-        else if (st != ESDK_OK)
+        if (st != ESDK_OK && st != ESDK_ERR_TRUNCATED)
             d->error = st;
         return st;
     }
@@ -196,18 +191,22 @@ esdk_status esdk_dec_release_tail(esdk_decryptor *d, dec_window *w)
     return st;
 }
 
-/* Keeps back the last bytes of n just-verified bytes at pt (see tail). */
-static size_t withhold_tail(esdk_decryptor *d, uint8_t *pt, size_t n, int direct)
+/* Shows n just-verified bytes at pt, in the caller's buffer (direct) or the
+ * output queue, but their last ones, kept back (see tail). */
+static void show_but_tail(esdk_decryptor *d, dec_window *w, uint8_t *pt, size_t n, int direct)
 {
-    /* In the caller's buffer the copy at pt would stay past the length
-     * reported, and outlive a later failure of the message: cleansed. The
-     * output queue's spare room is cleansed when the queue is freed. */
     size_t t = n < ESDK_DECRYPT_TAIL ? n : ESDK_DECRYPT_TAIL;
     memcpy(d->tail, pt + n - t, t);
-    if (direct)
-        OPENSSL_cleanse(pt + n - t, t);
     d->tail_len = t;
-    return n - t;
+    if (direct) {
+        /* The copy at pt would stay past the length reported, and outlive a
+         * later failure of the message: cleansed. The output queue's spare
+         * room is cleansed when the queue is freed. */
+        OPENSSL_cleanse(pt + n - t, t);
+        w->len += n - t;
+    } else {
+        esdk_queue_commit(&d->output, n - t);
+    }
 }
 
 /* Decrypts and verifies one frame or single block; its plaintext becomes
@@ -237,13 +236,8 @@ static esdk_status open_content(esdk_decryptor *d, dec_window *w, const uint8_t 
     if (!esdk_gcm_open_frame(d->gcm, &d->frames, seq, aad, aad_len, ct, len, pt, ct + len))
         return esdk_dec_fail(d, ESDK_ERR_FRAME_AUTH, "frame %u: authentication tag does not verify",
                              seq);
-    if (hold)
-        return ESDK_OK;
-    size_t shown = withhold_tail(d, pt, len, direct);
-    if (direct)
-        w->len += shown;
-    else
-        esdk_queue_commit(&d->output, shown);
+    if (!hold)
+        show_but_tail(d, w, pt, len, direct);
     return ESDK_OK;
 }
 

@@ -114,8 +114,10 @@ static esdk_status scan_edks(scan_state *s)
     }
     for (; i < count && st == ESDK_OK; i++) {
         st = scan_edk(s, i);
-        if (st == ESDK_OK && s->resume != NULL)
-            *s->resume = (esdk_header_resume){s->r.pos, i + 1};
+        if (st == ESDK_OK && s->resume != NULL) {
+            s->resume->pos = s->r.pos;
+            s->resume->edks = i + 1;
+        }
     }
     return st;
 }
@@ -209,10 +211,17 @@ esdk_status esdk_header_measure(const uint8_t *in, size_t len, const esdk_header
                                 esdk_header_resume *resume, size_t *total_len, char *detail,
                                 size_t detail_len)
 {
+    /* Pieces may be tiny: measure again only once the next field can be read. */
+    if (len < resume->need) {
+        *total_len = resume->need;
+        return ESDK_ERR_TRUNCATED;
+    }
     esdk_header_limits l = effective_limits(limits);
     scan_state s = {{in, len, 0}, &l, NULL, resume, 0, detail, detail_len};
     esdk_status st = scan(&s);
     *total_len = st == ESDK_OK ? s.r.pos : st == ESDK_ERR_TRUNCATED ? s.need : 0;
+    if (st == ESDK_ERR_TRUNCATED)
+        resume->need = s.need;
     return st;
 }
 
