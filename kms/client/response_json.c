@@ -17,16 +17,9 @@
 static json_object *parse_object(const char *body, size_t len, char *reason, size_t reason_cap)
 {
     json_secret_error error = {JSON_SECRET_MALFORMED, ""};
-    json_object *root = json_secret_parse(body, len, MAX_DEPTH, &error);
-    if (root == NULL) {
+    json_object *root = json_secret_parse_object(body, len, MAX_DEPTH, &error);
+    if (root == NULL)
         snprintf(reason, reason_cap, "malformed JSON (%s)", error.why);
-        return NULL;
-    }
-    if (!json_object_is_type(root, json_type_object)) {
-        snprintf(reason, reason_cap, "response is not a JSON object");
-        json_secret_release(root);
-        return NULL;
-    }
     return root;
 }
 

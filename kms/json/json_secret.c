@@ -105,6 +105,17 @@ json_object *json_secret_parse(const char *text, size_t len, int max_depth,
     return o;
 }
 
+json_object *json_secret_parse_object(const char *text, size_t len, int max_depth,
+                                      json_secret_error *error)
+{
+    json_object *o = json_secret_parse(text, len, max_depth, error);
+    if (o != NULL && !json_object_is_type(o, json_type_object)) {
+        json_secret_release(o);
+        return fail(error, JSON_SECRET_MALFORMED, "not a JSON object");
+    }
+    return o;
+}
+
 static void cleanse_tree(json_object *o)
 {
     switch (json_object_get_type(o)) {

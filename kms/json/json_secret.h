@@ -32,6 +32,11 @@ typedef struct {
 json_object *json_secret_parse(const char *text, size_t len, int max_depth,
                                json_secret_error *error);
 
+/* The same, for a text that must hold one JSON object: any other value is
+ * refused as JSON_SECRET_MALFORMED ("not a JSON object"). */
+json_object *json_secret_parse_object(const char *text, size_t len, int max_depth,
+                                      json_secret_error *error);
+
 /* Cleanses every string in the tree, then drops the reference. NULL is a
  * no-op. The tree must not share string objects with another holder. */
 void json_secret_release(json_object *o);

@@ -104,9 +104,9 @@ int control_parse_fault(const char *body, size_t body_len, fault_rule *rule, cha
     rule->operation = -1;
     rule->rate = 1.0;
     rule->remaining = -1;
-    json_object *o = body_len <= 65536 ? json_secret_parse(body, body_len, 8, NULL) : NULL;
+    json_object *o = body_len <= 65536 ? json_secret_parse_object(body, body_len, 8, NULL) : NULL;
     int rc = -1;
-    if (o == NULL || !json_object_is_type(o, json_type_object))
+    if (o == NULL)
         snprintf(detail, detail_cap, "fault must be a JSON object");
     else
         rc = fault_fields(o, rule, detail, detail_cap) == 0 &&

@@ -306,11 +306,10 @@ static int load_identity(keystore *ks, json_object *root, char *detail, size_t c
 int keystore_load_json(keystore *ks, const char *text, char *detail, size_t detail_cap)
 {
     memset(ks, 0, sizeof(*ks));
-    json_object *root = json_secret_parse(text, strlen(text), JSON_TOKENER_DEFAULT_DEPTH, NULL);
-    if (root == NULL || !json_object_is_type(root, json_type_object)) {
-        json_secret_release(root);
+    json_object *root =
+        json_secret_parse_object(text, strlen(text), JSON_TOKENER_DEFAULT_DEPTH, NULL);
+    if (root == NULL)
         return fail(detail, detail_cap, "config is not a JSON object");
-    }
     int rc = load_identity(ks, root, detail, detail_cap);
     if (rc == 0)
         rc = load_keys(ks, root, detail, detail_cap);

@@ -15,16 +15,11 @@
 json_object *kms_request_parse(const char *body, size_t len, kms_error *err)
 {
     json_secret_error error = {JSON_SECRET_MALFORMED, ""};
-    json_object *req = json_secret_parse(body, len, MAX_BODY_DEPTH, &error);
-    if (req == NULL && error.kind == JSON_SECRET_HAS_NUL) {
+    json_object *req = json_secret_parse_object(body, len, MAX_BODY_DEPTH, &error);
+    if (req == NULL && error.kind == JSON_SECRET_HAS_NUL)
         kms_error_set(err, "ValidationException", "strings must not contain NUL characters");
-        return NULL;
-    }
-    if (req == NULL || !json_object_is_type(req, json_type_object)) {
-        json_secret_release(req);
+    else if (req == NULL)
         kms_error_set(err, "SerializationException", "request body is not a JSON object");
-        return NULL;
-    }
     return req;
 }
 
