@@ -58,7 +58,7 @@ static void unlink_from_chain(cache_stripe *stripe, cache_entry *e)
 /* What the child does, the table then the flights, and what must follow:
  * every key cleansed and freed, the table empty, nothing left to find.
  * fork_evictions: the entries the table's purge reached. */
-static void expect_child_purge(cache_stripe *stripe, int fork_evictions)
+static void expect_child_purge(cache_stripe *stripe, uint64_t fork_evictions)
 {
     cache_entry *graveyard = NULL;
     cache_stripe_purge_inherited(stripe, &graveyard);
